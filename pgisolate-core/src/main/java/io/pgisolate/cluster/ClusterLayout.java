@@ -35,6 +35,10 @@ final class ClusterLayout {
   final Path socketDir;
   final Path logFile;
   final boolean externalData;
+
+  /** False until an external data directory is known to be ours to delete. */
+  private boolean ownsExternalData;
+
   private final Path lockFile;
   private FileLocks.Held lock;
 
@@ -139,6 +143,11 @@ final class ClusterLayout {
       if (!Files.isWritable(parent)) {
         throw new IOException("permission denied");
       }
+      if (runAs.switchesUser() && !runAs.canWrite(parent)) {
+        throw new IOException(
+            "user " + runAs.user().name() + ", who runs the server, cannot write to " + parent);
+      }
+      ownsExternalData = true;
       Files.writeString(workDir.resolve(EXTERNAL_DATA), dataDir.toString());
     } catch (IOException e) {
       throw new PgIsolateException(
@@ -155,7 +164,7 @@ final class ClusterLayout {
 
   /** Deletes every file of the cluster and releases its lock. */
   void delete() {
-    if (externalData) {
+    if (externalData && ownsExternalData) {
       Directories.deleteTree(dataDir);
     }
     Directories.deleteTree(workDir);

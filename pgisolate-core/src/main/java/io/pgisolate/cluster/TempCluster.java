@@ -270,20 +270,27 @@ public final class TempCluster implements AutoCloseable {
                     Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
   }
 
-  private static String lastFatal(String logText) {
-    return logText
-        .lines()
-        .filter(l -> l.contains("FATAL:") || l.contains("PANIC:"))
-        .reduce((a, b) -> b)
-        .map(
-            l ->
-                l.substring(
-                        l.indexOf(
-                                ':',
-                                l.indexOf("FATAL") >= 0 ? l.indexOf("FATAL") : l.indexOf("PANIC"))
-                            + 1)
-                    .strip())
-        .orElse("no FATAL line in the log");
+  /**
+   * The reason in a failed server's log: its last FATAL (or PANIC) line; for a configuration file
+   * "contains errors", the line before it, which names the bad setting.
+   */
+  static String lastFatal(String logText) {
+    List<String> lines = logText.lines().toList();
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      String line = lines.get(i);
+      if (line.contains("FATAL:") || line.contains("PANIC:")) {
+        String reason = severityStripped(line);
+        if (reason.contains("contains errors") && i > 0) {
+          return severityStripped(lines.get(i - 1)) + " (" + reason + ")";
+        }
+        return reason;
+      }
+    }
+    return Text.tail(logText, 1).strip();
+  }
+
+  private static String severityStripped(String line) {
+    return line.replaceFirst("^.*?(FATAL|PANIC|LOG|ERROR):\\s*", "");
   }
 
   private static int freePort(ClusterSettings s) {

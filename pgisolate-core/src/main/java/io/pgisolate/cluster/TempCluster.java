@@ -374,6 +374,11 @@ public final class TempCluster implements AutoCloseable {
     return layout.logFile;
   }
 
+  /** The watchdog's process id (a seam for the tests that kill this JVM). */
+  long watchdogPid() {
+    return watchdog.pid();
+  }
+
   /** The postmaster's process id. */
   public long pid() {
     return postmaster.pid();

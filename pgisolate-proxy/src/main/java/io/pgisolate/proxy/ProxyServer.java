@@ -2,6 +2,7 @@ package io.pgisolate.proxy;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -126,12 +127,13 @@ public final class ProxyServer implements AutoCloseable {
                         .addLast("client", new ClientHandler(shared));
                   }
                 });
-    try {
-      return bootstrap.bind(address).syncUninterruptibly().channel();
-    } catch (RuntimeException e) {
+    ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
+    if (!bound.isSuccess()) {
       throw new IllegalStateException(
-          "the proxy could not listen on " + address + ": " + e.getMessage(), e);
+          "the proxy could not listen on " + address + ": " + bound.cause().getMessage(),
+          bound.cause());
     }
+    return bound.channel();
   }
 
   /** The TCP address the proxy listens on (with the chosen port when port 0 was asked for). */

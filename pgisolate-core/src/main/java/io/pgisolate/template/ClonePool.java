@@ -43,6 +43,9 @@ public final class ClonePool implements AutoCloseable {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /** The start of the comment on a clone kept on purpose. */
+  static final String KEPT_MARK = "pgisolate: kept: ";
+
   private final Template template;
   private final PgServer server;
   private final Settings settings;
@@ -168,7 +171,12 @@ public final class ClonePool implements AutoCloseable {
 
   /** A fresh clone: a ready one at once, else waits for one, up to the acquire timeout. */
   public Clone acquire() {
-    long deadline = System.nanoTime() + settings.acquireTimeout().toNanos();
+    return acquire(settings.acquireTimeout());
+  }
+
+  /** A fresh clone: a ready one at once, else waits for one, up to {@code timeout}. */
+  public Clone acquire(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     lock.lock();
     try {
       waiting++;
@@ -201,7 +209,7 @@ public final class ClonePool implements AutoCloseable {
           if (left <= 0) {
             throw new PoolTimeoutException(
                 "timed out after "
-                    + settings.acquireTimeout().toMillis()
+                    + timeout.toMillis()
                     + " ms waiting for a clone of template "
                     + template.name()
                     + " ("
@@ -251,6 +259,37 @@ public final class ClonePool implements AutoCloseable {
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Keeps a clone for inspection (a failed test's database): the pool lets go of it, and no pool
+   * drops it later, at close or as a leftover. Its comment says why it was kept.
+   */
+  public void keep(Clone clone, String why) {
+    lock.lock();
+    try {
+      if (!inUse.remove(clone)) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      withAdmin(
+          admin -> {
+            try (Statement st = admin.createStatement()) {
+              st.execute(
+                  "COMMENT ON DATABASE "
+                      + Sql.identifier(clone.name())
+                      + " IS "
+                      + Sql.literal(KEPT_MARK + why));
+            }
+          });
+    } catch (SQLException e) {
+      throw new PgIsolateException("could not mark " + clone.name() + " as kept: " + e, e);
+    } finally {
+      refill();
     }
   }
 
@@ -412,8 +451,10 @@ public final class ClonePool implements AutoCloseable {
     Map<Integer, List<String>> byOwner = new HashMap<>();
     try (PreparedStatement ps =
         ownerConnection.prepareStatement(
-            "SELECT datname FROM pg_database WHERE starts_with(datname, ?)")) {
+            "SELECT datname FROM pg_database d WHERE starts_with(datname, ?)"
+                + " AND NOT starts_with(coalesce(shobj_description(oid, 'pg_database'), ''), ?)")) {
       ps.setString(1, settings.prefix() + "_");
+      ps.setString(2, KEPT_MARK);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String name = rs.getString(1);

@@ -1,0 +1,65 @@
+package io.pgisolate.junit5;
+
+import io.pgisolate.template.InitSource;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * What a test asked for: its annotation's attributes, falling back to {@code
+ * junit-platform.properties} for the schema.
+ */
+record ExtensionSettings(
+    InitSource source,
+    PgIsolated.Scope scope,
+    boolean keepOnFailure,
+    boolean readOnly,
+    Duration acquireTimeout) {
+
+  static final String SCRIPTS = "pgisolate.scripts";
+  static final String MIGRATIONS = "pgisolate.migrations";
+  static final String FLYWAY = "pgisolate.flyway";
+  static final String DEFAULT_FLYWAY_LOCATION = "classpath:db/migration";
+
+  static ExtensionSettings of(PgIsolated annotation, ExtensionContext context) {
+    List<String> scripts = List.of(annotation.scripts());
+    List<String> migrations = List.of(annotation.migrations());
+    boolean flyway = annotation.flyway() || !migrations.isEmpty();
+    if (scripts.isEmpty() && !flyway) {
+      scripts = list(context.getConfigurationParameter(SCRIPTS));
+      migrations = list(context.getConfigurationParameter(MIGRATIONS));
+      flyway =
+          !migrations.isEmpty()
+              || context.getConfigurationParameter(FLYWAY).map(Boolean::parseBoolean).orElse(false);
+    }
+    List<InitSource> sources = new ArrayList<>();
+    if (flyway) {
+      sources.add(
+          InitSource.flyway(
+              (migrations.isEmpty() ? List.of(DEFAULT_FLYWAY_LOCATION) : migrations)
+                  .toArray(String[]::new)));
+    }
+    for (String script : scripts) {
+      sources.add(
+          script.startsWith("file:")
+              ? InitSource.sql(Path.of(script.substring("file:".length())))
+              : InitSource.classpath(script));
+    }
+    return new ExtensionSettings(
+        sources.size() == 1 ? sources.get(0) : InitSource.of(sources.toArray(InitSource[]::new)),
+        annotation.scope(),
+        annotation.keepOnFailure(),
+        annotation.readOnly(),
+        Duration.ofSeconds(annotation.acquireTimeoutSeconds()));
+  }
+
+  private static List<String> list(Optional<String> value) {
+    return value
+        .map(v -> Arrays.stream(v.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList())
+        .orElse(List.of());
+  }
+}

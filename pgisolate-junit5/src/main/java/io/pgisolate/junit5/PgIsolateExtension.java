@@ -1,0 +1,142 @@
+package io.pgisolate.junit5;
+
+import io.pgisolate.template.ClonePool;
+import java.lang.reflect.AnnotatedElement;
+import java.sql.Connection;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JUnit 5 extension behind {@link PgIsolated}. All state lives in the extension store: the
+ * server and the pools in the root store (shared by the JVM's test classes), each test's lease in
+ * its own context's store, so the extension is safe under parallel execution.
+ */
+public final class PgIsolateExtension
+    implements BeforeAllCallback,
+        AfterAllCallback,
+        BeforeEachCallback,
+        AfterEachCallback,
+        ParameterResolver {
+  static final Namespace NAMESPACE = Namespace.create(PgIsolateExtension.class);
+  private static final Logger log = LoggerFactory.getLogger(PgIsolateExtension.class);
+  private static final String LEASE = "lease";
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    annotation(context.getRequiredTestClass())
+        .filter(a -> a.scope() == PgIsolated.Scope.CLASS)
+        .ifPresent(a -> begin(context, ExtensionSettings.of(a, context)));
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    Optional<PgIsolated> onMethod = annotation(context.getRequiredTestMethod());
+    Optional<PgIsolated> onClass = annotation(context.getRequiredTestClass());
+    Optional<PgIsolated> effective =
+        onMethod.or(() -> onClass.filter(a -> a.scope() == PgIsolated.Scope.METHOD));
+    effective.ifPresent(a -> begin(context, ExtensionSettings.of(a, context)));
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    end(context);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    end(context);
+  }
+
+  private static void begin(ExtensionContext context, ExtensionSettings settings) {
+    ClonePool pool = SharedServer.of(context).pool(settings.source());
+    Lease lease = new Lease(pool, pool.acquire(settings.acquireTimeout()), settings);
+    context.getStore(NAMESPACE).put(LEASE, lease);
+  }
+
+  private static void end(ExtensionContext context) {
+    Lease lease = context.getStore(NAMESPACE).remove(LEASE, Lease.class);
+    if (lease == null) {
+      return;
+    }
+    boolean failed = context.getExecutionException().isPresent();
+    lease
+        .end(failed, context.getDisplayName() + " in " + context.getRequiredTestClass().getName())
+        .ifPresent(
+            kept -> {
+              String message =
+                  "pgisolate: kept the database of failed test '"
+                      + context.getDisplayName()
+                      + "': "
+                      + kept.uri();
+              log.warn(message);
+              System.err.println(message);
+            });
+  }
+
+  /** The lease of the nearest context: the test method's, else its class's (or outer class's). */
+  private static Optional<Lease> lease(ExtensionContext context) {
+    for (Optional<ExtensionContext> c = Optional.of(context);
+        c.isPresent();
+        c = c.get().getParent()) {
+      Lease lease = c.get().getStore(NAMESPACE).get(LEASE, Lease.class);
+      if (lease != null) {
+        return Optional.of(lease);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    Class<?> type = parameter.getParameter().getType();
+    return type == DataSource.class
+        || type == Connection.class
+        || type == PgDatabase.class
+        || (type == String.class && parameter.isAnnotated(JdbcUrl.class));
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    Lease lease =
+        lease(context)
+            .orElseThrow(
+                () ->
+                    new ParameterResolutionException(
+                        "no pgisolate database for "
+                            + parameter.getParameter()
+                            + ": a @BeforeAll method gets one only with @PgIsolated(scope ="
+                            + " CLASS). Hint: move the parameter to the test or a @BeforeEach"
+                            + " method, or use scope = CLASS."));
+    Class<?> type = parameter.getParameter().getType();
+    if (type == DataSource.class) {
+      return lease.database.dataSource();
+    }
+    if (type == Connection.class) {
+      return lease.newConnection();
+    }
+    if (type == PgDatabase.class) {
+      return lease.database;
+    }
+    return lease.database.jdbcUrl();
+  }
+
+  private static Optional<PgIsolated> annotation(AnnotatedElement element) {
+    Optional<PgIsolated> found = AnnotationSupport.findAnnotation(element, PgIsolated.class);
+    if (found.isEmpty() && element instanceof Class<?> type && type.getEnclosingClass() != null) {
+      return annotation(type.getEnclosingClass()); // @Nested classes inherit their outer's
+    }
+    return found;
+  }
+}

@@ -1,0 +1,59 @@
+package io.pgisolate.junit5;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Gives each test (or each test class) a database of its own, cloned from a template that holds the
+ * schema. Parameters of type {@link javax.sql.DataSource}, {@link java.sql.Connection} (closed
+ * after the test), {@link PgDatabase}, and {@code @JdbcUrl String} are injected.
+ *
+ * <p>The schema comes from the attributes, else from {@code junit-platform.properties} ({@code
+ * pgisolate.scripts}, {@code pgisolate.migrations}, {@code pgisolate.flyway}). The server is a
+ * temporary cluster shared by every test class of the JVM, or the server at {@code pgisolate.url}.
+ */
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Inherited
+@ExtendWith(PgIsolateExtension.class)
+public @interface PgIsolated {
+
+  /**
+   * SQL scripts run in order: classpath resources ({@code db/schema.sql}, or a directory whose
+   * {@code *.sql} run in name order), or files with a {@code file:} prefix.
+   */
+  String[] scripts() default {};
+
+  /** Flyway locations ({@code classpath:db/migration}); implies {@link #flyway()}. */
+  String[] migrations() default {};
+
+  /** Run Flyway migrations (at {@code classpath:db/migration} unless {@link #migrations()}). */
+  boolean flyway() default false;
+
+  /** A database per test method (default), or one per test class shared by its tests. */
+  Scope scope() default Scope.METHOD;
+
+  /** Keep a failing test's database and print its URL, instead of dropping it. */
+  boolean keepOnFailure() default false;
+
+  /**
+   * The test does not change its database: it is handed to the next test instead of being dropped,
+   * saving a copy. Say so only when it is true.
+   */
+  boolean readOnly() default false;
+
+  /** How long a test may wait for a database, in seconds. */
+  int acquireTimeoutSeconds() default 60;
+
+  /** What a test's database is made of. */
+  enum Scope {
+    METHOD,
+    CLASS
+  }
+}

@@ -1,0 +1,98 @@
+package io.pgisolate.junit5;
+
+import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.template.ClonePool;
+import io.pgisolate.template.InitSource;
+import io.pgisolate.template.PgServer;
+import io.pgisolate.template.Templates;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every test class of the JVM shares, kept in the root store: the server (the one at {@code
+ * pgisolate.url} or {@code PGISOLATE_URL}, else a temporary cluster) and one clone pool per schema
+ * source. Closing it closes the pools first, then stops the cluster.
+ */
+final class SharedServer implements AutoCloseable {
+  static final String URL = "pgisolate.url";
+  static final String VERSION = "pgisolate.pg.version";
+  static final String READY = "pgisolate.pool.ready";
+  static final String MAX = "pgisolate.pool.max";
+  static final String LOCK_TIMEOUT = "pgisolate.template.lockTimeoutSeconds";
+  private static final Logger log = LoggerFactory.getLogger(SharedServer.class);
+
+  final PgServer server;
+  private final TempCluster cluster;
+  private final ExtensionContext root;
+  private final ConcurrentMap<String, ClonePool> pools = new ConcurrentHashMap<>();
+
+  private SharedServer(PgServer server, TempCluster cluster, ExtensionContext root) {
+    this.server = server;
+    this.cluster = cluster;
+    this.root = root;
+  }
+
+  static SharedServer of(ExtensionContext context) {
+    return context
+        .getRoot()
+        .getStore(PgIsolateExtension.NAMESPACE)
+        .getOrComputeIfAbsent(
+            SharedServer.class, k -> start(context.getRoot()), SharedServer.class);
+  }
+
+  private static SharedServer start(ExtensionContext root) {
+    Optional<String> url =
+        root.getConfigurationParameter(URL)
+            .or(() -> Optional.ofNullable(System.getenv("PGISOLATE_URL")))
+            .filter(u -> !u.isBlank());
+    if (url.isPresent()) {
+      return new SharedServer(PgServer.fromUrl(url.get()), null, root);
+    }
+    TempCluster.Builder builder = TempCluster.builder();
+    root.getConfigurationParameter(VERSION).ifPresent(builder::version);
+    TempCluster cluster = builder.start();
+    return new SharedServer(PgServer.of(cluster), cluster, root);
+  }
+
+  /** The pool of {@code source}'s clones; its template is built (or found) on first use. */
+  ClonePool pool(InitSource source) {
+    return pools.computeIfAbsent(source.identity(), k -> startPool(source));
+  }
+
+  private ClonePool startPool(InitSource source) {
+    Duration lockTimeout =
+        Duration.ofSeconds(
+            root.getConfigurationParameter(LOCK_TIMEOUT).map(Long::parseLong).orElse(300L));
+    ClonePool.Settings settings = ClonePool.Settings.defaults();
+    settings =
+        settings.withMax(
+            root.getConfigurationParameter(MAX).map(Integer::parseInt).orElse(settings.max()));
+    settings =
+        settings.withReady(
+            root.getConfigurationParameter(READY).map(Integer::parseInt).orElse(settings.ready()));
+    return ClonePool.start(Templates.ensure(server, source, lockTimeout), settings);
+  }
+
+  @Override
+  public void close() {
+    List<RuntimeException> failures = new ArrayList<>();
+    for (ClonePool pool : pools.values()) {
+      try {
+        pool.close();
+      } catch (RuntimeException e) {
+        failures.add(e);
+      }
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+    failures.forEach(e -> log.warn("Could not close a clone pool: {}", e.toString()));
+  }
+}

@@ -1,0 +1,156 @@
+package io.pgisolate.junit5;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.template.PgServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Event;
+
+/** Runs small test classes through the JUnit engine, to see failures and parallel runs. */
+class ExtensionBehaviourIT {
+
+  private static EngineExecutionResults run(Class<?> testClass, String... config) {
+    var request = EngineTestKit.engine("junit-jupiter").selectors(selectClass(testClass));
+    for (int i = 0; i < config.length; i += 2) {
+      request = request.configurationParameter(config[i], config[i + 1]);
+    }
+    return request.execute();
+  }
+
+  // --- parallel execution ---
+
+  static final Set<String> PARALLEL_NAMES = ConcurrentHashMap.newKeySet();
+
+  @PgIsolated(scripts = "db/junit/schema.sql")
+  @Execution(ExecutionMode.CONCURRENT)
+  static class ParallelTests {
+    @org.junit.jupiter.api.RepeatedTest(8)
+    void isolatedUnderParallelExecution(Connection c) throws Exception {
+      PARALLEL_NAMES.add(PgIsolatedIT.string(c, "select current_database()"));
+      c.createStatement().execute("insert into note (body) values ('parallel')");
+      assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void testsRunInParallelEachWithItsOwnDatabase() {
+    EngineExecutionResults results =
+        run(
+            ParallelTests.class,
+            "junit.jupiter.execution.parallel.enabled",
+            "true",
+            "junit.jupiter.execution.parallel.config.strategy",
+            "fixed",
+            "junit.jupiter.execution.parallel.config.fixed.parallelism",
+            "4");
+    results.testEvents().assertStatistics(s -> s.started(8).succeeded(8));
+    assertThat(PARALLEL_NAMES).hasSize(8);
+  }
+
+  // --- keepOnFailure ---
+
+  static volatile PgDatabase failedDatabase;
+
+  @PgIsolated(scripts = "db/junit/schema.sql", keepOnFailure = true)
+  static class FailingTest {
+    @Test
+    void fails(PgDatabase db, Connection c) throws Exception {
+      failedDatabase = db;
+      c.createStatement().execute("insert into note (body) values ('evidence')");
+      throw new AssertionError("boom");
+    }
+  }
+
+  @Test
+  void keepOnFailureKeepsTheDatabaseOnAnExistingServer() throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      run(FailingTest.class, "pgisolate.url", existing.uri())
+          .testEvents()
+          .assertStatistics(s -> s.failed(1));
+      assertKept(failedDatabase);
+    }
+  }
+
+  private static void assertKept(PgDatabase kept) throws Exception {
+    try (Connection c = kept.connect()) {
+      assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(2);
+    }
+    PgServer server = kept.server();
+    try (Connection admin = server.connect("postgres");
+        ResultSet rs =
+            admin
+                .createStatement()
+                .executeQuery(
+                    "select shobj_description(oid, 'pg_database') from pg_database where datname = '"
+                        + kept.name()
+                        + "'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).startsWith("pgisolate: kept: fails(");
+      admin.createStatement().execute("drop database \"" + kept.name() + "\" with (force)");
+    }
+  }
+
+  // --- a broken schema ---
+
+  @PgIsolated(scripts = "db/junit-broken/schema.sql")
+  static class BrokenSchemaTest {
+    @Test
+    void neverRuns(Connection c) {
+      throw new AssertionError("must not run");
+    }
+  }
+
+  @Test
+  void brokenSchemaFailsTheTestWithFileAndPosition() {
+    List<Event> failures = run(BrokenSchemaTest.class).testEvents().failed().stream().toList();
+    assertThat(failures).hasSize(1);
+    Throwable cause =
+        failures
+            .get(0)
+            .getPayload(org.junit.platform.engine.TestExecutionResult.class)
+            .orElseThrow()
+            .getThrowable()
+            .orElseThrow();
+    assertThat(cause)
+        .hasMessageContaining("init script classpath:db/junit-broken/schema.sql failed at line 3,")
+        .hasMessageContaining("syntax error");
+  }
+
+  // --- a parameter in @BeforeAll without scope CLASS ---
+
+  @PgIsolated(scripts = "db/junit/schema.sql")
+  static class BeforeAllParameter {
+    @org.junit.jupiter.api.BeforeAll
+    static void setUp(Connection c) {}
+
+    @Test
+    void test() {}
+  }
+
+  @Test
+  void beforeAllParameterWithoutClassScopeExplainsItself() {
+    List<Event> failures =
+        run(BeforeAllParameter.class).containerEvents().failed().stream().toList();
+    assertThat(failures).hasSize(1);
+    Throwable cause =
+        failures
+            .get(0)
+            .getPayload(org.junit.platform.engine.TestExecutionResult.class)
+            .orElseThrow()
+            .getThrowable()
+            .orElseThrow();
+    assertThat(cause.getMessage())
+        .contains("a @BeforeAll method gets one only with @PgIsolated(scope = CLASS)");
+  }
+}

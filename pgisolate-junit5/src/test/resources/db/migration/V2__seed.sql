@@ -1,0 +1,1 @@
+insert into account values (1, 'ada'), (2, 'grace');

@@ -14,6 +14,7 @@ public final class Main {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
       case "cluster-start" -> ClusterStartBench.run(rest);
+      case "fresh-database" -> FreshDatabaseBench.run(rest);
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'.");
         usage();
@@ -25,6 +26,8 @@ public final class Main {
   private static void usage() {
     System.err.println("usage: bin/bench BENCHMARK [--runs N]");
     System.err.println("  cluster-start   start-to-first-query of a temporary cluster (issue 2)");
+    System.err.println(
+        "  fresh-database  template clones per test: acquire latency, throughput (issue 3)");
   }
 
   static int intOption(String[] args, String name, int fallback) {

@@ -188,7 +188,6 @@ public final class ClonePool implements AutoCloseable {
           Clone clone = ready.poll();
           if (clone != null) {
             inUse.add(clone);
-            refillLocked();
             return clone;
           }
           if (lastFailure != null && creating == 0) {
@@ -222,6 +221,7 @@ public final class ClonePool implements AutoCloseable {
         }
       } finally {
         waiting--;
+        refillLocked(); // replace what was taken, now that this caller no longer waits
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -10,9 +10,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,7 @@ public final class LeasePool {
   private final List<String> names;
   private final LongSupplier clock;
   private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
   // Guarded by lock: holders[i] is the live lease of database i, or null when it is free, in which
   // case i is in free exactly once. waiting is non-empty only while free is empty.
   private final Lease[] holders;
@@ -109,6 +112,7 @@ public final class LeasePool {
     lock.lock();
     try {
       request = new Request(holder, onGranted, clock.getAsLong());
+      changed.signalAll();
       if (free.isEmpty()) {
         waiting.addLast(request);
         return request;
@@ -132,6 +136,7 @@ public final class LeasePool {
         return false;
       }
       request.done = true;
+      changed.signalAll();
       return waiting.remove(request);
     } finally {
       lock.unlock();
@@ -155,6 +160,7 @@ public final class LeasePool {
       }
       holders[i] = null;
       leased--;
+      changed.signalAll();
       nextRequest = waiting.pollFirst();
       if (nextRequest == null) {
         free.addLast(i);
@@ -206,6 +212,27 @@ public final class LeasePool {
       throw new PgIsolateException("interrupted while waiting for a database of " + prefix, e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Waits until {@code condition} holds for the pool's state, at most {@code timeout}; true when it
+   * does. Woken by every change, so it needs no polling (tests wait for "all released" with it).
+   */
+  public boolean awaitState(Predicate<Snapshot> condition, Duration timeout)
+      throws InterruptedException {
+    long left = timeout.toNanos();
+    lock.lock();
+    try {
+      while (!condition.test(snapshot())) {
+        if (left <= 0) {
+          return false;
+        }
+        left = changed.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
     }
   }
 

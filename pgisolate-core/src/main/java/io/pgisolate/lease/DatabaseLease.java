@@ -167,27 +167,26 @@ public final class DatabaseLease implements AutoCloseable {
    */
   public static String status(Path socket, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    // The request must arrive before the server hands out a database; when a database was free
-    // and the server was quicker, we got "OK:" instead: give it back and ask again.
-    for (int attempt = 1; ; attempt++) {
-      try (SocketChannel channel = connect(socket)) {
-        channel.write(ByteBuffer.wrap("STATUS\n".getBytes(StandardCharsets.US_ASCII)));
-        String answer = readAll(channel, socket, deadline);
-        if (!answer.startsWith("OK:")) {
-          return answer;
-        }
-        if (attempt == 20 || System.nanoTime() > deadline) {
+    try (SocketChannel channel = connect(socket)) {
+      channel.write(ByteBuffer.wrap("STATUS\n".getBytes(StandardCharsets.US_ASCII)));
+      String answer = readReport(channel, socket, deadline);
+      if (answer.startsWith("OK:")) {
+        // Handed a database before the request arrived: the report follows on the next line.
+        int newline = answer.indexOf('\n');
+        if (newline < 0) {
           throw new PgIsolateException(
               "the server on "
                   + socket
-                  + " answers STATUS with a lease ("
+                  + " answered STATUS with a lease only ("
                   + answer
                   + "). Hint: is it a pgmanager server? Only pgisolate serve reports status.");
         }
-      } catch (IOException e) {
-        throw new PgIsolateException(
-            "lost the connection to the lease server on " + socket + ": " + e, e);
+        answer = answer.substring(newline + 1);
       }
+      return answer.endsWith("\n\n") ? answer.substring(0, answer.length() - 1) : answer;
+    } catch (IOException e) {
+      throw new PgIsolateException(
+          "lost the connection to the lease server on " + socket + ": " + e, e);
     }
   }
 
@@ -289,7 +288,8 @@ public final class DatabaseLease implements AutoCloseable {
             + " is too small (PGM_DATABASE_COUNT).");
   }
 
-  private static String readAll(SocketChannel channel, Path socket, long deadline)
+  /** Reads until the empty line that ends a report, the end of the stream, or the deadline. */
+  private static String readReport(SocketChannel channel, Path socket, long deadline)
       throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteBuffer buffer = ByteBuffer.allocate(8192);
@@ -303,13 +303,20 @@ public final class DatabaseLease implements AutoCloseable {
           return out.toString(StandardCharsets.UTF_8);
         }
         out.write(buffer.array(), 0, n);
-        if (out.size() >= 3 && out.toString(StandardCharsets.UTF_8).startsWith("OK:")) {
-          return out.toString(StandardCharsets.UTF_8);
+        String text = out.toString(StandardCharsets.UTF_8);
+        if (text.endsWith("\n\n")) {
+          return text;
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new PgIsolateException(
-              "timed out waiting for the status report of the lease server on " + socket + ".");
+              "timed out waiting for the status report of the lease server on "
+                  + socket
+                  + (text.startsWith("OK:") && text.indexOf('\n') < 0
+                      ? " (it answered with a lease only: is it a pgmanager server? Only"
+                          + " pgisolate serve reports status)."
+                      : ".")
+                  + " Hint: check that the server is pgisolate serve and responsive.");
         }
         if (n == 0) {
           selector.select(Math.max(1, left / 1_000_000));

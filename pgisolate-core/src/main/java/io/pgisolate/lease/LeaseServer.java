@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Protocol (pgmanager's): a client connects; as soon as a database is free the server writes
  * {@code OK:<name>} (no newline) and the database is the client's until it closes the connection
- * (or shuts down its writing side), whatever it sends in between. A client that sends {@code
- * STATUS\n} before it was sent {@code OK:} gets a {@linkplain StatusReport status report} instead,
- * and the connection is closed after it.
+ * (or shuts down its writing side), whatever it sends in between. A client whose first bytes are
+ * {@code STATUS\n} gets a {@linkplain StatusReport status report}: instead of a lease, closing the
+ * connection after it, when the request came before a database was handed out; otherwise after its
+ * {@code OK:<name>}, on a new line, keeping the lease until it closes.
  *
  * <p>One thread runs a selector over every connection, so a release and the hand-over to the next
  * waiter happen in the same step: waiters are woken at once, in arrival order.
@@ -265,7 +266,7 @@ public final class LeaseServer implements AutoCloseable {
         return;
       }
       readBuffer.flip();
-      if (!client.firstBytesDecided && !client.toldOk && !client.statusClient) {
+      if (!client.firstBytesDecided && !client.statusClient) {
         matchStatus(client);
       }
       // Everything else a client sends is ignored: the lease lasts until it closes.
@@ -290,7 +291,14 @@ public final class LeaseServer implements AutoCloseable {
   }
 
   private void answerStatus(Client client) {
-    client.statusClient = true;
+    if (client.lease != null) {
+      // It was handed a database before its request came in (it wrote right after connecting,
+      // but the server was quicker). The lease stays until it closes, as for every client; the
+      // report follows on a new line.
+      String report = "\n" + StatusReport.render(pool, statusLines());
+      send(client, report.getBytes(StandardCharsets.UTF_8), false);
+      return;
+    }
     if (client.request != null && pool.cancel(client.request)) {
       client.request = null;
     }

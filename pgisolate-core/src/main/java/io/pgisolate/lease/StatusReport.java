@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * waiting pid=4250 user=ci waited_ms=3
  * </pre>
  *
- * Leased lines are in database order, free lines in hand-out order, waiting lines in arrival order.
- * {@code pid=?} when the holder's process could not be found (see {@link PeerProcesses}).
+ * An empty line ends the report. Leased lines are in database order, free lines in hand-out order,
+ * waiting lines in arrival order. {@code pid=?} when the holder's process could not be found (see
+ * {@link PeerProcesses}).
  */
 final class StatusReport {
   private StatusReport() {}
@@ -82,6 +83,6 @@ final class StatusReport {
           .append(TimeUnit.NANOSECONDS.toMillis(l.nanos()))
           .append('\n');
     }
-    return out.toString();
+    return out.append('\n').toString();
   }
 }

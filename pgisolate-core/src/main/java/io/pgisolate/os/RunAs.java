@@ -122,6 +122,12 @@ public final class RunAs {
     return wrapped;
   }
 
+  /** Whether {@link #user()} can create files in {@code dir} (every parent must let it pass). */
+  public boolean canWrite(Path dir) {
+    List<String> test = wrap(List.of("test", "-w", dir.toString(), "-a", "-x", dir.toString()));
+    return Commands.run(test, java.time.Duration.ofSeconds(10), null).exitCode() == 0;
+  }
+
   /** Hands {@code path} (not its contents) to the server user, when that is another user. */
   public void own(Path path) {
     if (!switchesUser()) {

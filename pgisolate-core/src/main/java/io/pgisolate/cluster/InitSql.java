@@ -1,0 +1,158 @@
+package io.pgisolate.cluster;
+
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.binaries.PgBinaries;
+import io.pgisolate.os.Commands;
+import io.pgisolate.sql.Sql;
+import io.pgisolate.wire.AdminConnection;
+import io.pgisolate.wire.ServerError;
+import io.pgisolate.wire.ServerErrorException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** What a new cluster's database is given at start: extensions, SQL scripts, a dump. */
+final class InitSql {
+  private InitSql() {}
+
+  static void createExtensions(AdminConnection db, List<String> extensions) throws IOException {
+    for (String extension : extensions) {
+      try {
+        db.query("CREATE EXTENSION IF NOT EXISTS " + Sql.identifier(extension) + " CASCADE");
+      } catch (ServerErrorException e) {
+        throw new PgIsolateException(
+            "extension '"
+                + extension
+                + "' could not be created: "
+                + e.error().message()
+                + ". Hint: check its name and that these binaries ship it (zonky builds carry"
+                + " only the contrib extensions).",
+            e);
+      }
+    }
+  }
+
+  /** Runs a script as one simple query, so it may hold any number of statements. */
+  static void runScript(AdminConnection db, Path script) throws IOException {
+    String sql;
+    try {
+      sql = Files.readString(script, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new PgIsolateException(
+          "init script " + script + " cannot be read: " + e.getMessage() + ".", e);
+    }
+    try {
+      db.query(sql);
+    } catch (ServerErrorException e) {
+      throw new PgIsolateException(
+          "init script "
+              + script
+              + " failed"
+              + where(sql, e.error())
+              + ": "
+              + e.error().message()
+              + e.error().hint().map(h -> ". Hint: " + h).orElse("")
+              + ".",
+          e);
+    }
+  }
+
+  /** " at line L, column C" for an error the server located in {@code sql}, else "". */
+  static String where(String sql, ServerError error) {
+    Optional<Integer> position = error.position();
+    if (position.isEmpty()) {
+      return "";
+    }
+    // The position counts characters (code points), from 1.
+    int[] codePoints = sql.codePoints().limit(position.get() - 1L).toArray();
+    int line = 1;
+    int column = 1;
+    for (int cp : codePoints) {
+      if (cp == '\n') {
+        line++;
+        column = 1;
+      } else {
+        column++;
+      }
+    }
+    return " at line " + line + ", column " + column;
+  }
+
+  /**
+   * Restores a pg_dump file: an archive (custom format) with pg_restore, plain SQL with psql, both
+   * over the cluster's UNIX socket, with the first error stopping the restore.
+   */
+  static void restoreDump(
+      Path dump,
+      PgBinaries binaries,
+      Path socketDir,
+      int port,
+      String user,
+      String database,
+      Duration timeout) {
+    boolean archive = isArchive(dump);
+    String tool = archive ? "pg_restore" : "psql";
+    Path program =
+        binaries
+            .tool(tool)
+            .or(() -> onPath(tool))
+            .orElseThrow(
+                () ->
+                    new PgIsolateException(
+                        "cannot restore "
+                            + dump
+                            + ": "
+                            + tool
+                            + " was not found next to "
+                            + binaries.postgres()
+                            + " nor on the PATH. Hint: install the PostgreSQL client programs"
+                            + " (Debian: postgresql-client)."));
+    List<String> command = new ArrayList<>();
+    command.add(program.toString());
+    command.addAll(
+        List.of("-h", socketDir.toString(), "-p", "" + port, "-U", user, "-d", database));
+    if (archive) {
+      command.addAll(List.of("--exit-on-error", "--no-owner", dump.toString()));
+    } else {
+      command.addAll(List.of("-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", dump.toString()));
+    }
+    Commands.Result result = Commands.run(command, timeout, null);
+    if (result.exitCode() != 0) {
+      throw new PgIsolateException(
+          "restoring "
+              + dump
+              + " failed (exit "
+              + result.exitCode()
+              + "): "
+              + io.pgisolate.os.Text.tail(result.output(), 1)
+              + ". Hint: is it a pg_dump file of a compatible version?");
+    }
+  }
+
+  private static boolean isArchive(Path dump) {
+    try (InputStream in = Files.newInputStream(dump)) {
+      return Arrays.equals(in.readNBytes(5), "PGDMP".getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      throw new PgIsolateException("dump " + dump + " cannot be read: " + e.getMessage() + ".", e);
+    }
+  }
+
+  private static Optional<Path> onPath(String program) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    return Arrays.stream(path.split(":"))
+        .filter(d -> !d.isEmpty())
+        .map(d -> Path.of(d, program))
+        .filter(Files::isExecutable)
+        .findFirst();
+  }
+}

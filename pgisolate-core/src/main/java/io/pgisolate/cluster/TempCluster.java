@@ -1,0 +1,732 @@
+package io.pgisolate.cluster;
+
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.binaries.BinariesResolver;
+import io.pgisolate.binaries.PgBinaries;
+import io.pgisolate.os.CacheDirectory;
+import io.pgisolate.os.Directories;
+import io.pgisolate.os.RunAs;
+import io.pgisolate.os.Text;
+import io.pgisolate.sql.Sql;
+import io.pgisolate.wire.AdminConnection;
+import io.pgisolate.wire.ServerErrorException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A throwaway PostgreSQL cluster tuned for tests: started in a temporary directory (on /dev/shm
+ * when it can) from a cached initdb result, stopped and deleted by {@link #close()}, by a shutdown
+ * hook, or by a watchdog if the JVM is killed.
+ *
+ * <pre>{@code
+ * try (TempCluster pg = TempCluster.builder().start()) {
+ *   try (Connection c = pg.dataSource().getConnection()) { ... }
+ * }
+ * }</pre>
+ */
+public final class TempCluster implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TempCluster.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
+  /** The port number of a socket-only cluster: it only names the socket file. */
+  private static final int SOCKET_ONLY_PORT = 5432;
+
+  private static final int PORT_ATTEMPTS = 5;
+
+  private final ClusterSettings settings;
+  private final PgBinaries binaries;
+  private final ClusterLayout layout;
+  private final Postmaster postmaster;
+  private final Watchdog watchdog;
+  private final int port;
+  private final String password;
+  private boolean closed;
+
+  private TempCluster(
+      ClusterSettings settings,
+      PgBinaries binaries,
+      ClusterLayout layout,
+      Postmaster postmaster,
+      Watchdog watchdog,
+      int port,
+      String password) {
+    this.settings = settings;
+    this.binaries = binaries;
+    this.layout = layout;
+    this.postmaster = postmaster;
+    this.watchdog = watchdog;
+    this.port = port;
+    this.password = password;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts a cluster with {@code settings}; whatever a failed start made is removed. */
+  public static TempCluster start(ClusterSettings settings) {
+    long started = System.nanoTime();
+    RunAs runAs = RunAs.resolve(settings.runAs());
+    Path cache = CacheDirectory.resolve(settings.cacheDirectory());
+    PgBinaries binaries =
+        BinariesResolver.resolve(
+            BinariesResolver.Request.fromEnvironment(settings.bin(), settings.version(), cache));
+    Reaper.reap(ClusterLayout.base(settings));
+    ClusterLayout layout = ClusterLayout.create(settings, runAs);
+    try {
+      long beforeCopy = System.nanoTime();
+      makeDataDirectory(settings, binaries, runAs, cache, layout);
+      long copied = System.nanoTime();
+      ServerConfig.write(
+          layout.dataDir, ServerConfig.settings(settings, layout.socketDir), settings.hbaLines());
+      TempCluster cluster = launch(settings, binaries, runAs, layout);
+      long now = System.nanoTime();
+      log.debug(
+          "Started {} in {} ms (preparing {} ms, data directory {} ms, server {} ms)",
+          cluster,
+          (now - started) / 1_000_000,
+          (beforeCopy - started) / 1_000_000,
+          (copied - beforeCopy) / 1_000_000,
+          (now - copied) / 1_000_000);
+      return cluster;
+    } catch (ClusterStartException e) {
+      layout.delete();
+      throw e;
+    } catch (RuntimeException e) {
+      String tail = Text.tail(layout.logFile, 20);
+      layout.delete();
+      if (e instanceof PgIsolateException p && !(e instanceof ServerErrorException)) {
+        throw new ClusterStartException(p.getMessage(), tail, layout.dataDir, e);
+      }
+      throw new ClusterStartException(
+          "PostgreSQL could not be started: " + e.getMessage() + ".", tail, layout.dataDir, e);
+    }
+  }
+
+  private static void makeDataDirectory(
+      ClusterSettings s, PgBinaries binaries, RunAs runAs, Path cache, ClusterLayout layout) {
+    InitDb initdb =
+        new InitDb(binaries, runAs, s.user(), s.locale(), s.encoding(), s.passwordAuthentication());
+    if (s.initdbCache()) {
+      Path cached = InitDbCache.get(cache, initdb, s.startTimeout().plusMinutes(1));
+      Directories.copyTree(cached, layout.dataDir);
+    } else {
+      initdb.run(layout.dataDir, s.startTimeout());
+    }
+  }
+
+  /** Starts the postmaster, on another free port when the chosen one was taken meanwhile. */
+  private static TempCluster launch(
+      ClusterSettings s, PgBinaries binaries, RunAs runAs, ClusterLayout layout) {
+    for (int attempt = 1; ; attempt++) {
+      int port = s.port().orElseGet(() -> s.socketOnly() ? SOCKET_ONLY_PORT : freePort(s));
+      Postmaster postmaster;
+      Watchdog watchdog;
+      try {
+        postmaster =
+            Postmaster.launch(
+                binaries, runAs, layout.dataDir, port, layout.socketDir, layout.logFile);
+      } catch (IOException e) {
+        throw new ClusterStartException(
+            "could not run " + binaries.postgres() + ": " + e.getMessage() + ".",
+            "",
+            layout.dataDir,
+            e);
+      }
+      try {
+        watchdog = Watchdog.start(postmaster.pid(), leftovers(s, layout));
+      } catch (IOException e) {
+        postmaster.stop(null, STOP_GRACE);
+        throw new UncheckedIOException("could not start the cluster's watchdog", e);
+      }
+      String password = s.password().orElseGet(TempCluster::randomPassword);
+      TempCluster cluster =
+          new TempCluster(s, binaries, layout, postmaster, watchdog, port, password);
+      try {
+        cluster.initialize();
+        LiveClusters.add(cluster);
+        return cluster;
+      } catch (PortTakenException e) {
+        cluster.stopServer();
+        if (s.port().isPresent() || attempt == PORT_ATTEMPTS) {
+          throw new ClusterStartException(
+              "port "
+                  + port
+                  + " is already in use. Hint: choose another port, or leave the port"
+                  + " unset to get a free one.",
+              Text.tail(layout.logFile, 10),
+              layout.dataDir,
+              null);
+        }
+        log.debug("Port {} was taken meanwhile; trying another", port);
+      } catch (RuntimeException e) {
+        cluster.stopServer();
+        throw e;
+      }
+    }
+  }
+
+  private static List<Path> leftovers(ClusterSettings s, ClusterLayout layout) {
+    if (s.persist()) {
+      return List.of();
+    }
+    List<Path> paths = new ArrayList<>();
+    if (layout.externalData) {
+      paths.add(layout.dataDir);
+    }
+    paths.add(layout.workDir);
+    paths.add(layout.base.resolve(layout.id + ClusterLayout.LOCK_SUFFIX));
+    return paths;
+  }
+
+  private static final class PortTakenException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  /** Waits for the server, then sets the password and creates and loads the database. */
+  private void initialize() {
+    Duration timeout = settings.startTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (AdminConnection admin = postmaster.awaitReady(settings.user(), "postgres", timeout)) {
+      if (settings.passwordAuthentication()) {
+        String verifier = Scram.verifier(password, settings.scramIterations(), RANDOM);
+        admin.query(
+            "ALTER ROLE " + Sql.identifier(settings.user()) + " PASSWORD " + Sql.literal(verifier));
+      }
+      if (!settings.database().equals("postgres")) {
+        admin.query("CREATE DATABASE " + Sql.identifier(settings.database()));
+      }
+    } catch (Postmaster.PostmasterExitedException e) {
+      String logText = Text.tail(layout.logFile, 200);
+      if (logText.contains("Address already in use")) {
+        throw new PortTakenException();
+      }
+      throw new ClusterStartException(
+          "PostgreSQL exited during start-up with code "
+              + e.exitCode
+              + ": "
+              + lastFatal(logText)
+              + ". Hint: see the server log below; "
+              + "check the extra settings and pg_hba lines.",
+          Text.tail(logText, 15),
+          layout.dataDir,
+          e);
+    } catch (TimeoutException e) {
+      throw new ClusterStartException(
+          "PostgreSQL did not accept connections within "
+              + timeout.toMillis()
+              + " ms. Hint: raise the start timeout (--start-timeout) on a slow machine.",
+          Text.tail(layout.logFile, 15),
+          layout.dataDir,
+          e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!settings.extensions().isEmpty() || !settings.initScripts().isEmpty()) {
+      Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+      try (AdminConnection db =
+          AdminConnection.open(
+              UnixDomainSocketAddress.of(postmaster.socket()),
+              settings.user(),
+              settings.database(),
+              left)) {
+        InitSql.createExtensions(db, settings.extensions());
+        for (Path script : settings.initScripts()) {
+          InitSql.runScript(db, script);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    settings
+        .dump()
+        .ifPresent(
+            dump ->
+                InitSql.restoreDump(
+                    dump,
+                    binaries,
+                    layout.socketDir,
+                    port,
+                    settings.user(),
+                    settings.database(),
+                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
+  }
+
+  /**
+   * The reason in a failed server's log: its last FATAL (or PANIC) line; for a configuration file
+   * "contains errors", the line before it, which names the bad setting.
+   */
+  static String lastFatal(String logText) {
+    List<String> lines = logText.lines().toList();
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      String line = lines.get(i);
+      if (line.contains("FATAL:") || line.contains("PANIC:")) {
+        String reason = severityStripped(line);
+        if (reason.contains("contains errors") && i > 0) {
+          return severityStripped(lines.get(i - 1)) + " (" + reason + ")";
+        }
+        return reason;
+      }
+    }
+    return Text.tail(logText, 1).strip();
+  }
+
+  private static String severityStripped(String line) {
+    return line.replaceFirst("^.*?(FATAL|PANIC|LOG|ERROR):\\s*", "");
+  }
+
+  private static int freePort(ClusterSettings s) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(s.listenAddress()))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new PgIsolateException(
+          "cannot find a free port on "
+              + s.listenAddress()
+              + ": "
+              + e.getMessage()
+              + ". Hint: check the listen address.",
+          e);
+    }
+  }
+
+  private static String randomPassword() {
+    String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    StringBuilder b = new StringBuilder(24);
+    for (int i = 0; i < 24; i++) {
+      b.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+    }
+    return b.toString();
+  }
+
+  /** Stops the server and deletes its files (or keeps them, when it was to persist). */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LiveClusters.remove(this);
+    stopServer();
+    if (settings.persist()) {
+      layout.keep();
+      log.info("Kept the data directory of {} at {}", this, layout.dataDir);
+    } else {
+      layout.delete();
+    }
+  }
+
+  private void stopServer() {
+    postmaster.stop(watchdog, STOP_GRACE);
+  }
+
+  public PgBinaries binaries() {
+    return binaries;
+  }
+
+  /** The TCP address, or the socket directory for a socket-only cluster (as libpq's host). */
+  public String host() {
+    return settings.socketOnly() ? layout.socketDir.toString() : settings.listenAddress();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path socketDirectory() {
+    return layout.socketDir;
+  }
+
+  public String user() {
+    return settings.user();
+  }
+
+  public String password() {
+    return password;
+  }
+
+  public String database() {
+    return settings.database();
+  }
+
+  public Path dataDirectory() {
+    return layout.dataDir;
+  }
+
+  public Path logFile() {
+    return layout.logFile;
+  }
+
+  /** The watchdog's process id (a seam for the tests that kill this JVM). */
+  long watchdogPid() {
+    return watchdog.pid();
+  }
+
+  /** The postmaster's process id. */
+  public long pid() {
+    return postmaster.pid();
+  }
+
+  public boolean isSocketOnly() {
+    return settings.socketOnly();
+  }
+
+  /** A pgjdbc URL of the cluster's database, with user and password. */
+  public String jdbcUrl() {
+    return jdbcUrl(settings.database());
+  }
+
+  public String jdbcUrl(String database) {
+    requireTcp("a JDBC URL");
+    return "jdbc:postgresql://"
+        + hostForUrl()
+        + ":"
+        + port
+        + "/"
+        + encode(database)
+        + "?user="
+        + encode(settings.user())
+        + "&password="
+        + encode(password);
+  }
+
+  /** A libpq connection URI of the cluster's database, with user and password. */
+  public String uri() {
+    return uri(settings.database());
+  }
+
+  public String uri(String database) {
+    if (settings.socketOnly()) {
+      return "postgresql://"
+          + encode(settings.user())
+          + "@/"
+          + encode(database)
+          + "?host="
+          + encode(layout.socketDir.toString())
+          + "&port="
+          + port;
+    }
+    return "postgresql://"
+        + encode(settings.user())
+        + ":"
+        + encode(password)
+        + "@"
+        + hostForUrl()
+        + ":"
+        + port
+        + "/"
+        + encode(database);
+  }
+
+  public DataSource dataSource() {
+    return dataSource(settings.database());
+  }
+
+  public DataSource dataSource(String database) {
+    requireTcp("a DataSource");
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setServerNames(new String[] {settings.listenAddress()});
+    ds.setPortNumbers(new int[] {port});
+    ds.setDatabaseName(database);
+    ds.setUser(settings.user());
+    ds.setPassword(password);
+    return ds;
+  }
+
+  private void requireTcp(String what) {
+    if (settings.socketOnly()) {
+      throw new IllegalStateException(
+          "a socket-only cluster has no TCP listener for "
+              + what
+              + ". Hint: use uri() with libpq clients, or start the cluster with TCP.");
+    }
+  }
+
+  private String hostForUrl() {
+    String host = settings.listenAddress();
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  @Override
+  public String toString() {
+    return "TempCluster[PostgreSQL "
+        + binaries.version()
+        + " pid "
+        + postmaster.pid()
+        + (settings.socketOnly() ? " socket " + layout.socketDir : " port " + port)
+        + " data "
+        + layout.dataDir
+        + "]";
+  }
+
+  /** Settings for a temporary cluster; every option is checked here, naming the bad property. */
+  public static final class Builder {
+    private Optional<Path> bin = Optional.empty();
+    private Optional<String> version = Optional.empty();
+    private Optional<Integer> port = Optional.empty();
+    private boolean socketOnly;
+    private String listenAddress = "127.0.0.1";
+    private String user = "postgres";
+    private Optional<String> password = Optional.empty();
+    private boolean passwordAuthentication = true;
+    private int scramIterations = 4096;
+    private String database = "postgres";
+    private String locale = "C";
+    private String encoding = "UTF8";
+    private final java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+    private final List<String> hbaLines = new ArrayList<>();
+    private final List<String> extensions = new ArrayList<>();
+    private final List<Path> initScripts = new ArrayList<>();
+    private Optional<Path> dump = Optional.empty();
+    private Optional<Path> dataDirectory = Optional.empty();
+    private Optional<Path> dataRoot = Optional.empty();
+    private boolean ramDisk = true;
+    private boolean persist;
+    private Duration startTimeout = Duration.ofSeconds(60);
+    private Optional<String> runAs = Optional.empty();
+    private Optional<Path> cacheDirectory = Optional.empty();
+    private boolean initdbCache = true;
+
+    private Builder() {}
+
+    /** The bin directory of a PostgreSQL installation to use, instead of looking for one. */
+    public Builder binaries(Path binDirectory) {
+      this.bin = Optional.of(binDirectory);
+      return this;
+    }
+
+    /** A PostgreSQL version (17, 17.6 or 17.6.0) to fetch from Maven Central's zonky builds. */
+    public Builder version(String version) {
+      this.version = Optional.of(version);
+      return this;
+    }
+
+    /** A fixed TCP port; by default a free one is chosen. */
+    public Builder port(int port) {
+      if (port < 1 || port > 65535) {
+        throw invalid("port", port, "must be between 1 and 65535");
+      }
+      this.port = Optional.of(port);
+      return this;
+    }
+
+    /** Listen on the UNIX socket only: no TCP port, no password. */
+    public Builder socketOnly() {
+      this.socketOnly = true;
+      return this;
+    }
+
+    public Builder listenAddress(String address) {
+      this.listenAddress = requireText("listenAddress", address);
+      return this;
+    }
+
+    public Builder user(String user) {
+      this.user = requireText("user", user);
+      return this;
+    }
+
+    public Builder password(String password) {
+      this.password = Optional.of(requireText("password", password));
+      return this;
+    }
+
+    /** SCRAM-SHA-256 on TCP (the default) or, when false, trust. */
+    public Builder passwordAuthentication(boolean enabled) {
+      this.passwordAuthentication = enabled;
+      return this;
+    }
+
+    /**
+     * The SCRAM iteration count of the stored password (default 4096, PostgreSQL's own). Every new
+     * connection repeats that many rounds on both ends; lower it for suites that connect often.
+     */
+    public Builder scramIterations(int iterations) {
+      if (iterations < 1) {
+        throw invalid("scramIterations", iterations, "must be at least 1");
+      }
+      this.scramIterations = iterations;
+      return this;
+    }
+
+    public Builder database(String database) {
+      this.database = requireText("database", database);
+      return this;
+    }
+
+    public Builder locale(String locale) {
+      this.locale = requireText("locale", locale);
+      return this;
+    }
+
+    public Builder encoding(String encoding) {
+      this.encoding = requireText("encoding", encoding);
+      return this;
+    }
+
+    /** A postgresql.conf setting; it overrides pgisolate's test-speed defaults. */
+    public Builder setting(String name, String value) {
+      if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+        throw invalid("setting", name, "is not a configuration parameter name");
+      }
+      if (value == null || value.contains("\n")) {
+        throw invalid("setting " + name, value, "must be one line");
+      }
+      settings.put(name, value);
+      return this;
+    }
+
+    /** A pg_hba.conf line, placed before the default lines. */
+    public Builder hbaLine(String line) {
+      requireText("hbaLine", line);
+      if (line.contains("\n")) {
+        throw invalid("hbaLine", line, "must be one line");
+      }
+      hbaLines.add(line);
+      return this;
+    }
+
+    public Builder extension(String name) {
+      extensions.add(requireText("extension", name));
+      return this;
+    }
+
+    /** An SQL script run in the database at start, after the extensions. */
+    public Builder initScript(Path script) {
+      if (!Files.isReadable(script)) {
+        throw invalid("initScript", script, "is not a readable file");
+      }
+      initScripts.add(script);
+      return this;
+    }
+
+    /** A pg_dump file (plain SQL or custom format) restored into the database at start. */
+    public Builder dump(Path dump) {
+      if (!Files.isReadable(dump)) {
+        throw invalid("dump", dump, "is not a readable file");
+      }
+      this.dump = Optional.of(dump);
+      return this;
+    }
+
+    /** Where the data directory goes (missing or empty); by default a temporary one. */
+    public Builder dataDirectory(Path directory) {
+      this.dataDirectory = Optional.of(directory);
+      return this;
+    }
+
+    /** Where temporary clusters' directories are made; by default /dev/shm or java.io.tmpdir. */
+    public Builder dataRoot(Path directory) {
+      this.dataRoot = Optional.of(directory);
+      return this;
+    }
+
+    /** Whether a temporary cluster may go on /dev/shm (default true, when it has room). */
+    public Builder ramDisk(boolean enabled) {
+      this.ramDisk = enabled;
+      return this;
+    }
+
+    /** Keep the data directory when the cluster stops, and log where it is. */
+    public Builder persist(boolean persist) {
+      this.persist = persist;
+      return this;
+    }
+
+    public Builder startTimeout(Duration timeout) {
+      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+        throw invalid("startTimeout", timeout, "must be positive");
+      }
+      this.startTimeout = timeout;
+      return this;
+    }
+
+    /** The unprivileged user that runs the servers when the JVM is root. */
+    public Builder runAs(String user) {
+      this.runAs = Optional.of(requireText("runAs", user));
+      return this;
+    }
+
+    public Builder cacheDirectory(Path directory) {
+      this.cacheDirectory = Optional.of(directory);
+      return this;
+    }
+
+    /** Copy a cached initdb result (the default) instead of running initdb every time. */
+    public Builder initdbCache(boolean enabled) {
+      this.initdbCache = enabled;
+      return this;
+    }
+
+    public ClusterSettings settings() {
+      if (socketOnly && port.isPresent() && port.get() != SOCKET_ONLY_PORT) {
+        // Allowed: the number only names the socket file.
+        log.debug("Socket-only cluster with port number {}", port.get());
+      }
+      return new ClusterSettings(
+          bin,
+          version,
+          port,
+          socketOnly,
+          listenAddress,
+          user,
+          password,
+          passwordAuthentication && !socketOnly,
+          scramIterations,
+          database,
+          locale,
+          encoding,
+          java.util.Map.copyOf(settings).isEmpty()
+              ? java.util.Map.of()
+              : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings)),
+          List.copyOf(hbaLines),
+          List.copyOf(extensions),
+          List.copyOf(initScripts),
+          dump,
+          dataDirectory,
+          dataRoot,
+          ramDisk,
+          persist,
+          startTimeout,
+          runAs,
+          cacheDirectory,
+          initdbCache);
+    }
+
+    public TempCluster start() {
+      return TempCluster.start(settings());
+    }
+
+    private static String requireText(String property, String value) {
+      if (value == null || value.isBlank()) {
+        throw invalid(property, value, "must not be empty");
+      }
+      return value;
+    }
+
+    private static IllegalArgumentException invalid(String property, Object value, String why) {
+      return new IllegalArgumentException("invalid " + property + " '" + value + "': " + why + ".");
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package io.pgisolate.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.OsUser;
+import io.pgisolate.testing.Leftovers;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every bad input gets a one-line message with a hint, and leaves nothing behind. */
+class BadInputIT {
+  private final Path base = ClusterLayout.base(TempCluster.builder().settings());
+  private Set<String> before;
+
+  @BeforeEach
+  void snapshot() throws IOException {
+    // Warm the caches so that a failure below is the failure under test.
+    TempCluster.builder().start().close();
+    before = entries();
+  }
+
+  @AfterEach
+  void nothingLeft() throws IOException {
+    assertThat(entries()).as("entries of %s", base).isEqualTo(before);
+    assertThat(Leftovers.processesIn(base)).isEmpty();
+  }
+
+  private Set<String> entries() throws IOException {
+    if (!Files.isDirectory(base)) {
+      return Set.of();
+    }
+    try (Stream<Path> list = Files.list(base)) {
+      return list.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+    }
+  }
+
+  @Test
+  void unknownVersionListsWhatWasTried() {
+    assertThatThrownBy(() -> TempCluster.builder().version("99").start())
+        .isInstanceOf(PgIsolateException.class)
+        .hasMessageStartingWith("PostgreSQL 99 is not available (tried: classpath; local Maven")
+        .hasMessageContaining("/usr/lib/postgresql/*/bin")
+        .hasMessageContaining("Hint: ");
+  }
+
+  @Test
+  void malformedVersionIsRejected() {
+    assertThatThrownBy(() -> TempCluster.builder().version("latest").start())
+        .hasMessage(
+            "invalid PostgreSQL version 'latest'. Hint: give a major version such as 17, or a"
+                + " full one such as 17.6.0.");
+  }
+
+  @Test
+  void missingBinariesSayWhereTheyWereLookedFor() {
+    assertThatThrownBy(() -> TempCluster.builder().binaries(Path.of("/nonexistent/bin")).start())
+        .hasMessageStartingWith("no PostgreSQL binaries in /nonexistent/bin (tried: ")
+        .hasMessageContaining("Hint: point --pg-bin");
+  }
+
+  @Test
+  void portInUse() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      ClusterStartException e =
+          catchThrowableOfType(
+              ClusterStartException.class, () -> TempCluster.builder().port(port).start());
+      assertThat(e)
+          .hasMessage(
+              "port "
+                  + port
+                  + " is already in use. Hint: choose another port, or leave the port unset to"
+                  + " get a free one.");
+      assertThat(e.logTail()).contains("Address already in use");
+    }
+  }
+
+  @Test
+  void unwritableDataDirectory() {
+    assertThatThrownBy(
+            () -> TempCluster.builder().dataDirectory(Path.of("/proc/pgisolate/data")).start())
+        .hasMessageStartingWith("data directory /proc/pgisolate/data cannot be created: ")
+        .hasMessageContaining("Hint: name a directory in a location");
+  }
+
+  @Test
+  void dataDirectoryThatIsNotEmpty(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("precious.txt"), "keep me");
+    assertThatThrownBy(() -> TempCluster.builder().dataDirectory(dir).start())
+        .hasMessage(
+            "data directory "
+                + dir
+                + " is not empty. Hint: name a new or empty directory; pgisolate creates clusters,"
+                + " it does not adopt existing ones.");
+    assertThat(dir.resolve("precious.txt")).exists();
+  }
+
+  @Test
+  void failingInitScriptNamesFileLineAndError(@TempDir Path dir) throws IOException {
+    Path script =
+        Files.writeString(
+            dir.resolve("broken.sql"), "create table a (id int);\n\ncreate tabel b (id int);\n");
+    assertThatThrownBy(() -> TempCluster.builder().initScript(script).start())
+        .isInstanceOf(ClusterStartException.class)
+        .hasMessage(
+            "init script "
+                + script
+                + " failed at line 3, column 8: syntax error at or near \"tabel\".");
+  }
+
+  @Test
+  void initdbFailure() {
+    ClusterStartException e =
+        catchThrowableOfType(
+            ClusterStartException.class,
+            () -> TempCluster.builder().initdbCache(false).locale("xx_XX.bogus").start());
+    assertThat(e)
+        .hasMessageStartingWith("initdb failed with exit code 1: ")
+        .hasMessageContaining("xx_XX.bogus")
+        .hasMessageContaining("Hint: check the locale (xx_XX.bogus)");
+    assertThat(e.logTail()).isNotEmpty();
+  }
+
+  @Test
+  void invalidSettingShowsTheServersComplaint() {
+    ClusterStartException e =
+        catchThrowableOfType(
+            ClusterStartException.class,
+            () -> TempCluster.builder().setting("shared_buffers", "lots").start());
+    assertThat(e)
+        .hasMessageStartingWith("PostgreSQL exited during start-up with code 1: ")
+        .hasMessageContaining("shared_buffers")
+        .hasMessageContaining("Hint: ");
+    assertThat(e.logTail()).contains("lots");
+  }
+
+  @Test
+  void startTimeout() {
+    assertThatThrownBy(() -> TempCluster.builder().startTimeout(Duration.ofMillis(1)).start())
+        .isInstanceOf(ClusterStartException.class)
+        .hasMessage(
+            "PostgreSQL did not accept connections within 1 ms. Hint: raise the start timeout"
+                + " (--start-timeout) on a slow machine.");
+  }
+
+  @Test
+  void unknownExtension() {
+    assertThatThrownBy(() -> TempCluster.builder().extension("no_such_ext").start())
+        .hasMessageStartingWith("extension 'no_such_ext' could not be created: ")
+        .hasMessageContaining("Hint: check its name");
+  }
+
+  @Test
+  void unknownRunAsUser() {
+    String expected =
+        OsUser.current().isRoot()
+            ? "cannot run PostgreSQL as user 'no-such-user': no such user. Hint: create it"
+                + " (useradd --system no-such-user) or name an existing unprivileged user."
+            : "cannot run PostgreSQL as user 'no-such-user': only root can switch users";
+    assertThatThrownBy(() -> TempCluster.builder().runAs("no-such-user").start())
+        .hasMessageStartingWith(expected);
+  }
+
+  @Test
+  void invalidBuilderValuesNameTheProperty() {
+    assertThatThrownBy(() -> TempCluster.builder().port(70000))
+        .hasMessage("invalid port '70000': must be between 1 and 65535.");
+    assertThatThrownBy(() -> TempCluster.builder().setting("bad name", "1"))
+        .hasMessage("invalid setting 'bad name': is not a configuration parameter name.");
+    assertThatThrownBy(() -> TempCluster.builder().initScript(Path.of("/nope.sql")))
+        .hasMessage("invalid initScript '/nope.sql': is not a readable file.");
+  }
+}

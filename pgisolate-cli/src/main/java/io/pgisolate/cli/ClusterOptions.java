@@ -1,0 +1,203 @@
+package io.pgisolate.cli;
+
+import io.pgisolate.binaries.BinariesResolver;
+import io.pgisolate.cluster.TempCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The options of every command that starts a temporary cluster. */
+final class ClusterOptions {
+  @Option(
+      names = "--pg-bin",
+      paramLabel = "DIR",
+      description = "bin directory of a PostgreSQL installation (env PGISOLATE_PG_BIN)")
+  Path pgBin;
+
+  @Option(
+      names = "--pg-version",
+      paramLabel = "VERSION",
+      description =
+          "PostgreSQL version from Maven Central, e.g. 17 (env PGISOLATE_PG_VERSION; default: the"
+              + " bundled one)")
+  String pgVersion;
+
+  @Option(
+      names = {"-p", "--port"},
+      description = "TCP port (default: a free one)")
+  Integer port;
+
+  @Option(names = "--socket-only", description = "listen on a UNIX socket only, no TCP")
+  boolean socketOnly;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "ADDRESS",
+      description = "TCP listen address (default 127.0.0.1)")
+  String listen;
+
+  @Option(
+      names = {"-U", "--user"},
+      description = "superuser name (default postgres)")
+  String user;
+
+  @Option(names = "--password", description = "superuser password (default: a random one)")
+  String password;
+
+  @Option(names = "--trust", description = "no password on TCP either (trust authentication)")
+  boolean trust;
+
+  @Option(
+      names = {"-d", "--database"},
+      description = "database to create and hand out (default postgres)")
+  String database;
+
+  @Option(names = "--locale", description = "cluster locale (default C)")
+  String locale;
+
+  @Option(names = "--encoding", description = "cluster encoding (default UTF8)")
+  String encoding;
+
+  @Option(
+      names = {"-c", "--set"},
+      paramLabel = "NAME=VALUE",
+      description = "postgresql.conf setting (repeatable)")
+  Map<String, String> settings = new LinkedHashMap<>();
+
+  @Option(
+      names = "--hba",
+      paramLabel = "LINE",
+      description = "pg_hba.conf line, put first (repeatable)")
+  List<String> hbaLines = new ArrayList<>();
+
+  @Option(
+      names = "--extension",
+      paramLabel = "NAME",
+      description = "extension to create (repeatable)")
+  List<String> extensions = new ArrayList<>();
+
+  @Option(
+      names = {"-f", "--init-sql"},
+      paramLabel = "FILE",
+      description = "SQL script to run at start (repeatable)")
+  List<Path> initScripts = new ArrayList<>();
+
+  @Option(names = "--dump", paramLabel = "FILE", description = "pg_dump file to restore at start")
+  Path dump;
+
+  @Option(
+      names = {"-D", "--data-dir"},
+      paramLabel = "DIR",
+      description = "data directory (missing or empty; default: a temporary one)")
+  Path dataDir;
+
+  @Option(
+      names = "--data-root",
+      paramLabel = "DIR",
+      description = "where temporary clusters go (default /dev/shm, else the temp directory)")
+  Path dataRoot;
+
+  @Option(names = "--no-ram-disk", description = "do not put the cluster on /dev/shm")
+  boolean noRamDisk;
+
+  @Option(
+      names = "--persist",
+      description = "keep the data directory at exit and print where it is")
+  boolean persist;
+
+  @Option(
+      names = "--start-timeout",
+      paramLabel = "SECONDS",
+      description = "how long start-up may take (default 60)")
+  Double startTimeoutSeconds;
+
+  @Option(
+      names = "--run-as",
+      paramLabel = "USER",
+      description =
+          "user that runs the server when pgisolate runs as root (default postgres, else nobody)")
+  String runAs;
+
+  @Option(
+      names = "--cache-dir",
+      paramLabel = "DIR",
+      description = "cache of binaries and initdb results")
+  Path cacheDir;
+
+  @Option(
+      names = "--no-initdb-cache",
+      description = "run initdb every time instead of copying a cached result")
+  boolean noInitdbCache;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "log every step, and show stack traces")
+  boolean verbose;
+
+  TempCluster.Builder builder() {
+    TempCluster.Builder b = TempCluster.builder();
+    if (pgBin != null) {
+      b.binaries(pgBin);
+    } else if (pgVersion != null) {
+      b.version(pgVersion);
+    } else if (System.getenv(BinariesResolver.BIN_ENV) == null
+        && System.getenv(BinariesResolver.VERSION_ENV) == null) {
+      b.version(BuildInfo.bundledMajor());
+    }
+    if (port != null) {
+      b.port(port);
+    }
+    if (socketOnly) {
+      b.socketOnly();
+    }
+    if (listen != null) {
+      b.listenAddress(listen);
+    }
+    if (user != null) {
+      b.user(user);
+    }
+    if (password != null) {
+      b.password(password);
+    }
+    b.passwordAuthentication(!trust);
+    if (database != null) {
+      b.database(database);
+    }
+    if (locale != null) {
+      b.locale(locale);
+    }
+    if (encoding != null) {
+      b.encoding(encoding);
+    }
+    settings.forEach(b::setting);
+    hbaLines.forEach(b::hbaLine);
+    extensions.forEach(b::extension);
+    initScripts.forEach(b::initScript);
+    if (dump != null) {
+      b.dump(dump);
+    }
+    if (dataDir != null) {
+      b.dataDirectory(dataDir);
+    }
+    if (dataRoot != null) {
+      b.dataRoot(dataRoot);
+    }
+    b.ramDisk(!noRamDisk);
+    b.persist(persist);
+    if (startTimeoutSeconds != null) {
+      b.startTimeout(Duration.ofMillis(Math.round(startTimeoutSeconds * 1000)));
+    }
+    if (runAs != null) {
+      b.runAs(runAs);
+    }
+    if (cacheDir != null) {
+      b.cacheDirectory(cacheDir);
+    }
+    b.initdbCache(!noInitdbCache);
+    return b;
+  }
+}

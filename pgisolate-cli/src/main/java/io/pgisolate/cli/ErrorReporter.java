@@ -1,0 +1,67 @@
+package io.pgisolate.cli;
+
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.cluster.ClusterStartException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Turns failures into one line on stderr ("pgisolate: what: why. Hint: what to do"), the server
+ * log's tail below it when there is one, and the stack trace only with {@code --verbose}.
+ */
+final class ErrorReporter implements IExecutionExceptionHandler, IParameterExceptionHandler {
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+
+  @Override
+  public int handleParseException(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    String message = e.getMessage().replaceAll("\\s+$", "");
+    err.println(
+        "pgisolate: "
+            + message
+            + (message.endsWith(".") ? "" : ".")
+            + " Hint: see '"
+            + cmd.getCommandSpec().qualifiedName()
+            + " --help'.");
+    return USAGE;
+  }
+
+  @Override
+  public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
+    PrintWriter err = cmd.getErr();
+    err.println("pgisolate: " + oneLine(e));
+    if (e instanceof ClusterStartException start && !start.logTail().isBlank()) {
+      err.println("Server log (last lines):");
+      start.logTail().lines().forEach(l -> err.println("  " + l));
+    }
+    if (verbose(parsed)) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return FAILED;
+  }
+
+  private static String oneLine(Exception e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (!(e instanceof PgIsolateException || e instanceof IllegalArgumentException)) {
+      message =
+          e.getClass().getSimpleName() + ": " + message + ". Hint: rerun with -v for details.";
+    }
+    return message.replaceAll("\\R", " ");
+  }
+
+  private static boolean verbose(ParseResult parsed) {
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,32 @@
+package io.pgisolate.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine;
+
+/** Entry point of the {@code pgisolate} command. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    configureLogging(args);
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with pgisolate's error handling: one line per failure, with a hint. */
+  public static CommandLine commandLine() {
+    ErrorReporter errors = new ErrorReporter();
+    return new CommandLine(new PgIsolateCommand())
+        .setExecutionExceptionHandler(errors)
+        .setParameterExceptionHandler(errors);
+  }
+
+  /** slf4j-simple reads its level once, at the first logger: set it before anything logs. */
+  private static void configureLogging(String[] args) {
+    List<String> list = Arrays.asList(args);
+    boolean verbose = list.contains("-v") || list.contains("--verbose");
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.pgisolate.cli;
+
+import io.pgisolate.PgIsolateException;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** A small SQL runner for machines without psql: pgisolate run -- pgisolate sql 'select 1'. */
+@Command(
+    name = "sql",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run SQL statements against $JDBC_DATABASE_URL (as set by 'pgisolate run') and print the"
+          + " results, for machines without psql."
+    })
+final class SqlCommand implements Callable<Integer> {
+  @Option(names = "--url", description = "JDBC URL (default: $JDBC_DATABASE_URL)")
+  String url;
+
+  @Parameters(arity = "1..*", paramLabel = "SQL", description = "statements, run in order")
+  List<String> statements = new ArrayList<>();
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws SQLException {
+    String target = url != null ? url : System.getenv("JDBC_DATABASE_URL");
+    if (target == null || target.isBlank()) {
+      throw new PgIsolateException(
+          "no database to connect to: JDBC_DATABASE_URL is not set. Hint: run it under"
+              + " 'pgisolate run -- pgisolate sql …', or pass --url.");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (Connection connection = DriverManager.getConnection(target);
+        Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        try {
+          if (statement.execute(sql)) {
+            try (ResultSet rs = statement.getResultSet()) {
+              print(rs, out);
+            }
+          } else {
+            out.println("OK, " + statement.getUpdateCount() + " rows affected");
+          }
+        } catch (SQLException e) {
+          throw new PgIsolateException(
+              "statement failed: "
+                  + e.getMessage().replaceAll("\\R\\s*", " ")
+                  + ". Hint: check the SQL: "
+                  + sql,
+              e);
+        }
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static void print(ResultSet rs, PrintWriter out) throws SQLException {
+    ResultSetMetaData meta = rs.getMetaData();
+    int columns = meta.getColumnCount();
+    List<String> header = new ArrayList<>();
+    for (int i = 1; i <= columns; i++) {
+      header.add(meta.getColumnLabel(i));
+    }
+    out.println(String.join(" | ", header));
+    int rows = 0;
+    while (rs.next()) {
+      List<String> row = new ArrayList<>();
+      for (int i = 1; i <= columns; i++) {
+        String value = rs.getString(i);
+        row.add(value == null ? "" : value);
+      }
+      out.println(String.join(" | ", row));
+      rows++;
+    }
+    out.println("(" + rows + (rows == 1 ? " row)" : " rows)"));
+  }
+}

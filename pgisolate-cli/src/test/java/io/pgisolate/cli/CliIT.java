@@ -1,0 +1,201 @@
+package io.pgisolate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CliIT {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+  private final List<Process> children = new ArrayList<>();
+
+  private int run(String... args) {
+    CommandLine cmd = Main.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    return cmd.execute(args);
+  }
+
+  @AfterEach
+  void endChildren() throws InterruptedException {
+    for (Process p : children) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void runSetsTheEnvironmentAndReturnsTheCommandsExitCode(@TempDir Path dir) throws Exception {
+    Path env = dir.resolve("env");
+    int exit =
+        run(
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "env | grep -E '^(DATABASE_URL|JDBC_DATABASE_URL|PG[A-Z]+)=' | sort > "
+                + env
+                + "; exit 7");
+    assertThat(exit).isEqualTo(7);
+    Map<String, String> vars = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(env)) {
+      vars.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+    }
+    assertThat(vars)
+        .containsKeys(
+            "DATABASE_URL",
+            "JDBC_DATABASE_URL",
+            "PGHOST",
+            "PGPORT",
+            "PGUSER",
+            "PGPASSWORD",
+            "PGDATABASE");
+    assertThat(vars.get("DATABASE_URL")).startsWith("postgresql://postgres:");
+    assertThat(vars.get("PGHOST")).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void runGivesTheCommandAWorkingDatabase(@TempDir Path dir) throws Exception {
+    Path result = dir.resolve("result");
+    String self = "java -cp " + System.getProperty("java.class.path") + " " + Main.class.getName();
+    int exit =
+        run(
+            "run",
+            "-d",
+            "shop",
+            "--",
+            "sh",
+            "-c",
+            self + " sql 'select current_database()' > " + result);
+    assertThat(exit).isZero();
+    assertThat(Files.readString(result)).isEqualTo("current_database\nshop\n(1 row)\n");
+  }
+
+  @Test
+  void unknownFlagIsOneLineWithHint() {
+    assertThat(run("temp", "--bogus")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo("pgisolate: Unknown option: '--bogus'. Hint: see 'pgisolate temp --help'.\n");
+  }
+
+  @Test
+  void missingCommandForRun() {
+    assertThat(run("run")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("pgisolate: Missing required parameter: 'CMD'");
+  }
+
+  @Test
+  void unknownCommandToRunIsReportedAndTheClusterRemoved() {
+    assertThat(run("run", "--", "no-such-program-xyz")).isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith("pgisolate: cannot run 'no-such-program-xyz': ")
+        .contains("Hint: check the command name");
+  }
+
+  @Test
+  void missingBinariesListWhatWasTried() {
+    assertThat(run("run", "--pg-bin", "/nonexistent", "--", "true")).isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith("pgisolate: no PostgreSQL binaries in /nonexistent (tried: ")
+        .endsWith(".\n");
+    assertThat(err.toString().lines()).hasSize(1);
+  }
+
+  @Test
+  void startFailureShowsTheServerLog() {
+    assertThat(run("run", "-c", "shared_buffers=lots", "--", "true")).isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith("pgisolate: PostgreSQL exited during start-up with code 1: ")
+        .contains("Server log (last lines):");
+  }
+
+  @Test
+  void versionAndHelp() {
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString()).startsWith("pgisolate ").contains("bundled PostgreSQL 18");
+    for (String sub : List.of("temp", "run", "sql")) {
+      out.getBuffer().setLength(0);
+      assertThat(run(sub, "--help")).isZero();
+      assertThat(out.toString()).startsWith("Usage: pgisolate " + sub);
+    }
+  }
+
+  @Test
+  void tempServesUntilInterruptedThenCleansUp() throws Exception {
+    Process temp = startTemp("temp", "-d", "demo");
+    BufferedReader lines =
+        new BufferedReader(new InputStreamReader(temp.getInputStream(), StandardCharsets.UTF_8));
+    String jdbc = null;
+    Path data = null;
+    String line;
+    while ((line = lines.readLine()) != null && !line.startsWith("Press Ctrl-C")) {
+      if (line.startsWith("JDBC: ")) {
+        jdbc = line.substring(6);
+      } else if (line.startsWith("Data: ")) {
+        data = Path.of(line.substring(6));
+      }
+    }
+    assertThat(jdbc).isNotNull();
+    try (Connection c = DriverManager.getConnection(jdbc);
+        ResultSet rs = c.createStatement().executeQuery("select current_database()")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("demo");
+    }
+    long postmaster = postmasterPid(data);
+    assertThat(io.pgisolate.os.Signals.send(temp.pid(), "INT")).isTrue(); // Ctrl-C
+    assertThat(temp.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(data).doesNotExist();
+    assertThat(ProcessHandle.of(postmaster)).isEmpty();
+    assertThat(new String(temp.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .contains("Stopped and removed.");
+  }
+
+  @Test
+  void runStopsCommandAndClusterOnSigterm(@TempDir Path dir) throws Exception {
+    Path ready = dir.resolve("ready");
+    Process run = startTemp("run", "--", "sh", "-c", "echo $$ > " + ready + "; exec sleep 300");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    // The child writes its pid once it runs; wait for it boundedly.
+    while (!Files.exists(ready) || Files.readString(ready).isBlank()) {
+      assertThat(System.nanoTime()).as("command started in time").isLessThan(deadline);
+      assertThat(run.isAlive()).isTrue();
+      Thread.onSpinWait();
+    }
+    long sleeper = Long.parseLong(Files.readString(ready).strip());
+    assertThat(io.pgisolate.os.Signals.send(run.pid(), "TERM")).isTrue();
+    assertThat(run.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    ProcessHandle.of(sleeper).ifPresent(p -> p.onExit().join());
+    assertThat(ProcessHandle.of(sleeper)).isEmpty();
+  }
+
+  private Process startTemp(String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).start();
+    children.add(p);
+    return p;
+  }
+
+  private static long postmasterPid(Path data) throws Exception {
+    return Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
+  }
+}

@@ -13,23 +13,7 @@ import java.util.concurrent.TimeUnit;
  * killed it, as a shell reports it.
  */
 final class ChildCommand {
-  /** Exit code when the command could not be started, as a shell reports it. */
-  static final int NOT_STARTED = 127;
-
   private volatile Process process;
-
-  /** Thrown when the command could not be started at all; exit code 127. */
-  static final class NotStartedException extends PgIsolateException {
-    private static final long serialVersionUID = 1L;
-
-    NotStartedException(String message, Throwable cause) {
-      super(message, cause);
-    }
-
-    public int exitCode() {
-      return NOT_STARTED;
-    }
-  }
 
   static List<String> check(String front, List<String> command) {
     if (command == null || command.isEmpty()) {
@@ -48,7 +32,7 @@ final class ChildCommand {
     try {
       process = builder.start();
     } catch (IOException e) {
-      throw new NotStartedException(
+      throw new CommandNotStartedException(
           "could not run '"
               + command.get(0)
               + "': "

@@ -1,6 +1,6 @@
 package io.pgisolate.lease;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,12 +12,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class LeaseServe {
   private final LeaseSettings settings;
-  private final PrintStream err;
+  private final PrintWriter err;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile LeaseServer server;
 
-  public LeaseServe(LeaseSettings settings, PrintStream err) {
+  public LeaseServe(LeaseSettings settings, PrintWriter err) {
     this.settings = settings;
     this.err = err;
   }
@@ -35,6 +35,7 @@ public final class LeaseServe {
             + (settings.count() - 1)
             + " on "
             + server.socket());
+    err.flush();
     started.countDown();
     if (stopped.get()) {
       stop();
@@ -62,18 +63,19 @@ public final class LeaseServe {
     }
     s.close();
     err.println(usage(s.pool()));
+    err.flush();
   }
 
-  /** "Peak usage: 3 of 8 databases; 17 leases; total wait time: 12 ms". */
+  /** "Peak usage: 3 of 8 databases; leases: 17; total wait time: 12 ms". */
   static String usage(LeasePool pool) {
     LeasePool.Stats stats = pool.stats();
     return "Peak usage: "
         + stats.peakLeased()
         + " of "
         + pool.names().size()
-        + " databases; "
+        + " databases; leases: "
         + stats.grants()
-        + " leases; total wait time: "
+        + "; total wait time: "
         + TimeUnit.NANOSECONDS.toMillis(stats.totalWaitNanos())
         + " ms";
   }

@@ -3,10 +3,9 @@ package io.pgisolate.lease;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,12 +74,11 @@ class LeaseCommandsTest {
         new LeaseWrap(
             new LeaseSettings("app_", 1, dir.resolve("s.sock")), List.of("no-such-command-xyz"));
     assertThatThrownBy(wrap::run)
-        .isInstanceOf(ChildCommand.NotStartedException.class)
+        .isInstanceOf(CommandNotStartedException.class)
         .hasMessageStartingWith("could not run 'no-such-command-xyz': Cannot run program")
         .hasMessageEndingWith(
             ". Hint: check the command after -- (is it installed and on the PATH?).")
-        .satisfies(
-            e -> assertThat(((ChildCommand.NotStartedException) e).exitCode()).isEqualTo(127));
+        .satisfies(e -> assertThat(((CommandNotStartedException) e).exitCode()).isEqualTo(127));
     assertThat(dir.resolve("s.sock")).doesNotExist();
   }
 
@@ -140,8 +138,8 @@ class LeaseCommandsTest {
 
   @Test
   void serveRunsUntilStoppedThenPrintsPeakUsageAndTotalWaitTime() throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    StringWriter bytes = new StringWriter();
+    PrintWriter err = new PrintWriter(bytes, true);
     Path socket = dir.resolve("tmp/pgmanager.sock");
     LeaseServe serve = new LeaseServe(new LeaseSettings("app_", 2, socket), err);
     CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(serve::run);
@@ -153,10 +151,10 @@ class LeaseCommandsTest {
     assertThat(serve.server().pool().awaitState(s -> s.leased().isEmpty(), BOUND)).isTrue();
     serve.stop();
     assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
-    assertThat(bytes.toString(StandardCharsets.UTF_8))
+    assertThat(bytes.toString())
         .isEqualTo(
             "pgisolate: serving 2 databases app_0…app_1 on "
                 + socket
-                + "\nPeak usage: 2 of 2 databases; 2 leases; total wait time: 0 ms\n");
+                + "\nPeak usage: 2 of 2 databases; leases: 2; total wait time: 0 ms\n");
   }
 }

@@ -1,0 +1,36 @@
+package io.pgisolate.cli;
+
+import io.pgisolate.lease.LeaseSettings;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * The options serve and wrap share with pgmanager. {@code -s} is also accepted before the
+ * subcommand ({@code pgisolate -s x.sock serve}), where pgmanager takes it.
+ */
+final class LeaseOptions {
+  @Option(
+      names = {"-s", "--socket"},
+      paramLabel = "PATH",
+      description =
+          "UNIX socket of the lease server (default: $PGM_SOCKET, else $PGMANAGER_SOCKET, else"
+              + " tmp/pgmanager.sock in the working directory)")
+  String socket;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "log each lease and release; stack traces on errors")
+  boolean verbose;
+
+  /** Prefix and count from the environment, the socket from the options or the environment. */
+  LeaseSettings settings(PgIsolateCommand parent) {
+    Optional<String> option = Optional.ofNullable(socket).or(() -> parent.socket());
+    return LeaseSettings.fromEnvironment(System.getenv(), option, Path.of("").toAbsolutePath());
+  }
+
+  static Map<String, String> environment() {
+    return System.getenv();
+  }
+}

@@ -20,6 +20,14 @@ final class LeaseOptions {
   String socket;
 
   @Option(
+      names = "--backend",
+      paramLabel = "URI",
+      description =
+          "share the pool with the lease servers of other machines through advisory locks on"
+              + " this PostgreSQL (postgres://user:password@host:port/database)")
+  String backend;
+
+  @Option(
       names = {"-v", "--verbose"},
       description = "log each lease and release; stack traces on errors")
   boolean verbose;
@@ -27,7 +35,8 @@ final class LeaseOptions {
   /** Prefix and count from the environment, the socket from the options or the environment. */
   LeaseSettings settings(PgIsolateCommand parent) {
     Optional<String> option = Optional.ofNullable(socket).or(() -> parent.socket());
-    return LeaseSettings.fromEnvironment(System.getenv(), option, Path.of("").toAbsolutePath());
+    return LeaseSettings.fromEnvironment(System.getenv(), option, Path.of("").toAbsolutePath())
+        .withBackend(Optional.ofNullable(backend));
   }
 
   static Map<String, String> environment() {

@@ -4,6 +4,7 @@ import io.pgisolate.PgIsolateException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +37,7 @@ public final class LeasePool {
   private final String prefix;
   private final List<String> names;
   private final LongSupplier clock;
+  private final LeaseGate gate; // null: this server alone decides
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   // Guarded by lock: holders[i] is the live lease of database i, or null when it is free, in which
@@ -49,12 +51,21 @@ public final class LeasePool {
   private long totalWaitNanos;
 
   public LeasePool(String prefix, int count) {
-    this(prefix, count, System::nanoTime);
+    this(prefix, count, System::nanoTime, null);
   }
 
   /** A pool on an explicit clock ({@link System#nanoTime()} in production), for tests. */
   public LeasePool(String prefix, int count, LongSupplier clock) {
+    this(prefix, count, clock, null);
+  }
+
+  /**
+   * A pool shared with other servers through {@code gate} (see {@link LeaseGate}); {@code gate} may
+   * be null.
+   */
+  public LeasePool(String prefix, int count, LongSupplier clock, LeaseGate gate) {
     this.prefix = Objects.requireNonNull(prefix, "prefix");
+    this.gate = gate;
     if (count < 1) {
       throw new IllegalArgumentException("a lease pool needs at least one database, got " + count);
     }
@@ -113,11 +124,12 @@ public final class LeasePool {
     try {
       request = new Request(holder, onGranted, clock.getAsLong());
       changed.signalAll();
-      if (free.isEmpty()) {
+      int index = waiting.isEmpty() ? takeFree() : -1;
+      if (index < 0) {
         waiting.addLast(request);
         return request;
       }
-      granted = grant(free.removeFirst(), request);
+      granted = grant(index, request);
     } finally {
       lock.unlock();
     }
@@ -164,8 +176,11 @@ public final class LeasePool {
       nextRequest = waiting.pollFirst();
       if (nextRequest == null) {
         free.addLast(i);
+        if (gate != null) {
+          gate.give(i);
+        }
       } else {
-        next = grant(i, nextRequest);
+        next = grant(i, nextRequest); // straight to the next in line; a gate's hold carries over
       }
     } finally {
       lock.unlock();
@@ -173,6 +188,55 @@ public final class LeasePool {
     if (nextRequest != null) {
       deliver(nextRequest, next);
     }
+  }
+
+  /**
+   * With a {@link LeaseGate}: tries again to serve waiting requests, in order, from databases the
+   * gate refused before. Without one, there is nothing to retry: a no-op.
+   */
+  public void retryWaiters() {
+    if (gate == null) {
+      return;
+    }
+    List<Request> requests = new ArrayList<>();
+    List<Lease> leases = new ArrayList<>();
+    lock.lock();
+    try {
+      while (!waiting.isEmpty()) {
+        int index = takeFree();
+        if (index < 0) {
+          break;
+        }
+        Request request = waiting.pollFirst();
+        requests.add(request);
+        leases.add(grant(index, request));
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (int i = 0; i < requests.size(); i++) {
+      deliver(requests.get(i), leases.get(i));
+    }
+  }
+
+  /** The gate, when the pool is shared with other servers. */
+  public java.util.Optional<LeaseGate> gate() {
+    return java.util.Optional.ofNullable(gate);
+  }
+
+  /** Takes the first free database the gate lets go (round-robin order); -1 when none. */
+  private int takeFree() {
+    if (gate == null) {
+      return free.isEmpty() ? -1 : free.removeFirst();
+    }
+    for (Iterator<Integer> it = free.iterator(); it.hasNext(); ) {
+      int index = it.next();
+      if (gate.tryTake(index)) {
+        it.remove();
+        return index;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -303,7 +367,7 @@ public final class LeasePool {
       if (held != leased) {
         throw new IllegalStateException("leased count " + leased + " but " + held + " held");
       }
-      if (!free.isEmpty() && !waiting.isEmpty()) {
+      if (gate == null && !free.isEmpty() && !waiting.isEmpty()) {
         throw new IllegalStateException("requests wait while databases are free");
       }
     } finally {

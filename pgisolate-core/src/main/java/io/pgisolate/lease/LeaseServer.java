@@ -36,6 +36,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeaseServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseServer.class);
+
+  /** How often waiters retry for databases that other servers of a shared pool released. */
+  static final Duration BACKEND_RETRY = Duration.ofMillis(50);
+
   private static final byte[] STATUS = "STATUS\n".getBytes(StandardCharsets.US_ASCII);
 
   private final LeasePool pool;
@@ -63,7 +67,18 @@ public final class LeaseServer implements AutoCloseable {
 
   /** Binds the socket and starts serving; fails with a one-line message when it cannot. */
   public static LeaseServer start(LeaseSettings settings) {
-    return start(new LeasePool(settings.prefix(), settings.count()), settings.socket());
+    if (settings.backend().isEmpty()) {
+      return start(new LeasePool(settings.prefix(), settings.count()), settings.socket());
+    }
+    AdvisoryLockGate gate =
+        AdvisoryLockGate.connect(settings.backend().get(), settings.prefix(), BACKEND_RETRY);
+    try {
+      LeasePool pool = new LeasePool(settings.prefix(), settings.count(), System::nanoTime, gate);
+      return start(pool, settings.socket());
+    } catch (RuntimeException e) {
+      gate.close();
+      throw e;
+    }
   }
 
   /** Serves {@code pool} on {@code socketPath}. */
@@ -158,8 +173,10 @@ public final class LeaseServer implements AutoCloseable {
 
   private void loop() {
     try {
+      long retryMillis = pool.gate().map(g -> g.retryInterval().toMillis()).orElse(0L);
+      long nextRetry = System.nanoTime();
       while (running) {
-        selector.select();
+        selector.select(retryMillis); // 0: until something happens
         for (SelectionKey key : selector.selectedKeys()) {
           try {
             if (!key.isValid()) {
@@ -189,6 +206,10 @@ public final class LeaseServer implements AutoCloseable {
         while ((gone = doomed.poll()) != null) {
           disconnect(gone);
         }
+        if (retryMillis > 0 && System.nanoTime() - nextRetry >= 0) {
+          pool.retryWaiters(); // other servers release without telling us
+          nextRetry = System.nanoTime() + retryMillis * 1_000_000;
+        }
       }
     } catch (IOException | RuntimeException | Error e) {
       failure = e;
@@ -197,6 +218,7 @@ public final class LeaseServer implements AutoCloseable {
       for (Client c : new ArrayList<>(clients.values())) {
         disconnect(c);
       }
+      pool.gate().ifPresent(LeaseGate::close);
       try {
         selector.close();
       } catch (IOException e) {

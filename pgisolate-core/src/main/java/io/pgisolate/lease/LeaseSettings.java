@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * @param prefix databases are named {@code {prefix}0 … {prefix}{count−1}}
  * @param count how many databases the pool holds
  * @param socket absolute path of the UNIX socket
+ * @param backend a PostgreSQL server whose advisory locks share the pool with other lease servers
+ *     ({@code --backend}, see {@link AdvisoryLockGate}); empty for a pool of this server alone
  */
-public record LeaseSettings(String prefix, int count, Path socket) {
+public record LeaseSettings(String prefix, int count, Path socket, Optional<String> backend) {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseSettings.class);
 
   public static final String PREFIX_ENV = "PGM_DATABASE_PREFIX";
@@ -49,6 +51,16 @@ public record LeaseSettings(String prefix, int count, Path socket) {
       throw new IllegalArgumentException("count must be 1…" + MAX_COUNT + ", got " + count);
     }
     socket = socket.toAbsolutePath().normalize();
+    backend = backend == null ? Optional.empty() : backend;
+  }
+
+  public LeaseSettings(String prefix, int count, Path socket) {
+    this(prefix, count, socket, Optional.empty());
+  }
+
+  /** These settings with the pool shared through {@code backend} (see {@link AdvisoryLockGate}). */
+  public LeaseSettings withBackend(Optional<String> backend) {
+    return new LeaseSettings(prefix, count, socket, backend);
   }
 
   /** Reads prefix, count and socket from {@code env}, as {@code serve} and {@code wrap} do. */

@@ -56,18 +56,25 @@ final class ChildClients implements AutoCloseable {
   }
 
   Child start(Path socket) {
+    return startMain(LeaseHolderMain.class, socket.toString());
+  }
+
+  /** A child JVM running {@code main} of this test classpath with {@code args}. */
+  Child startMain(Class<?> main, String... args) {
     String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder builder =
-        new ProcessBuilder(
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
                 java,
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
                 "-Xshare:auto",
                 "-cp",
                 System.getProperty("java.class.path"),
-                LeaseHolderMain.class.getName(),
-                socket.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT);
+                main.getName()));
+    argv.addAll(List.of(args));
+    ProcessBuilder builder =
+        new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT);
     try {
       Child child = new Child(builder.start());
       children.add(child);

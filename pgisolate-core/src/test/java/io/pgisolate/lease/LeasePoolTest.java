@@ -111,6 +111,49 @@ class LeasePoolTest {
     pool.checkInvariant();
   }
 
+  /** A gate whose "other servers" hold the databases in {@code elsewhere}. */
+  static final class FakeGate implements LeaseGate {
+    final Set<Integer> elsewhere = ConcurrentHashMap.newKeySet();
+    final Set<Integer> taken = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public boolean tryTake(int index) {
+      return !elsewhere.contains(index) && taken.add(index);
+    }
+
+    @Override
+    public void give(int index) {
+      taken.remove(index);
+    }
+
+    @Override
+    public Duration retryInterval() {
+      return Duration.ofMillis(1);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void aGateSkipsDatabasesHeldElsewhereAndWaitersRetry() {
+    FakeGate gate = new FakeGate();
+    gate.elsewhere.add(0);
+    LeasePool pool = new LeasePool("db", 2, System::nanoTime, gate);
+    Lease first = pool.acquire("a", Duration.ZERO);
+    assertThat(first.name()).isEqualTo("db1");
+    List<String> later = new ArrayList<>();
+    pool.request("b", l -> later.add(l.name()));
+    pool.retryWaiters();
+    assertThat(later).isEmpty(); // db0 is still another server's
+    gate.elsewhere.clear();
+    pool.retryWaiters();
+    assertThat(later).containsExactly("db0");
+    pool.release(first);
+    assertThat(gate.taken).containsExactly(0); // db1 went back to the other servers
+    pool.checkInvariant();
+  }
+
   @Test
   void rejectsAnEmptyPool() {
     assertThatThrownBy(() -> new LeasePool("db", 0))

@@ -30,13 +30,13 @@ import java.util.concurrent.locks.LockSupport;
  * server, not queueing. Wake-up: one database, a holder and a waiter already in line; the clock
  * runs from just before the holder closes until the waiter has read its {@code OK:}.
  *
- * <p>Usage: {@code java -jar pgisolate-bench.jar [iterations per client, default 2000]}
+ * <p>Usage: {@code bin/bench lease [--iterations N]} (per client, default 2000).
  */
 public final class LeaseBench {
   private LeaseBench() {}
 
-  public static void main(String[] args) throws Exception {
-    int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 2_000;
+  public static void run(String[] args) throws Exception {
+    int iterations = Main.intOption(args, "--iterations", 2_000);
     Path dir = Files.createTempDirectory(Path.of(tmpRoot()), "pgisolate-bench");
     try {
       System.out.printf(

@@ -21,15 +21,28 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every bad input gets a one-line message with a hint, and leaves nothing behind. */
+/**
+ * Every bad input gets a one-line message with a hint, and leaves nothing behind. Each test has a
+ * data root of its own, so that clusters of other test JVMs on this machine do not count.
+ */
 class BadInputIT {
-  private final Path base = ClusterLayout.base(TempCluster.builder().settings());
+  private Path root;
+  private Path base;
   private Set<String> before;
+
+  private TempCluster.Builder builder() {
+    return TempCluster.builder().dataRoot(root);
+  }
 
   @BeforeEach
   void snapshot() throws IOException {
+    root = Files.createTempDirectory(Path.of("/dev/shm"), "pgisolate-bad-input-");
+    // The servers may run as another user (as root in CI): let it pass through.
+    Files.setPosixFilePermissions(
+        root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    base = ClusterLayout.base(builder().settings());
     // Warm the caches so that a failure below is the failure under test.
-    TempCluster.builder().start().close();
+    builder().start().close();
     before = entries();
   }
 
@@ -37,6 +50,7 @@ class BadInputIT {
   void nothingLeft() throws IOException {
     assertThat(entries()).as("entries of %s", base).isEqualTo(before);
     assertThat(Leftovers.processesIn(base)).isEmpty();
+    io.pgisolate.os.Directories.deleteTree(root);
   }
 
   private Set<String> entries() throws IOException {
@@ -50,7 +64,7 @@ class BadInputIT {
 
   @Test
   void unknownVersionListsWhatWasTried() {
-    assertThatThrownBy(() -> TempCluster.builder().version("99").start())
+    assertThatThrownBy(() -> builder().version("99").start())
         .isInstanceOf(PgIsolateException.class)
         .hasMessageStartingWith("PostgreSQL 99 is not available (tried: classpath; local Maven")
         .hasMessageContaining("/usr/lib/postgresql/*/bin")
@@ -59,7 +73,7 @@ class BadInputIT {
 
   @Test
   void malformedVersionIsRejected() {
-    assertThatThrownBy(() -> TempCluster.builder().version("latest").start())
+    assertThatThrownBy(() -> builder().version("latest").start())
         .hasMessage(
             "invalid PostgreSQL version 'latest'. Hint: give a major version such as 17, or a"
                 + " full one such as 17.6.0.");
@@ -67,7 +81,7 @@ class BadInputIT {
 
   @Test
   void missingBinariesSayWhereTheyWereLookedFor() {
-    assertThatThrownBy(() -> TempCluster.builder().binaries(Path.of("/nonexistent/bin")).start())
+    assertThatThrownBy(() -> builder().binaries(Path.of("/nonexistent/bin")).start())
         .hasMessageStartingWith("no PostgreSQL binaries in /nonexistent/bin (tried: ")
         .hasMessageContaining("Hint: point --pg-bin");
   }
@@ -77,8 +91,7 @@ class BadInputIT {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();
       ClusterStartException e =
-          catchThrowableOfType(
-              ClusterStartException.class, () -> TempCluster.builder().port(port).start());
+          catchThrowableOfType(ClusterStartException.class, () -> builder().port(port).start());
       assertThat(e)
           .hasMessage(
               "port "
@@ -91,8 +104,7 @@ class BadInputIT {
 
   @Test
   void unwritableDataDirectory() {
-    assertThatThrownBy(
-            () -> TempCluster.builder().dataDirectory(Path.of("/proc/pgisolate/data")).start())
+    assertThatThrownBy(() -> builder().dataDirectory(Path.of("/proc/pgisolate/data")).start())
         .hasMessageStartingWith("data directory /proc/pgisolate/data cannot be created: ")
         .hasMessageContaining("Hint: name a directory in a location");
   }
@@ -100,7 +112,7 @@ class BadInputIT {
   @Test
   void dataDirectoryThatIsNotEmpty(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("precious.txt"), "keep me");
-    assertThatThrownBy(() -> TempCluster.builder().dataDirectory(dir).start())
+    assertThatThrownBy(() -> builder().dataDirectory(dir).start())
         .hasMessage(
             "data directory "
                 + dir
@@ -114,7 +126,7 @@ class BadInputIT {
     Path script =
         Files.writeString(
             dir.resolve("broken.sql"), "create table a (id int);\n\ncreate tabel b (id int);\n");
-    assertThatThrownBy(() -> TempCluster.builder().initScript(script).start())
+    assertThatThrownBy(() -> builder().initScript(script).start())
         .isInstanceOf(ClusterStartException.class)
         .hasMessage(
             "init script "
@@ -127,7 +139,7 @@ class BadInputIT {
     ClusterStartException e =
         catchThrowableOfType(
             ClusterStartException.class,
-            () -> TempCluster.builder().initdbCache(false).locale("xx_XX.bogus").start());
+            () -> builder().initdbCache(false).locale("xx_XX.bogus").start());
     assertThat(e)
         .hasMessageStartingWith("initdb failed with exit code 1: ")
         .hasMessageContaining("xx_XX.bogus")
@@ -139,8 +151,7 @@ class BadInputIT {
   void invalidSettingShowsTheServersComplaint() {
     ClusterStartException e =
         catchThrowableOfType(
-            ClusterStartException.class,
-            () -> TempCluster.builder().setting("shared_buffers", "lots").start());
+            ClusterStartException.class, () -> builder().setting("shared_buffers", "lots").start());
     assertThat(e)
         .hasMessageStartingWith("PostgreSQL exited during start-up with code 1: ")
         .hasMessageContaining("shared_buffers")
@@ -150,7 +161,7 @@ class BadInputIT {
 
   @Test
   void startTimeout() {
-    assertThatThrownBy(() -> TempCluster.builder().startTimeout(Duration.ofMillis(1)).start())
+    assertThatThrownBy(() -> builder().startTimeout(Duration.ofMillis(1)).start())
         .isInstanceOf(ClusterStartException.class)
         .hasMessage(
             "PostgreSQL did not accept connections within 1 ms. Hint: raise the start timeout"
@@ -159,7 +170,7 @@ class BadInputIT {
 
   @Test
   void unknownExtension() {
-    assertThatThrownBy(() -> TempCluster.builder().extension("no_such_ext").start())
+    assertThatThrownBy(() -> builder().extension("no_such_ext").start())
         .hasMessageStartingWith("extension 'no_such_ext' could not be created: ")
         .hasMessageContaining("Hint: check its name");
   }
@@ -171,17 +182,17 @@ class BadInputIT {
             ? "cannot run PostgreSQL as user 'no-such-user': no such user. Hint: create it"
                 + " (useradd --system no-such-user) or name an existing unprivileged user."
             : "cannot run PostgreSQL as user 'no-such-user': only root can switch users";
-    assertThatThrownBy(() -> TempCluster.builder().runAs("no-such-user").start())
+    assertThatThrownBy(() -> builder().runAs("no-such-user").start())
         .hasMessageStartingWith(expected);
   }
 
   @Test
   void invalidBuilderValuesNameTheProperty() {
-    assertThatThrownBy(() -> TempCluster.builder().port(70000))
+    assertThatThrownBy(() -> builder().port(70000))
         .hasMessage("invalid port '70000': must be between 1 and 65535.");
-    assertThatThrownBy(() -> TempCluster.builder().setting("bad name", "1"))
+    assertThatThrownBy(() -> builder().setting("bad name", "1"))
         .hasMessage("invalid setting 'bad name': is not a configuration parameter name.");
-    assertThatThrownBy(() -> TempCluster.builder().initScript(Path.of("/nope.sql")))
+    assertThatThrownBy(() -> builder().initScript(Path.of("/nope.sql")))
         .hasMessage("invalid initScript '/nope.sql': is not a readable file.");
   }
 }

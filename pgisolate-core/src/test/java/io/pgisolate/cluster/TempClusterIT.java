@@ -98,6 +98,26 @@ class TempClusterIT {
   }
 
   @Test
+  void restoresAPlainPgDumpFile(@TempDir Path dir) throws Exception {
+    // The shape pg_dump writes: statements, then COPY … FROM stdin with its data inline.
+    Path dump =
+        Files.writeString(
+            dir.resolve("dump.sql"),
+            "SET client_encoding = 'UTF8';\n"
+                + "CREATE TABLE public.item (id integer, name text);\n"
+                + "COPY public.item (id, name) FROM stdin;\n"
+                + "1\tapple\n2\tpear\n\\.\n");
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (TempCluster pg = TempCluster.builder().dump(dump).start();
+        Connection c = pg.dataSource().getConnection();
+        Statement st = c.createStatement()) {
+      assertThat(query(st, "select string_agg(name, ',' order by id) from item"))
+          .isEqualTo("apple,pear");
+    }
+  }
+
+  @Test
   void socketOnlyClusterListensOnNoTcpPort() throws Exception {
     try (TempCluster pg = TempCluster.builder().socketOnly().start()) {
       assertThat(pg.host()).isEqualTo(pg.socketDirectory().toString());

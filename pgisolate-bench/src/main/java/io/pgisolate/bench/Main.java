@@ -1,0 +1,41 @@
+package io.pgisolate.bench;
+
+import java.util.Arrays;
+
+/** Benchmarks of pgisolate against raw PostgreSQL and peer tools: bin/bench NAME [options]. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      usage();
+      System.exit(2);
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    switch (args[0]) {
+      case "cluster-start" -> ClusterStartBench.run(rest);
+      case "lease" -> LeaseBench.run(rest);
+      default -> {
+        System.err.println("bench: unknown benchmark '" + args[0] + "'.");
+        usage();
+        System.exit(2);
+      }
+    }
+  }
+
+  private static void usage() {
+    System.err.println("usage: bin/bench BENCHMARK [--runs N]");
+    System.err.println("  cluster-start   start-to-first-query of a temporary cluster (issue 2)");
+    System.err.println(
+        "  lease           lease server round trip at 1/16/64 clients, wake-up latency (issue 5)");
+  }
+
+  static int intOption(String[] args, String name, int fallback) {
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals(name)) {
+        return Integer.parseInt(args[i + 1]);
+      }
+    }
+    return fallback;
+  }
+}

@@ -1,0 +1,20 @@
+package io.pgisolate.proxy;
+
+import io.netty.channel.Channel;
+import io.pgisolate.proxy.protocol.RawMessage;
+import io.pgisolate.proxy.protocol.backend.BackendKeyData;
+
+/** What {@link BackendStartupHandler} reports to the client connection it works for. */
+interface BackendConnection {
+  /** A ParameterStatus or NoticeResponse to pass on to the client (ownership passes too). */
+  void forward(RawMessage message);
+
+  /** PostgreSQL sent ReadyForQuery: the session is established. */
+  void ready(Channel backend, BackendKeyData backendKey, RawMessage readyForQuery);
+
+  /** PostgreSQL refused the session with this ErrorResponse (ownership passes). */
+  void refused(RawMessage errorResponse);
+
+  /** Start-up failed for another reason; tell the client {@code message}. */
+  void failed(String sqlState, String message, Throwable cause);
+}

@@ -1,0 +1,319 @@
+package io.pgisolate.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.util.ReferenceCountUtil;
+import io.pgisolate.proxy.auth.AuthenticationFailure;
+import io.pgisolate.proxy.auth.ClientAuthentication;
+import io.pgisolate.proxy.protocol.BackendMessage;
+import io.pgisolate.proxy.protocol.MessageEncoder;
+import io.pgisolate.proxy.protocol.MessageFramer;
+import io.pgisolate.proxy.protocol.ProtocolException;
+import io.pgisolate.proxy.protocol.RawMessage;
+import io.pgisolate.proxy.protocol.Wire;
+import io.pgisolate.proxy.protocol.backend.BackendKeyData;
+import io.pgisolate.proxy.protocol.backend.ErrorResponse;
+import io.pgisolate.proxy.protocol.backend.NegotiateProtocolVersion;
+import io.pgisolate.proxy.protocol.frontend.AuthenticationResponse;
+import io.pgisolate.proxy.protocol.frontend.CancelRequest;
+import io.pgisolate.proxy.protocol.frontend.GssEncRequest;
+import io.pgisolate.proxy.protocol.frontend.SslRequest;
+import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One client connection from its first byte until it is relayed: answers SSLRequest and
+ * GSSENCRequest with 'N', forwards CancelRequests, negotiates the protocol version, authenticates
+ * the client, has the {@link BackendSelector} choose a server, opens the session there, and then
+ * replaces itself with a {@link Relay} in both directions.
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter implements BackendConnection {
+  private enum State {
+    STARTUP,
+    AUTHENTICATING,
+    CONNECTING,
+    RELAYING,
+    FAILED
+  }
+
+  private final ProxyServer.Shared shared;
+  private ChannelHandlerContext ctx;
+  private State state = State.STARTUP;
+  private StartupMessage startup;
+  private ClientAuthentication.Exchange exchange;
+  private BackendTarget target;
+  private Channel backend;
+  private BackendKeyData proxyKey;
+  private final List<RawMessage> early = new ArrayList<>();
+
+  ClientHandler(ProxyServer.Shared shared) {
+    this.shared = shared;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    ctx.channel().closeFuture().addListener(f -> cleanUp());
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      switch (state) {
+        case STARTUP -> startupPacket(msg);
+        case AUTHENTICATING -> authenticate((RawMessage) msg);
+        case CONNECTING -> {
+          // Sent before ReadyForQuery (pipelining): kept, in order, for the backend.
+          early.add((RawMessage) msg);
+          msg = null;
+        }
+        default -> {
+          // FAILED: the connection is closing, input is dropped.
+        }
+      }
+    } catch (AuthenticationFailure e) {
+      fail(e.sqlState(), e.getMessage(), null);
+    } catch (ProtocolException e) {
+      fail(e.sqlState(), e.getMessage(), null);
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void startupPacket(Object msg) {
+    if (msg == SslRequest.INSTANCE || msg == GssEncRequest.INSTANCE) {
+      // No TLS, no GSSAPI encryption: 'N', and the client goes on in the clear (PostgreSQL docs,
+      // "SSL Session Encryption" and "GSSAPI Session Encryption").
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'})).addListener(readNext());
+    } else if (msg instanceof CancelRequest cancel) {
+      state = State.FAILED;
+      new CancelForwarder(shared).forward(ctx.channel(), cancel);
+    } else if (msg instanceof StartupMessage message) {
+      startup(message);
+    } else {
+      throw new ProtocolException("unexpected start-up packet " + msg);
+    }
+  }
+
+  private void startup(StartupMessage message) {
+    if (message.user() == null || message.user().isEmpty()) {
+      throw new AuthenticationFailure(
+          "28000", "no PostgreSQL user name specified in startup packet");
+    }
+    // Protocol 3.0 is what the proxy speaks. A newer minor version or "_pq_." options are answered
+    // with NegotiateProtocolVersion, after which the client carries on with 3.0 (PostgreSQL docs,
+    // "Protocol Versions" and "NegotiateProtocolVersion").
+    List<String> protocolOptions = new ArrayList<>();
+    Map<String, String> parameters = new LinkedHashMap<>();
+    message
+        .parameters()
+        .forEach(
+            (name, value) -> {
+              if (name.startsWith("_pq_.")) {
+                protocolOptions.add(name);
+              } else {
+                parameters.put(name, value);
+              }
+            });
+    if (message.minorVersion() > 0 || !protocolOptions.isEmpty()) {
+      ctx.write(new NegotiateProtocolVersion(0, protocolOptions));
+    }
+    startup = new StartupMessage(StartupMessage.PROTOCOL_3_0, parameters);
+    exchange = shared.settings().clientAuthentication().start(message.user());
+    send(exchange.start());
+    afterAuthenticationStep();
+  }
+
+  private void authenticate(RawMessage message) {
+    if (message.type() != AuthenticationResponse.TYPE) {
+      throw new ProtocolException(
+          "expected password response, got " + Wire.describe(message.type()));
+    }
+    send(exchange.next(AuthenticationResponse.decode(message.body())));
+    afterAuthenticationStep();
+  }
+
+  private void send(List<BackendMessage> messages) {
+    messages.forEach(ctx::write);
+  }
+
+  private void afterAuthenticationStep() {
+    ctx.flush();
+    if (exchange.done()) {
+      state = State.CONNECTING;
+      selectBackend();
+    } else {
+      state = State.AUTHENTICATING;
+      ctx.read();
+    }
+  }
+
+  private void selectBackend() {
+    shared
+        .selector()
+        .select(startup)
+        .whenComplete(
+            (selected, error) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (error != null) {
+                            fail(
+                                "08006",
+                                "no backend for this connection: " + error.getMessage(),
+                                error);
+                          } else if (!ctx.channel().isActive()) {
+                            shared.selector().release(selected);
+                          } else {
+                            target = selected;
+                            connect();
+                          }
+                        }));
+  }
+
+  private void connect() {
+    new Bootstrap()
+        .group(ctx.channel().eventLoop())
+        .channel(shared.transport().clientChannel(target.address()))
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, shared.settings().connectTimeoutMillis())
+        .handler(
+            new ChannelInitializer<>() {
+              @Override
+              protected void initChannel(Channel channel) {
+                channel
+                    .pipeline()
+                    .addLast("framer", new MessageFramer(shared.settings().maxMessageLength()))
+                    .addLast("encoder", MessageEncoder.INSTANCE)
+                    .addLast("startup", new BackendStartupHandler(target, ClientHandler.this));
+              }
+            })
+        .connect(target.address())
+        .addListener(
+            (ChannelFutureListener)
+                future -> {
+                  if (!future.isSuccess()) {
+                    fail(
+                        "08006",
+                        "could not connect to PostgreSQL at "
+                            + target.address()
+                            + ": "
+                            + future.cause().getMessage(),
+                        future.cause());
+                    return;
+                  }
+                  backend = future.channel();
+                  if (!ctx.channel().isActive()) {
+                    backend.close();
+                  } else {
+                    backend.closeFuture().addListener(f -> Channels.closeOnFlush(ctx.channel()));
+                  }
+                });
+  }
+
+  @Override
+  public void forward(RawMessage message) {
+    ctx.write(message.content());
+  }
+
+  @Override
+  public void ready(Channel backend, BackendKeyData backendKey, RawMessage readyForQuery) {
+    if (backendKey != null) {
+      proxyKey = shared.cancelKeys().register(new CancelKeys.Target(target.address(), backendKey));
+      ctx.write(proxyKey);
+    }
+    ctx.writeAndFlush(readyForQuery.content());
+    state = State.RELAYING;
+
+    // Backend side: the relay takes over; bytes read behind ReadyForQuery reach it in order.
+    backend.pipeline().addLast("relay", new Relay(ctx.channel()));
+    backend.pipeline().remove("startup");
+    backend.pipeline().remove("encoder");
+    backend.pipeline().remove("framer");
+
+    // Client side: what the client sent early goes first, then the relay takes over.
+    for (RawMessage message : early) {
+      backend.write(message.content());
+    }
+    early.clear();
+    backend.flush();
+    ctx.pipeline().addAfter(ctx.name(), "relay", new Relay(backend));
+    ctx.pipeline().remove(MessageEncoder.INSTANCE);
+    ctx.pipeline().remove(this);
+    ctx.pipeline().remove(MessageFramer.class);
+    backend.read();
+    ctx.channel().read();
+  }
+
+  @Override
+  public void refused(RawMessage errorResponse) {
+    state = State.FAILED;
+    ctx.writeAndFlush(errorResponse.content()).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void failed(String sqlState, String message, Throwable cause) {
+    fail(sqlState, message, cause);
+  }
+
+  /** Tells the client why (a FATAL ErrorResponse, as PostgreSQL ends a session) and closes. */
+  private void fail(String sqlState, String message, Throwable cause) {
+    if (state == State.FAILED || state == State.RELAYING) {
+      ctx.close();
+      return;
+    }
+    state = State.FAILED;
+    ProxyServer.log.debug("client {}: {}", ctx.channel().remoteAddress(), message, cause);
+    if (ctx.channel().isActive()) {
+      ctx.writeAndFlush(ErrorResponse.fatal(sqlState, message))
+          .addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof ProtocolException e) {
+      fail(e.sqlState(), e.getMessage(), null);
+    } else {
+      ProxyServer.log.debug("client connection {} failed", ctx.channel(), cause);
+      state = State.FAILED;
+      ctx.close();
+    }
+  }
+
+  private ChannelFutureListener readNext() {
+    return future -> {
+      if (future.isSuccess()) {
+        ctx.read();
+      }
+    };
+  }
+
+  private void cleanUp() {
+    early.forEach(ReferenceCountUtil::release);
+    early.clear();
+    if (backend != null) {
+      Channels.closeOnFlush(backend);
+    }
+    if (proxyKey != null) {
+      shared.cancelKeys().unregister(proxyKey);
+    }
+    if (target != null) {
+      try {
+        shared.selector().release(target);
+      } catch (RuntimeException e) {
+        ProxyServer.log.warn("releasing backend {} failed", target, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package io.pgisolate.proxy;
+
+import io.pgisolate.proxy.auth.ClientAuthentication;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A validated, immutable proxy configuration; build it with {@link ProxyServer#builder()}.
+ *
+ * @param maxMessageLength the largest message accepted while the proxy decodes (start-up, and any
+ *     mode that inspects messages); relayed bytes are never buffered whole
+ */
+public record ProxySettings(
+    InetSocketAddress listenAddress,
+    Optional<Path> unixSocketDirectory,
+    BackendSelector backendSelector,
+    ClientAuthentication clientAuthentication,
+    int maxMessageLength,
+    int connectTimeoutMillis,
+    int eventLoopThreads) {}

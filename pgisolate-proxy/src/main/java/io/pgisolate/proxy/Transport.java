@@ -1,0 +1,55 @@
+package io.pgisolate.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Netty's native epoll transport where it loads (Linux), which is also what UNIX domain sockets
+ * need; NIO elsewhere, TCP only.
+ */
+final class Transport {
+  private final boolean epoll = Epoll.isAvailable();
+
+  EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+    return epoll
+        ? new EpollEventLoopGroup(threads, threadFactory)
+        : new NioEventLoopGroup(threads, threadFactory);
+  }
+
+  Class<? extends ServerChannel> serverChannel(SocketAddress address) {
+    if (address instanceof DomainSocketAddress) {
+      requireEpoll();
+      return EpollServerDomainSocketChannel.class;
+    }
+    return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  Class<? extends Channel> clientChannel(SocketAddress address) {
+    if (address instanceof DomainSocketAddress) {
+      requireEpoll();
+      return EpollDomainSocketChannel.class;
+    }
+    return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+  }
+
+  private void requireEpoll() {
+    if (!epoll) {
+      throw new IllegalStateException(
+          "UNIX domain sockets need Netty's native epoll transport, which did not load here: "
+              + Epoll.unavailabilityCause());
+    }
+  }
+}

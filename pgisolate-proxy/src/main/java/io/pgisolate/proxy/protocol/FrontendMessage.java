@@ -1,0 +1,4 @@
+package io.pgisolate.proxy.protocol;
+
+/** A message a client sends to the server. */
+public interface FrontendMessage extends Message {}

@@ -40,6 +40,9 @@ public final class LeaseServer implements AutoCloseable {
   /** How often waiters retry for databases that other servers of a shared pool released. */
   static final Duration BACKEND_RETRY = Duration.ofMillis(50);
 
+  /** How long to stop accepting after accept() failed (out of descriptors). */
+  static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
+
   private static final byte[] STATUS = "STATUS\n".getBytes(StandardCharsets.US_ASCII);
 
   private final LeasePool pool;
@@ -53,6 +56,7 @@ public final class LeaseServer implements AutoCloseable {
   private final ArrayDeque<Client> doomed = new ArrayDeque<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(4096);
   private long nextClientId;
+  private long acceptPausedUntil; // nanoTime; 0 while accepting
   private volatile boolean running = true;
   private volatile Throwable failure;
 
@@ -176,7 +180,13 @@ public final class LeaseServer implements AutoCloseable {
       long retryMillis = pool.gate().map(g -> g.retryInterval().toMillis()).orElse(0L);
       long nextRetry = System.nanoTime();
       while (running) {
-        selector.select(retryMillis); // 0: until something happens
+        long wait = retryMillis;
+        if (acceptPausedUntil != 0) {
+          long left = Math.max(1, (acceptPausedUntil - System.nanoTime()) / 1_000_000);
+          wait = wait == 0 ? left : Math.min(wait, left);
+        }
+        selector.select(wait); // 0: until something happens
+        resumeAcceptingWhenDue();
         for (SelectionKey key : selector.selectedKeys()) {
           try {
             if (!key.isValid()) {
@@ -231,8 +241,19 @@ public final class LeaseServer implements AutoCloseable {
 
   private void acceptAll() throws IOException {
     ServerSocketChannel listener = socket.channel();
-    SocketChannel channel;
-    while ((channel = accept(listener)) != null) {
+    while (true) {
+      SocketChannel channel;
+      try {
+        channel = listener.accept();
+      } catch (IOException e) {
+        // Out of descriptors (EMFILE) most likely. The connection stays in the backlog and the
+        // selector would report it again at once: pause accepting instead of spinning.
+        pauseAccepting(e);
+        return;
+      }
+      if (channel == null) {
+        return;
+      }
       channel.configureBlocking(false);
       Client client = new Client(nextClientId++, channel);
       client.key = channel.register(selector, SelectionKey.OP_READ, client);
@@ -245,13 +266,21 @@ public final class LeaseServer implements AutoCloseable {
     }
   }
 
-  private static SocketChannel accept(ServerSocketChannel listener) {
-    try {
-      return listener.accept();
-    } catch (IOException e) {
-      // The connection went away before we took it (or we ran out of descriptors): keep serving.
-      LOG.warn("lease server: accept failed: {}", e.toString());
-      return null;
+  private void pauseAccepting(IOException e) {
+    LOG.warn(
+        "lease server: cannot accept connections ({}); pausing {} ms. Hint: raise the open files"
+            + " limit (ulimit -n); {} clients are connected.",
+        e.getMessage(),
+        ACCEPT_PAUSE.toMillis(),
+        clients.size());
+    socket.channel().keyFor(selector).interestOps(0);
+    acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE.toNanos();
+  }
+
+  private void resumeAcceptingWhenDue() {
+    if (acceptPausedUntil != 0 && System.nanoTime() - acceptPausedUntil >= 0) {
+      acceptPausedUntil = 0;
+      socket.channel().keyFor(selector).interestOps(SelectionKey.OP_ACCEPT);
     }
   }
 

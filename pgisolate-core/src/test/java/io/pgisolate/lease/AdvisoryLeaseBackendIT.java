@@ -87,7 +87,7 @@ class AdvisoryLeaseBackendIT {
     try (ChildClients children = new ChildClients()) {
       ChildClients.Child server =
           children.startMain(
-              BackendServerMain.class, childSocket.toString(), cluster.uri(), "shared_", "2");
+              ServerMain.class, childSocket.toString(), "shared_", "2", cluster.uri());
       assertThat(server.awaitLease(BOUND)).isEqualTo("ready");
       ChildClients.Child holder = children.start(childSocket); // a client process of the child
       assertThat(holder.awaitLease(BOUND)).isEqualTo("OK:shared_0");

@@ -61,17 +61,27 @@ final class ChildClients implements AutoCloseable {
 
   /** A child JVM running {@code main} of this test classpath with {@code args}. */
   Child startMain(Class<?> main, String... args) {
+    return startMain(List.of(), main, args);
+  }
+
+  /** The same, allowed at most {@code limit} open files (ulimit -n). */
+  Child startMainWithOpenFiles(int limit, Class<?> main, String... args) {
+    return startMain(
+        List.of("sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"), main, args);
+  }
+
+  private Child startMain(List<String> prefix, Class<?> main, String... args) {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-Xshare:auto",
-                "-cp",
-                System.getProperty("java.class.path"),
-                main.getName()));
+    List<String> argv = new ArrayList<>(prefix);
+    argv.addAll(
+        List.of(
+            java,
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-Xshare:auto",
+            "-cp",
+            System.getProperty("java.class.path"),
+            main.getName()));
     argv.addAll(List.of(args));
     ProcessBuilder builder =
         new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT);

@@ -4,17 +4,19 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A lease server in a process of its own, sharing its pool through a backend: args are socket,
- * backend URI, prefix, count. Prints "ready" once it listens, serves until stdin ends (or it is
- * killed).
+ * A lease server in a process of its own: args are socket, prefix, count and optionally a backend
+ * URI. Prints "ready" once it listens, serves until stdin ends (or it is killed).
  */
-public final class BackendServerMain {
-  private BackendServerMain() {}
+public final class ServerMain {
+  private ServerMain() {}
 
   public static void main(String[] args) throws Exception {
     LeaseSettings settings =
         new LeaseSettings(
-            args[2], Integer.parseInt(args[3]), Path.of(args[0]), Optional.of(args[1]));
+            args[1],
+            Integer.parseInt(args[2]),
+            Path.of(args[0]),
+            args.length > 3 ? Optional.of(args[3]) : Optional.empty());
     try (LeaseServer server = LeaseServer.start(settings)) {
       System.out.println("ready");
       System.out.flush();

@@ -126,6 +126,30 @@ class LeaseCliTest {
   }
 
   @Test
+  void resetWithoutAServerSaysWhichOptionIsMissing() throws Exception {
+    Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "serve", "--reset");
+    String err = stderr(p);
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(err)
+        .isEqualTo(
+            "pgisolate: --reset needs the server that holds the databases. Hint: add --server"
+                + " postgres://user:password@host:5432/postgres.\n");
+  }
+
+  @Test
+  void aTemplateWithoutCreateOrResetIsRefused() throws Exception {
+    Process p =
+        pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "wrap", "--template", "t", "--", "true");
+    String err = stderr(p);
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(err)
+        .isEqualTo(
+            "pgisolate: --template has no effect without --create or --reset. Hint: add --create"
+                + " to make the databases at start, --reset to make them again after each"
+                + " lease.\n");
+  }
+
+  @Test
   void serveLeasesReportsPidsAndPrintsUsageOnSigterm() throws Exception {
     Process p =
         pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "2"), "serve");

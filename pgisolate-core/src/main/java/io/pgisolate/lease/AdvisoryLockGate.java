@@ -1,9 +1,6 @@
 package io.pgisolate.lease;
 
 import io.pgisolate.PgIsolateException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -55,14 +52,14 @@ public final class AdvisoryLockGate implements LeaseGate {
    */
   public static AdvisoryLockGate connect(String backend, String prefix, Duration retryInterval) {
     Properties properties = new Properties();
-    String url = jdbcUrl(backend, properties);
+    String url = ServerUrl.jdbcUrl(backend, "--backend", properties);
     AdvisoryLockGate gate = new AdvisoryLockGate(url, properties, key(prefix), retryInterval);
     try {
       gate.idle.push(gate.open());
     } catch (SQLException e) {
       throw new PgIsolateException(
           "cannot reach the lease backend "
-              + redacted(backend)
+              + ServerUrl.redacted(backend)
               + ": "
               + e.getMessage()
               + ". Hint: check --backend (postgres://user:password@host:port/database).",
@@ -138,49 +135,6 @@ public final class AdvisoryLockGate implements LeaseGate {
         return rs.getBoolean(1);
       }
     }
-  }
-
-  /** postgres://user:password@host:port/db?params → jdbc:postgresql://host:port/db?params. */
-  static String jdbcUrl(String backend, Properties properties) {
-    if (backend.startsWith("jdbc:postgresql:")) {
-      return backend;
-    }
-    if (!backend.startsWith("postgres://") && !backend.startsWith("postgresql://")) {
-      throw new PgIsolateException(
-          "--backend '"
-              + redacted(backend)
-              + "' is not a postgres:// URI or jdbc:postgresql:// URL. Hint: e.g."
-              + " postgres://ci:secret@db.internal:5432/postgres");
-    }
-    URI uri;
-    try {
-      uri = new URI(backend);
-    } catch (URISyntaxException e) {
-      throw new PgIsolateException(
-          "--backend '"
-              + redacted(backend)
-              + "' is not a valid URI: "
-              + e.getReason()
-              + ". Hint: percent-encode special characters in the password.",
-          e);
-    }
-    if (uri.getRawUserInfo() != null) {
-      String[] parts = uri.getRawUserInfo().split(":", 2);
-      properties.setProperty("user", URLDecoder.decode(parts[0], StandardCharsets.UTF_8));
-      if (parts.length == 2) {
-        properties.setProperty("password", URLDecoder.decode(parts[1], StandardCharsets.UTF_8));
-      }
-    }
-    String host = uri.getHost() == null ? "localhost" : uri.getHost();
-    String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-    return "jdbc:postgresql://" + host + port + path + query;
-  }
-
-  /** The URI without its password, for messages. */
-  static String redacted(String backend) {
-    return backend.replaceAll("://([^:/@]*):[^@/]*@", "://$1:***@");
   }
 
   private static void closeQuietly(Connection connection) {

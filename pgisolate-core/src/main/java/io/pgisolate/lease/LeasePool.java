@@ -38,6 +38,7 @@ public final class LeasePool {
   private final List<String> names;
   private final LongSupplier clock;
   private final LeaseGate gate; // null: this server alone decides
+  private final Recycler recycler; // null: a released database is free at once
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   // Guarded by lock: holders[i] is the live lease of database i, or null when it is free, in which
@@ -45,6 +46,7 @@ public final class LeasePool {
   private final Lease[] holders;
   private final ArrayDeque<Integer> free = new ArrayDeque<>();
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+  private final java.util.TreeSet<Integer> recycling = new java.util.TreeSet<>();
   private int leased;
   private int peakLeased;
   private long grants;
@@ -64,8 +66,18 @@ public final class LeasePool {
    * be null.
    */
   public LeasePool(String prefix, int count, LongSupplier clock, LeaseGate gate) {
+    this(prefix, count, clock, gate, null);
+  }
+
+  /**
+   * A pool whose released databases go through {@code recycler} (e.g. a reset from a template)
+   * before they are leased again; {@code gate} and {@code recycler} may be null.
+   */
+  public LeasePool(
+      String prefix, int count, LongSupplier clock, LeaseGate gate, Recycler recycler) {
     this.prefix = Objects.requireNonNull(prefix, "prefix");
     this.gate = gate;
+    this.recycler = recycler;
     if (count < 1) {
       throw new IllegalArgumentException("a lease pool needs at least one database, got " + count);
     }
@@ -109,6 +121,16 @@ public final class LeasePool {
     public long requestedAtNanos() {
       return requestedAtNanos;
     }
+  }
+
+  /** Makes a released database fit to lease again; see {@link #recycled(int)}. */
+  @FunctionalInterface
+  public interface Recycler {
+    /**
+     * Starts recycling {@code released} and returns at once; the pool leases that database again
+     * only after {@code done} runs (on any thread the recycler likes).
+     */
+    void recycle(Lease released, Runnable done);
   }
 
   /**
@@ -173,14 +195,50 @@ public final class LeasePool {
       holders[i] = null;
       leased--;
       changed.signalAll();
-      nextRequest = waiting.pollFirst();
-      if (nextRequest == null) {
+      if (recycler != null) {
+        recycling.add(i);
+      }
+      nextRequest = recycler != null ? null : waiting.pollFirst();
+      if (recycler != null) {
+        // recycled below, outside the lock
+      } else if (nextRequest == null) {
         free.addLast(i);
         if (gate != null) {
           gate.give(i);
         }
       } else {
         next = grant(i, nextRequest); // straight to the next in line; a gate's hold carries over
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (nextRequest != null) {
+      deliver(nextRequest, next);
+    }
+    if (recycler != null) {
+      int i = lease.index();
+      recycler.recycle(lease, () -> recycled(i));
+    }
+  }
+
+  /** A database is back from its recycler: to the oldest waiter, or to the back of the queue. */
+  private void recycled(int index) {
+    Lease next = null;
+    Request nextRequest;
+    lock.lock();
+    try {
+      if (!recycling.remove(index)) {
+        throw new IllegalStateException(names.get(index) + " came back without being recycled");
+      }
+      changed.signalAll();
+      nextRequest = waiting.pollFirst();
+      if (nextRequest == null) {
+        free.addLast(index);
+        if (gate != null) {
+          gate.give(index);
+        }
+      } else {
+        next = grant(index, nextRequest);
       }
     } finally {
       lock.unlock();
@@ -300,8 +358,12 @@ public final class LeasePool {
     }
   }
 
-  /** Who holds what, what is free (in hand-out order), who waits (in arrival order). */
-  public record Snapshot(List<Lease> leased, List<String> free, List<Request> waiting) {}
+  /**
+   * Who holds what, what is free (in hand-out order), who waits (in arrival order), and what is
+   * being recycled.
+   */
+  public record Snapshot(
+      List<Lease> leased, List<String> free, List<Request> waiting, List<String> recycling) {}
 
   public Snapshot snapshot() {
     lock.lock();
@@ -316,7 +378,15 @@ public final class LeasePool {
       for (int i : free) {
         freeNames.add(names.get(i));
       }
-      return new Snapshot(List.copyOf(held), List.copyOf(freeNames), List.copyOf(waiting));
+      List<String> recyclingNames = new ArrayList<>(recycling.size());
+      for (int i : recycling) {
+        recyclingNames.add(names.get(i));
+      }
+      return new Snapshot(
+          List.copyOf(held),
+          List.copyOf(freeNames),
+          List.copyOf(waiting),
+          List.copyOf(recyclingNames));
     } finally {
       lock.unlock();
     }
@@ -354,6 +424,12 @@ public final class LeasePool {
         }
         seen[i] = true;
       }
+      for (int i : recycling) {
+        if (seen[i] || holders[i] != null) {
+          throw new IllegalStateException(names.get(i) + " is recycled and free or leased");
+        }
+        seen[i] = true;
+      }
       int held = 0;
       for (int i = 0; i < holders.length; i++) {
         if (holders[i] != null) {
@@ -361,13 +437,15 @@ public final class LeasePool {
           seen[i] = true;
         }
         if (!seen[i]) {
-          throw new IllegalStateException(names.get(i) + " is lost: neither free nor leased");
+          throw new IllegalStateException(
+              names.get(i) + " is lost: neither free, leased nor recycled");
         }
       }
       if (held != leased) {
         throw new IllegalStateException("leased count " + leased + " but " + held + " held");
       }
       if (gate == null && !free.isEmpty() && !waiting.isEmpty()) {
+        // (with a gate, waiters may wait for databases other servers hold)
         throw new IllegalStateException("requests wait while databases are free");
       }
     } finally {

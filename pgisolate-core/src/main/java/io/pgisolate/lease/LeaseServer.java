@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -51,6 +53,8 @@ public final class LeaseServer implements AutoCloseable {
   private final Thread thread;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final PeerProcesses peers;
+  private final Runnable afterServing;
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   // Only touched by the server thread.
   private final Map<SocketChannel, Client> clients = new LinkedHashMap<>();
   private final ArrayDeque<Client> doomed = new ArrayDeque<>();
@@ -60,7 +64,13 @@ public final class LeaseServer implements AutoCloseable {
   private volatile boolean running = true;
   private volatile Throwable failure;
 
-  private LeaseServer(LeasePool pool, SocketFile socket, Selector selector, PeerProcesses peers) {
+  private LeaseServer(
+      LeasePool pool,
+      SocketFile socket,
+      Selector selector,
+      PeerProcesses peers,
+      Runnable afterServing) {
+    this.afterServing = afterServing;
     this.pool = pool;
     this.socket = socket;
     this.selector = selector;
@@ -71,33 +81,69 @@ public final class LeaseServer implements AutoCloseable {
 
   /** Binds the socket and starts serving; fails with a one-line message when it cannot. */
   public static LeaseServer start(LeaseSettings settings) {
-    if (settings.backend().isEmpty()) {
-      return start(new LeasePool(settings.prefix(), settings.count()), settings.socket());
-    }
-    AdvisoryLockGate gate =
-        AdvisoryLockGate.connect(settings.backend().get(), settings.prefix(), BACKEND_RETRY);
+    LeaseGate gate =
+        settings
+            .backend()
+            .map(b -> AdvisoryLockGate.connect(b, settings.prefix(), BACKEND_RETRY))
+            .orElse(null);
     try {
-      LeasePool pool = new LeasePool(settings.prefix(), settings.count(), System::nanoTime, gate);
-      return start(pool, settings.socket());
+      Optional<LeaseDatabases> plan = settings.databases();
+      Optional<PoolDatabases> databases = plan.map(d -> PoolDatabases.on(d.server(), d.template()));
+      ResetRecycler recycler =
+          plan.filter(LeaseDatabases::reset)
+              .map(d -> new ResetRecycler(databases.get()))
+              .orElse(null);
+      LeasePool pool =
+          new LeasePool(settings.prefix(), settings.count(), System::nanoTime, gate, recycler);
+      boolean create = plan.map(LeaseDatabases::create).orElse(false);
+      // --reset starts clean too: every database is made from the template before serving.
+      Runnable beforeServing =
+          create || recycler != null ? () -> databases.get().createAll(pool.names()) : () -> {};
+      Runnable afterServing =
+          () -> {
+            if (recycler != null) {
+              recycler.shutdown(Duration.ofSeconds(30));
+            }
+            if (create) {
+              databases.get().dropAll(pool.names());
+            }
+          };
+      LeaseServer server = start(pool, settings.socket(), beforeServing, afterServing);
+      if (recycler != null) {
+        recycler.handBackOn(server::post);
+      }
+      return server;
     } catch (RuntimeException e) {
-      gate.close();
+      if (gate != null) {
+        gate.close();
+      }
       throw e;
     }
   }
 
   /** Serves {@code pool} on {@code socketPath}. */
   public static LeaseServer start(LeasePool pool, Path socketPath) {
+    return start(pool, socketPath, () -> {}, () -> {});
+  }
+
+  private static LeaseServer start(
+      LeasePool pool, Path socketPath, Runnable beforeServing, Runnable afterServing) {
     SocketFile socket = SocketFile.bind(socketPath);
     Selector selector;
     try {
+      beforeServing.run();
       selector = Selector.open();
       socket.channel().configureBlocking(false);
       socket.channel().register(selector, SelectionKey.OP_ACCEPT);
     } catch (IOException e) {
       socket.close();
       throw new UncheckedIOException("could not start the lease server on " + socketPath, e);
+    } catch (RuntimeException e) {
+      socket.close();
+      throw e;
     }
-    LeaseServer server = new LeaseServer(pool, socket, selector, PeerProcesses.detect());
+    LeaseServer server =
+        new LeaseServer(pool, socket, selector, PeerProcesses.detect(), afterServing);
     server.thread.start();
     LOG.debug(
         "lease server for {} databases {}… listening on {}",
@@ -105,6 +151,14 @@ public final class LeaseServer implements AutoCloseable {
         pool.prefix(),
         socket.path());
     return server;
+  }
+
+  /** Runs {@code task} on the server's thread, soon. */
+  void post(Runnable task) {
+    tasks.add(task);
+    if (selector.isOpen()) {
+      selector.wakeup();
+    }
   }
 
   public Path socket() {
@@ -212,6 +266,10 @@ public final class LeaseServer implements AutoCloseable {
           }
         }
         selector.selectedKeys().clear();
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+          task.run(); // e.g. a database back from its reset: granted to a waiter here
+        }
         Client gone;
         while ((gone = doomed.poll()) != null) {
           disconnect(gone);
@@ -227,6 +285,11 @@ public final class LeaseServer implements AutoCloseable {
     } finally {
       for (Client c : new ArrayList<>(clients.values())) {
         disconnect(c);
+      }
+      try {
+        afterServing.run(); // finish resets, drop created databases
+      } catch (RuntimeException e) {
+        LOG.error("lease server on {}: {}", socket.path(), e.getMessage(), e);
       }
       pool.gate().ifPresent(LeaseGate::close);
       try {

@@ -26,8 +26,14 @@ import org.slf4j.LoggerFactory;
  * @param socket absolute path of the UNIX socket
  * @param backend a PostgreSQL server whose advisory locks share the pool with other lease servers
  *     ({@code --backend}, see {@link AdvisoryLockGate}); empty for a pool of this server alone
+ * @param databases what to do to the databases themselves ({@code --create}, {@code --reset})
  */
-public record LeaseSettings(String prefix, int count, Path socket, Optional<String> backend) {
+public record LeaseSettings(
+    String prefix,
+    int count,
+    Path socket,
+    Optional<String> backend,
+    Optional<LeaseDatabases> databases) {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseSettings.class);
 
   public static final String PREFIX_ENV = "PGM_DATABASE_PREFIX";
@@ -52,15 +58,25 @@ public record LeaseSettings(String prefix, int count, Path socket, Optional<Stri
     }
     socket = socket.toAbsolutePath().normalize();
     backend = backend == null ? Optional.empty() : backend;
+    databases = databases == null ? Optional.empty() : databases;
   }
 
   public LeaseSettings(String prefix, int count, Path socket) {
-    this(prefix, count, socket, Optional.empty());
+    this(prefix, count, socket, Optional.empty(), Optional.empty());
+  }
+
+  public LeaseSettings(String prefix, int count, Path socket, Optional<String> backend) {
+    this(prefix, count, socket, backend, Optional.empty());
   }
 
   /** These settings with the pool shared through {@code backend} (see {@link AdvisoryLockGate}). */
   public LeaseSettings withBackend(Optional<String> backend) {
-    return new LeaseSettings(prefix, count, socket, backend);
+    return new LeaseSettings(prefix, count, socket, backend, databases);
+  }
+
+  /** These settings creating or resetting the databases (see {@link LeaseDatabases}). */
+  public LeaseSettings withDatabases(Optional<LeaseDatabases> databases) {
+    return new LeaseSettings(prefix, count, socket, backend, databases);
   }
 
   /** Reads prefix, count and socket from {@code env}, as {@code serve} and {@code wrap} do. */

@@ -62,8 +62,11 @@ final class StatusReport {
         .append(" grants=")
         .append(stats.grants())
         .append(" total_wait_ms=")
-        .append(TimeUnit.NANOSECONDS.toMillis(stats.totalWaitNanos()))
-        .append('\n');
+        .append(TimeUnit.NANOSECONDS.toMillis(stats.totalWaitNanos()));
+    if (!snapshot.recycling().isEmpty()) {
+      out.append(" resetting=").append(snapshot.recycling().size());
+    }
+    out.append('\n');
     for (Line l : holders) {
       out.append("leased ")
           .append(l.name())
@@ -75,6 +78,9 @@ final class StatusReport {
     }
     for (String name : snapshot.free()) {
       out.append("free ").append(name).append('\n');
+    }
+    for (String name : snapshot.recycling()) {
+      out.append("resetting ").append(name).append('\n');
     }
     for (Line l : waiters) {
       out.append("waiting ")

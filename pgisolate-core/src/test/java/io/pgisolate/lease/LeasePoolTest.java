@@ -155,6 +155,24 @@ class LeasePoolTest {
   }
 
   @Test
+  void aRecycledDatabaseIsLeasedAgainOnlyOnceItIsBack() {
+    List<Runnable> backs = new ArrayList<>();
+    LeasePool pool =
+        new LeasePool("db", 1, System::nanoTime, null, (lease, done) -> backs.add(done));
+    Lease first = pool.acquire("a", Duration.ZERO);
+    List<String> later = new ArrayList<>();
+    pool.request("b", l -> later.add(l.name()));
+    pool.release(first);
+    assertThat(later).isEmpty(); // being reset: not handed to the waiter yet
+    assertThat(pool.snapshot().recycling()).containsExactly("db0");
+    pool.checkInvariant();
+    backs.get(0).run();
+    assertThat(later).containsExactly("db0");
+    assertThat(pool.snapshot().recycling()).isEmpty();
+    pool.checkInvariant();
+  }
+
+  @Test
   void rejectsAnEmptyPool() {
     assertThatThrownBy(() -> new LeasePool("db", 0))
         .hasMessage("a lease pool needs at least one database, got 0");

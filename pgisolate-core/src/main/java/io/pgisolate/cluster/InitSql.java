@@ -66,23 +66,7 @@ final class InitSql {
 
   /** " at line L, column C" for an error the server located in {@code sql}, else "". */
   static String where(String sql, ServerError error) {
-    Optional<Integer> position = error.position();
-    if (position.isEmpty()) {
-      return "";
-    }
-    // The position counts characters (code points), from 1.
-    int[] codePoints = sql.codePoints().limit(position.get() - 1L).toArray();
-    int line = 1;
-    int column = 1;
-    for (int cp : codePoints) {
-      if (cp == '\n') {
-        line++;
-        column = 1;
-      } else {
-        column++;
-      }
-    }
-    return " at line " + line + ", column " + column;
+    return error.position().map(p -> " at " + Sql.lineAndColumn(sql, p)).orElse("");
   }
 
   /**

@@ -25,4 +25,23 @@ public final class Sql {
     }
     return '\'' + value.replace("'", "''") + '\'';
   }
+
+  /**
+   * "line L, column C" of an error position in {@code text}: the server counts characters (code
+   * points) from 1 (ErrorResponse field 'P').
+   */
+  public static String lineAndColumn(String text, int position) {
+    int line = 1;
+    int column = 1;
+    int[] codePoints = text.codePoints().limit(Math.max(0, position - 1L)).toArray();
+    for (int cp : codePoints) {
+      if (cp == '\n') {
+        line++;
+        column = 1;
+      } else {
+        column++;
+      }
+    }
+    return "line " + line + ", column " + column;
+  }
 }

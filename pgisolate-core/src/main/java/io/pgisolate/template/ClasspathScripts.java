@@ -1,0 +1,69 @@
+package io.pgisolate.template;
+
+import io.pgisolate.PgIsolateException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Classpath SQL resources, and resource directories whose *.sql files run in name order. */
+record ClasspathScripts(List<String> resources) implements InitSource {
+  ClasspathScripts {
+    resources = resources.stream().map(r -> r.replaceFirst("^(classpath:)?/?", "")).toList();
+  }
+
+  @Override
+  public String identity() {
+    return "classpath:" + String.join(",", resources);
+  }
+
+  @Override
+  public String fingerprint() {
+    return scripts().stream()
+        .map(s -> s.name() + "\n" + s.text())
+        .collect(Collectors.joining("\n--\n", identity() + "\n", ""));
+  }
+
+  @Override
+  public void apply(InitTarget target) {
+    scripts().forEach(s -> s.run(target));
+  }
+
+  private List<Script> scripts() {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    List<Script> scripts = new ArrayList<>();
+    for (String resource : resources) {
+      List<String> names =
+          resource.endsWith(".sql")
+              ? List.of(resource)
+              : ClasspathScanner.list(loader, resource, ".sql");
+      if (names.isEmpty()) {
+        throw new PgIsolateException(
+            "classpath resource '"
+                + resource
+                + "' was not found or holds no .sql files. Hint: check the name (it is relative"
+                + " to the classpath root, e.g. db/schema.sql).");
+      }
+      for (String name : names) {
+        scripts.add(read(loader, name));
+      }
+    }
+    return scripts;
+  }
+
+  private static Script read(ClassLoader loader, String name) {
+    try (InputStream in = loader.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new PgIsolateException(
+            "classpath resource '"
+                + name
+                + "' was not found. Hint: check the name (it is relative to the classpath root).");
+      }
+      return new Script("classpath:" + name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new PgIsolateException("classpath resource " + name + " cannot be read: " + e, e);
+    }
+  }
+}

@@ -1,0 +1,176 @@
+package io.pgisolate.template;
+
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.cluster.TempCluster;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A PostgreSQL server that databases are made on: a temporary cluster, or an existing server (a CI
+ * service container, a developer's local PostgreSQL). The user must be allowed to create databases.
+ *
+ * @param host host name or address
+ * @param port TCP port
+ * @param user a role with CREATEDB
+ * @param password its password (empty for trust)
+ * @param adminDatabase the database administrative connections go to
+ */
+public record PgServer(String host, int port, String user, String password, String adminDatabase) {
+
+  public static PgServer of(TempCluster cluster) {
+    return new PgServer(
+        cluster.host(), cluster.port(), cluster.user(), cluster.password(), "postgres");
+  }
+
+  /**
+   * Parses {@code postgres://user:password@host:port/database} (libpq URI) or {@code
+   * jdbc:postgresql://host:port/database?user=…&password=…}.
+   */
+  public static PgServer fromUrl(String url) {
+    try {
+      String text = url.startsWith("jdbc:") ? url.substring(5) : url;
+      URI uri = new URI(text);
+      if (!"postgres".equals(uri.getScheme()) && !"postgresql".equals(uri.getScheme())) {
+        throw new URISyntaxException(
+            url, "the scheme must be postgres, postgresql or jdbc:postgresql");
+      }
+      Map<String, String> query = query(uri.getRawQuery());
+      String user = query.getOrDefault("user", "postgres");
+      String password = query.getOrDefault("password", "");
+      if (uri.getRawUserInfo() != null) {
+        String[] info = uri.getRawUserInfo().split(":", 2);
+        user = decode(info[0]);
+        password = info.length > 1 ? decode(info[1]) : password;
+      }
+      String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
+      return new PgServer(
+          uri.getHost() == null ? "localhost" : uri.getHost(),
+          uri.getPort() < 0 ? 5432 : uri.getPort(),
+          user,
+          password,
+          path.isEmpty() ? "postgres" : decode(path));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw new PgIsolateException(
+          "invalid server URL '"
+              + url.replaceAll(":[^:@/]*@", ":***@")
+              + "': "
+              + e.getMessage()
+              + ". Hint: write postgres://user:password@host:5432/postgres.",
+          e);
+    }
+  }
+
+  private static Map<String, String> query(String raw) {
+    Map<String, String> result = new HashMap<>();
+    if (raw != null) {
+      for (String pair : raw.split("&")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0) {
+          result.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+        }
+      }
+    }
+    return result;
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** A pgjdbc URL of {@code database}, with user and password. */
+  public String jdbcUrl(String database) {
+    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return "jdbc:postgresql://"
+        + h
+        + ":"
+        + port
+        + "/"
+        + encode(database)
+        + "?user="
+        + encode(user)
+        + (password.isEmpty() ? "" : "&password=" + encode(password));
+  }
+
+  /** A libpq URI of {@code database}, with user and password. */
+  public String uri(String database) {
+    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return "postgresql://"
+        + encode(user)
+        + (password.isEmpty() ? "" : ":" + encode(password))
+        + "@"
+        + h
+        + ":"
+        + port
+        + "/"
+        + encode(database);
+  }
+
+  public DataSource dataSource(String database) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setServerNames(new String[] {host});
+    ds.setPortNumbers(new int[] {port});
+    ds.setDatabaseName(database);
+    ds.setUser(user);
+    ds.setPassword(password);
+    return ds;
+  }
+
+  /**
+   * Opens a connection, failing with a message that says where it tried to connect. {@code simple}
+   * selects the simple query protocol, which runs a whole script as one query.
+   */
+  public Connection connect(String database, boolean simple) {
+    Properties props = new Properties();
+    props.setProperty("user", user);
+    if (!password.isEmpty()) {
+      props.setProperty("password", password);
+    }
+    props.setProperty("connectTimeout", "10");
+    props.setProperty("ApplicationName", "pgisolate");
+    if (simple) {
+      props.setProperty("preferQueryMode", "simple");
+    }
+    try {
+      return DriverManager.getConnection(
+          "jdbc:postgresql://" + host + ":" + port + "/" + encode(database), props);
+    } catch (SQLException e) {
+      throw new PgIsolateException(
+          "cannot connect to PostgreSQL at "
+              + host
+              + ":"
+              + port
+              + " (database "
+              + database
+              + ", user "
+              + user
+              + "): "
+              + e.getMessage().replaceAll("\\R\\s*", " ")
+              + ". Hint: check that the server runs there and accepts this user.",
+          e);
+    }
+  }
+
+  public Connection connect(String database) {
+    return connect(database, false);
+  }
+
+  @Override
+  public String toString() {
+    return "PgServer[" + user + "@" + host + ":" + port + "]";
+  }
+}

@@ -1,0 +1,74 @@
+package io.pgisolate.template;
+
+import io.pgisolate.PgIsolateException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** SQL files, and directories whose *.sql files run in name order. */
+record SqlScripts(List<Path> paths) implements InitSource {
+  SqlScripts {
+    paths = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+  }
+
+  @Override
+  public String identity() {
+    return "sql:" + paths.stream().map(Path::toString).collect(Collectors.joining(","));
+  }
+
+  @Override
+  public String fingerprint() {
+    return scripts().stream()
+        .map(s -> s.name() + "\n" + s.text())
+        .collect(Collectors.joining("\n--\n", identity() + "\n", ""));
+  }
+
+  @Override
+  public void apply(InitTarget target) {
+    scripts().forEach(s -> s.run(target));
+  }
+
+  private List<Script> scripts() {
+    List<Script> scripts = new ArrayList<>();
+    for (Path path : paths) {
+      if (Files.isDirectory(path)) {
+        try (Stream<Path> files = Files.list(path)) {
+          for (Path file :
+              files.filter(f -> f.getFileName().toString().endsWith(".sql")).sorted().toList()) {
+            scripts.add(read(file));
+          }
+        } catch (IOException e) {
+          throw unreadable(path, e);
+        }
+      } else {
+        scripts.add(read(path));
+      }
+    }
+    return scripts;
+  }
+
+  private static Script read(Path file) {
+    try {
+      return new Script(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw unreadable(file, e);
+    }
+  }
+
+  private static PgIsolateException unreadable(Path path, IOException e) {
+    return new PgIsolateException(
+        "init script "
+            + path
+            + " cannot be read: "
+            + e.getMessage()
+            + ". Hint: check the path (relative paths start from "
+            + Path.of("").toAbsolutePath()
+            + ").",
+        e);
+  }
+}

@@ -1,0 +1,177 @@
+package io.pgisolate.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgisolate.cluster.TempCluster;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TemplatesIT {
+  private static TempCluster cluster;
+  private static PgServer server;
+
+  @BeforeAll
+  static void start() {
+    cluster = TempCluster.builder().start();
+    server = PgServer.fromUrl(cluster.uri());
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  @Test
+  void buildsOnceAndReusesWhileTheContentIsTheSame(@TempDir Path dir) throws Exception {
+    Path schema = Files.writeString(dir.resolve("schema.sql"), "create table t (id int);");
+    Template first = Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30));
+    Template again = Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30));
+    assertThat(again.name()).isEqualTo(first.name()).startsWith(Templates.PREFIX);
+    assertThat(databases(first.name().substring(0, Templates.PREFIX.length() + 8)))
+        .containsExactly(first.name());
+    try (Connection c = server.connect("postgres");
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "select datistemplate, datallowconn from pg_database where datname = '"
+                        + first.name()
+                        + "'")) {
+      rs.next();
+      assertThat(rs.getBoolean(1)).as("datistemplate").isTrue();
+      assertThat(rs.getBoolean(2)).as("datallowconn").isFalse();
+    }
+  }
+
+  @Test
+  void changedContentBuildsANewTemplateAndOldOnesAreDropped(@TempDir Path dir) throws Exception {
+    Path schema = dir.resolve("schema.sql");
+    List<String> names = new ArrayList<>();
+    for (int version = 1; version <= 5; version++) {
+      Files.writeString(schema, "create table t" + version + " (id int);");
+      names.add(Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30)).name());
+    }
+    assertThat(names).doesNotHaveDuplicates();
+    String sourcePrefix = names.get(0).substring(0, Templates.PREFIX.length() + 8);
+    assertThat(databases(sourcePrefix))
+        .containsExactlyInAnyOrderElementsOf(names.subList(5 - Templates.KEEP, 5));
+  }
+
+  @Test
+  void concurrentCallersBuildOnlyOnce() throws Exception {
+    AtomicInteger builds = new AtomicInteger();
+    InitSource source =
+        InitSource.callback(
+            "counted",
+            "v1-" + System.nanoTime(),
+            target -> {
+              builds.incrementAndGet();
+              try (Statement st = target.connection().createStatement()) {
+                st.execute("create table counted (id int); select pg_sleep(0.2)");
+              }
+            });
+    List<CompletableFuture<Template>> calls = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      calls.add(
+          CompletableFuture.supplyAsync(
+              () -> Templates.ensure(server, source, Duration.ofSeconds(30))));
+    }
+    List<String> names = calls.stream().map(CompletableFuture::join).map(Template::name).toList();
+    assertThat(names).containsOnly(names.get(0));
+    assertThat(builds).hasValue(1);
+  }
+
+  @Test
+  void syntaxErrorNamesFileLineAndColumn(@TempDir Path dir) throws Exception {
+    Path bad =
+        Files.writeString(dir.resolve("bad.sql"), "create table a (id int);\n\ncreate tabel b;\n");
+    assertThatThrownBy(() -> Templates.ensure(server, InitSource.sql(bad), Duration.ofSeconds(30)))
+        .hasMessageContaining("could not be built: init script " + bad)
+        .hasMessageContaining("failed at line 3, column 8: syntax error at or near \"tabel\"");
+    assertThat(databases(Templates.PREFIX)).noneMatch(n -> n.endsWith("_building"));
+  }
+
+  @Test
+  void flywayMigrationsBuildTheTemplate() throws Exception {
+    Template t =
+        Templates.ensure(
+            server, InitSource.flyway("classpath:db/migration"), Duration.ofSeconds(60));
+    try (ClonePool pool = ClonePool.start(t, ClonePool.Settings.defaults().withReady(1));
+        Connection c = pool.acquire().connect();
+        ResultSet rs = c.createStatement().executeQuery("select count(*) from item")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void brokenFlywayMigrationNamesTheFileAndLine() {
+    assertThatThrownBy(
+            () ->
+                Templates.ensure(
+                    server, InitSource.flyway("classpath:db/broken"), Duration.ofSeconds(60)))
+        .hasMessageContaining("migration V2__broken.sql failed at line 3")
+        .hasMessageContaining("syntax error at or near \"tabel\"");
+  }
+
+  @Test
+  void templateLockTimeoutSaysWhatItWaitedFor() throws Exception {
+    InitSource source = InitSource.callback("locked", "v-" + System.nanoTime(), t -> {});
+    String name =
+        Templates.PREFIX
+            + Templates.hash(source.identity(), 4)
+            + "_"
+            + Templates.hash(source.fingerprint(), 8);
+    try (Connection holder = server.connect("postgres")) {
+      holder.createStatement().execute("select pg_advisory_lock(" + Templates.lockKey(name) + ")");
+      assertThatThrownBy(() -> Templates.ensure(server, source, Duration.ofMillis(200)))
+          .hasMessageStartingWith(
+              "timed out after 200 ms waiting for the lock on template " + name + " on ")
+          .hasMessageContaining("(another process is building it). Hint: ");
+    }
+  }
+
+  @Test
+  void unreachableServerSaysWhereItTried() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    PgServer nowhere = new PgServer("127.0.0.1", port, "postgres", "x", "postgres");
+    assertThatThrownBy(() -> Templates.ensure(nowhere, InitSource.empty(), Duration.ofSeconds(5)))
+        .hasMessageStartingWith(
+            "cannot connect to PostgreSQL at 127.0.0.1:"
+                + port
+                + " (database postgres, user postgres): ")
+        .hasMessageContaining("Hint: check that the server runs there");
+  }
+
+  private static List<String> databases(String prefix) throws Exception {
+    List<String> names = new ArrayList<>();
+    try (Connection c = server.connect("postgres");
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "select datname from pg_database where starts_with(datname, '"
+                        + prefix
+                        + "') order by oid")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
+  }
+}

@@ -88,7 +88,8 @@ public final class LeaseServer implements AutoCloseable {
             .orElse(null);
     try {
       Optional<LeaseDatabases> plan = settings.databases();
-      Optional<PoolDatabases> databases = plan.map(d -> PoolDatabases.on(d.server(), d.template()));
+      Optional<PoolDatabases> databases =
+          plan.map(d -> PoolDatabases.on(d.server(), d.template(), settings.count()));
       ResetRecycler recycler =
           plan.filter(LeaseDatabases::reset)
               .map(d -> new ResetRecycler(databases.get()))
@@ -104,11 +105,21 @@ public final class LeaseServer implements AutoCloseable {
             if (recycler != null) {
               recycler.shutdown(Duration.ofSeconds(30));
             }
-            if (create) {
-              databases.get().dropAll(pool.names());
+            try {
+              if (create) {
+                databases.get().dropAll(pool.names());
+              }
+            } finally {
+              databases.ifPresent(PoolDatabases::close);
             }
           };
-      LeaseServer server = start(pool, settings.socket(), beforeServing, afterServing);
+      LeaseServer server;
+      try {
+        server = start(pool, settings.socket(), beforeServing, afterServing);
+      } catch (RuntimeException e) {
+        databases.ifPresent(PoolDatabases::close);
+        throw e;
+      }
       if (recycler != null) {
         recycler.handBackOn(server::post);
       }

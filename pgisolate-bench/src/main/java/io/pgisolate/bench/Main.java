@@ -15,6 +15,7 @@ public final class Main {
     switch (args[0]) {
       case "cluster-start" -> ClusterStartBench.run(rest);
       case "fresh-database" -> FreshDatabaseBench.run(rest);
+      case "lease" -> LeaseBench.run(rest);
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'.");
         usage();
@@ -28,6 +29,8 @@ public final class Main {
     System.err.println("  cluster-start   start-to-first-query of a temporary cluster (issue 2)");
     System.err.println(
         "  fresh-database  template clones per test: acquire latency, throughput (issue 3)");
+    System.err.println(
+        "  lease           lease server round trip at 1/16/64 clients, wake-up latency (issue 5)");
   }
 
   static int intOption(String[] args, String name, int fallback) {

@@ -1,0 +1,182 @@
+package io.pgisolate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgisolate.lease.DatabaseLease;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * serve, wrap and wrap-each as a user runs them: a pgisolate process with its own environment. No
+ * PostgreSQL is needed: the lease server only hands out names.
+ */
+class LeaseCliTest {
+  @TempDir Path dir;
+  private final List<Process> children = new ArrayList<>();
+
+  @AfterEach
+  void endChildren() throws InterruptedException {
+    for (Process p : children) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private Process pgisolate(Map<String, String> env, String... args) throws IOException {
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "--add-exports",
+                "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
+    argv.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(argv).directory(dir.toFile());
+    builder.environment().remove("PGM_SOCKET");
+    builder.environment().remove("PGMANAGER_SOCKET");
+    builder.environment().putAll(env);
+    Process p = builder.start();
+    children.add(p);
+    return p;
+  }
+
+  private static String stderr(Process p) throws Exception {
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void wrapEachRunsOncePerDatabaseAsPgmanager() throws Exception {
+    Path out = dir.resolve("runs");
+    Process p =
+        pgisolate(
+            Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "2"),
+            "wrap-each",
+            "--xargs",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$PGDATABASE $PGM_DATABASE_SHARD $1\" >> " + out,
+            "sh");
+    assertThat(stderr(p)).isEmpty();
+    assertThat(p.exitValue()).isZero();
+    assertThat(Files.readAllLines(out)).containsExactly("app_0 0 app_0", "app_1 1 app_1");
+  }
+
+  @Test
+  void wrapTakesTheSocketBeforeTheSubcommandAsPgmanagerAndExitsWithTheCommandsCode()
+      throws Exception {
+    Path out = dir.resolve("env");
+    Process p =
+        pgisolate(
+            Map.of("PGM_DATABASE_PREFIX", "app_"),
+            "-s",
+            "run/pgm.sock",
+            "wrap",
+            "--",
+            "sh",
+            "-c",
+            "test -S \"$PGM_SOCKET\" && echo \"$PGM_SOCKET $PGMANAGER_SOCKET\" > "
+                + out
+                + "; exit 4");
+    stderr(p);
+    assertThat(p.exitValue()).isEqualTo(4);
+    Path socket = dir.toRealPath().resolve("run/pgm.sock");
+    assertThat(Files.readString(out)).isEqualTo(socket + " " + socket + "\n");
+  }
+
+  @Test
+  void wrapOfAMissingCommandExitsWith127AndOneLine() throws Exception {
+    Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "wrap", "--", "no-such-cmd-xyz");
+    String err = stderr(p);
+    assertThat(p.exitValue()).isEqualTo(127);
+    assertThat(err.lines().toList())
+        .singleElement()
+        .asString()
+        .startsWith("pgisolate: could not run 'no-such-cmd-xyz': ");
+  }
+
+  @Test
+  void serveWithoutAPrefixSaysWhatToSetInOneLine() throws Exception {
+    Process p = pgisolate(Map.of(), "serve");
+    String err = stderr(p);
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(err)
+        .isEqualTo(
+            "pgisolate: PGM_DATABASE_PREFIX is not set: the lease pool needs a database name"
+                + " prefix. Hint: export PGM_DATABASE_PREFIX=myapp_test to lease myapp_test0,"
+                + " myapp_test1, …\n");
+  }
+
+  @Test
+  void resetWithoutAServerSaysWhichOptionIsMissing() throws Exception {
+    Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "serve", "--reset");
+    String err = stderr(p);
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(err)
+        .isEqualTo(
+            "pgisolate: --reset needs the server that holds the databases. Hint: add --server"
+                + " postgres://user:password@host:5432/postgres.\n");
+  }
+
+  @Test
+  void aTemplateWithoutCreateOrResetIsRefused() throws Exception {
+    Process p =
+        pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "wrap", "--template", "t", "--", "true");
+    String err = stderr(p);
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(err)
+        .isEqualTo(
+            "pgisolate: --template has no effect without --create or --reset. Hint: add --create"
+                + " to make the databases at start, --reset to make them again after each"
+                + " lease.\n");
+  }
+
+  @Test
+  void serveLeasesReportsPidsAndPrintsUsageOnSigterm() throws Exception {
+    Process p =
+        pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "2"), "serve");
+    BufferedReader err =
+        new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+    Path socket = dir.toRealPath().resolve("tmp/pgmanager.sock");
+    String first = CompletableFuture.supplyAsync(() -> readLine(err)).get(60, TimeUnit.SECONDS);
+    assertThat(first).isEqualTo("pgisolate: serving 2 databases app_0…app_1 on " + socket);
+    try (DatabaseLease lease = DatabaseLease.builder().socket(socket).acquire()) {
+      assertThat(lease.name()).isEqualTo("app_0");
+      assertThat(DatabaseLease.status(socket, Duration.ofSeconds(10)))
+          .contains("leased app_0 pid=" + ProcessHandle.current().pid() + " ");
+    }
+    p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of stderr
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String rest = String.join("\n", err.lines().toList());
+    // 2 when the STATUS request came in after the server had handed it app_1.
+    assertThat(rest)
+        .containsPattern("Peak usage: [12] of 2 databases; leases: [12]; total wait time: \\d+ ms");
+    assertThat(socket).doesNotExist();
+  }
+
+  private static String readLine(BufferedReader reader) {
+    try {
+      return reader.readLine();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

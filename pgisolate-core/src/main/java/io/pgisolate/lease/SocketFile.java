@@ -1,0 +1,233 @@
+package io.pgisolate.lease;
+
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.Directories;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channel;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The listening UNIX socket of a lease server, and the file it lives at.
+ *
+ * <ul>
+ *   <li>Missing directories are created 0700, so only the user can enter them.
+ *   <li>The socket is bound in a private staging directory, made 0600 and only then renamed into
+ *       place, so no other user can ever connect to it, even in a shared directory like /tmp (Linux
+ *       checks write permission on the socket file at connect). The rename also replaces a stale
+ *       socket atomically.
+ *   <li>{@code <socket>.lock} is held while the server runs: a second pgisolate server is refused
+ *       at once, and a crashed one (whose lock the kernel dropped) is replaced. A socket that
+ *       accepts connections without that lock held (a running pgmanager) is refused too.
+ * </ul>
+ */
+final class SocketFile implements AutoCloseable {
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFSOCK = 0140000;
+
+  private final Path path;
+  private final ServerSocketChannel channel;
+  private final FileChannel lock;
+
+  private SocketFile(Path path, ServerSocketChannel channel, FileChannel lock) {
+    this.path = path;
+    this.channel = channel;
+    this.lock = lock;
+  }
+
+  static SocketFile bind(Path socket) {
+    Path path = socket.toAbsolutePath().normalize();
+    Path dir = path.getParent();
+    if (Files.isDirectory(path)) {
+      throw new PgIsolateException(
+          "cannot serve on "
+              + path
+              + ": it is a directory. Hint: give a socket file path, e.g. "
+              + path.resolve("pgmanager.sock")
+              + ".");
+    }
+    try {
+      Directories.create(dir, "rwx------");
+    } catch (UncheckedIOException e) {
+      throw new PgIsolateException(
+          "cannot create the socket directory "
+              + dir
+              + ": "
+              + e.getCause().getMessage()
+              + ". Hint: choose a writable place with --socket or "
+              + LeaseSettings.SOCKET_ENV
+              + ".",
+          e);
+    }
+    Path lockFile = path.resolveSibling(path.getFileName() + ".lock");
+    FileChannel lock = lock(lockFile);
+    if (lock == null) {
+      throw new PgIsolateException(
+          "a lease server is already running on "
+              + path
+              + " (it holds "
+              + lockFile
+              + "). Hint: stop it, or give this one another socket with --socket or "
+              + LeaseSettings.SOCKET_ENV
+              + ".");
+    }
+    try {
+      refuseLiveOrForeign(path);
+      return new SocketFile(path, listen(path), lock);
+    } catch (RuntimeException e) {
+      closeQuietly(lock);
+      throw e;
+    }
+  }
+
+  /**
+   * Locks {@code file} for as long as the returned channel is open; null when another process or
+   * another server in this JVM holds it. Not {@code FileLocks}: its in-JVM lock is owned by a
+   * thread, and a server is often stopped by another thread (a shutdown hook) than started it.
+   */
+  private static FileChannel lock(Path file) {
+    FileChannel channel = null;
+    try {
+      channel =
+          FileChannel.open(
+              file,
+              Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      if (channel.tryLock() != null) {
+        return channel;
+      }
+    } catch (OverlappingFileLockException e) {
+      // another server in this JVM holds it
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new PgIsolateException(
+          "cannot lock " + file + ": " + e + ". Hint: choose a writable place with --socket.", e);
+    }
+    closeQuietly(channel);
+    return null;
+  }
+
+  Path path() {
+    return path;
+  }
+
+  ServerSocketChannel channel() {
+    return channel;
+  }
+
+  /** A file at the socket path is replaced only when it is a socket nobody listens on. */
+  private static void refuseLiveOrForeign(Path path) {
+    int mode;
+    try {
+      mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not inspect " + path, e);
+    }
+    if ((mode & S_IFMT) != S_IFSOCK) {
+      throw new PgIsolateException(
+          "cannot serve on "
+              + path
+              + ": a file that is not a socket is in the way. Hint: remove it, or choose another"
+              + " socket with --socket or "
+              + LeaseSettings.SOCKET_ENV
+              + ".");
+    }
+    try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+      // Connected: a live server (pgmanager, which takes no lock file). Closing at once gives back
+      // whatever it leased to this probe.
+    } catch (ConnectException e) {
+      return; // ECONNREFUSED: left behind by a server that crashed; replaced below
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not probe " + path, e);
+    }
+    throw new PgIsolateException(
+        "a server is already listening on "
+            + path
+            + ". Hint: stop it (is a pgmanager running?), or give this one another socket with"
+            + " --socket or "
+            + LeaseSettings.SOCKET_ENV
+            + ".");
+  }
+
+  private static ServerSocketChannel listen(Path path) {
+    Path dir = path.getParent();
+    Path staging =
+        dir.resolve(".pgi" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 34, 36));
+    ServerSocketChannel channel = null;
+    try {
+      channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      Files.createDirectory(
+          staging,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Path staged = staging.resolve("s");
+      channel.bind(UnixDomainSocketAddress.of(staged), 512);
+      Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-------"));
+      Files.move(staged, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return channel;
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new PgIsolateException(
+          "cannot listen on " + path + ": " + e + ". Hint: choose another socket with --socket.",
+          e);
+    } finally {
+      try {
+        Files.deleteIfExists(staging.resolve("s"));
+        Files.deleteIfExists(staging);
+      } catch (IOException e) {
+        // best effort: an empty private directory is harmless
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      closeQuietly(channel);
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not remove socket " + path, e);
+    } finally {
+      // The lock file stays: deleting it would let a racing server lock an unlinked inode.
+      closeQuietly(lock);
+    }
+  }
+
+  private static void closeQuietly(Channel channel) {
+    if (channel == null) {
+      return;
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closing a listener fails only if it was never open
+    }
+  }
+
+  /** The permission bits of a file, for tests. */
+  static Optional<Integer> mode(Path path) {
+    try {
+      return Optional.of(
+          (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+}

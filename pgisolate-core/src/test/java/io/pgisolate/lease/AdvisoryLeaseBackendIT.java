@@ -1,0 +1,125 @@
+package io.pgisolate.lease;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgisolate.cluster.TempCluster;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --backend}: lease servers (one per machine, here one per socket and one in a child
+ * process) share one pool through advisory locks on a real PostgreSQL.
+ */
+class AdvisoryLeaseBackendIT {
+  static final Duration BOUND = Duration.ofSeconds(30);
+  static TempCluster cluster;
+
+  @TempDir Path dir;
+  LeaseServer a;
+  LeaseServer b;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = TempCluster.builder().start();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @AfterEach
+  void stopServers() throws Exception {
+    if (a != null) {
+      a.close();
+    }
+    if (b != null) {
+      b.close();
+    }
+    assertThat(advisoryLocks()).as("advisory locks left on the backend").isZero();
+  }
+
+  LeaseServer serve(String socket, int count) {
+    return LeaseServer.start(
+        new LeaseSettings("shared_", count, dir.resolve(socket), Optional.of(cluster.uri())));
+  }
+
+  static long advisoryLocks() throws Exception {
+    try (Connection c = cluster.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("select count(*) from pg_locks where locktype = 'advisory'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void twoServersNeverHandOutTheSameDatabaseAndWaitersGetWhatTheOtherReleases() throws Exception {
+    a = serve("a.sock", 2);
+    b = serve("b.sock", 2);
+    try (TestClient a1 = TestClient.connect(a.socket());
+        TestClient b1 = TestClient.connect(b.socket());
+        TestClient a2 = TestClient.connect(a.socket())) {
+      assertThat(a1.awaitLease(BOUND)).contains("shared_0");
+      assertThat(b1.awaitLease(BOUND)).contains("shared_1"); // shared_0 is A's
+      assertThat(a.pool().awaitState(s -> s.waiting().size() == 1, BOUND)).isTrue();
+      assertThat(advisoryLocks()).isEqualTo(2);
+      b1.close(); // B unlocks shared_1; A's waiter takes it at its next retry
+      assertThat(a2.awaitLease(BOUND)).contains("shared_1");
+    }
+  }
+
+  @Test
+  void aServerKilledWithSigkillGivesItsDatabasesBackThroughItsSession() throws Exception {
+    Path childSocket = dir.resolve("child.sock");
+    b = serve("b.sock", 2);
+    try (ChildClients children = new ChildClients()) {
+      ChildClients.Child server =
+          children.startMain(
+              ServerMain.class, childSocket.toString(), "shared_", "2", cluster.uri());
+      assertThat(server.awaitLease(BOUND)).isEqualTo("ready");
+      ChildClients.Child holder = children.start(childSocket); // a client process of the child
+      assertThat(holder.awaitLease(BOUND)).isEqualTo("OK:shared_0");
+      ChildClients.Child other = children.start(b.socket());
+      assertThat(other.awaitLease(BOUND)).isEqualTo("OK:shared_1");
+      try (TestClient waiter = TestClient.connect(b.socket())) {
+        assertThat(b.pool().awaitState(s -> s.waiting().size() == 1, BOUND)).isTrue();
+        server.kill(); // its PostgreSQL session ends, and with it the lock on shared_0
+        assertThat(waiter.awaitLease(BOUND)).contains("shared_0");
+      }
+      holder.kill();
+      other.kill();
+    }
+    assertThat(b.pool().awaitState(s -> s.leased().isEmpty(), BOUND)).isTrue();
+  }
+
+  @Test
+  void anUnreachableBackendIsOneLineWithAHintAndNoPassword() {
+    assertThatThrownBy(
+            () ->
+                LeaseServer.start(
+                    new LeaseSettings(
+                        "shared_",
+                        2,
+                        dir.resolve("x.sock"),
+                        Optional.of("postgres://ci:s3cret@127.0.0.1:1/postgres"))))
+        .hasMessageStartingWith(
+            "cannot reach the lease backend postgres://ci:***@127.0.0.1:1/postgres: ")
+        .hasMessageEndingWith(
+            ". Hint: check --backend (postgres://user:password@host:port/database).")
+        .message()
+        .doesNotContain("s3cret");
+    assertThat(dir.resolve("x.sock")).doesNotExist();
+  }
+}

@@ -1,0 +1,316 @@
+package io.pgisolate.lease;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgisolate.PgIsolateException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LeaseServerTest {
+  static final Duration BOUND = Duration.ofSeconds(10);
+
+  @TempDir Path dir;
+  LeaseServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  LeaseServer serve(String prefix, int count) {
+    server = LeaseServer.start(new LeaseSettings(prefix, count, dir.resolve("tmp/pgm.sock")));
+    return server;
+  }
+
+  @Test
+  void answersOkAndTheNameWithoutNewlineAndHoldsItUntilClose() throws Exception {
+    serve("app_test", 2);
+    try (TestClient a = TestClient.connect(server.socket());
+        TestClient b = TestClient.connect(server.socket())) {
+      assertThat(a.awaitChars(9, BOUND)).isEqualTo("OK:app_test0");
+      assertThat(b.awaitLease(BOUND)).contains("app_test1");
+    }
+    assertThat(server.pool().awaitState(s -> s.leased().isEmpty(), BOUND)).isTrue();
+  }
+
+  @Test
+  void aWaiterIsServedTheMomentTheHolderLeavesInArrivalOrder() {
+    serve("db", 1);
+    TestClient holder = TestClient.connect(server.socket());
+    assertThat(holder.awaitLease(BOUND)).contains("db0");
+    try (TestClient first = TestClient.connect(server.socket());
+        TestClient second = TestClient.connect(server.socket())) {
+      assertThat(first.awaitChars(1, Duration.ofMillis(50))).isEmpty();
+      holder.close();
+      assertThat(first.awaitLease(BOUND)).contains("db0");
+      assertThat(second.awaitChars(1, Duration.ofMillis(50))).isEmpty();
+      first.close();
+      assertThat(second.awaitLease(BOUND)).contains("db0");
+    }
+  }
+
+  @Test
+  void theLeaseLastsUntilCloseWhateverTheClientSends() throws Exception {
+    serve("db", 1);
+    try (TestClient chatty = TestClient.connect(server.socket())) {
+      assertThat(chatty.awaitLease(BOUND)).contains("db0");
+      chatty.send("hello\n").send("\0\1\2garbage").send("STATUS\n");
+      try (TestClient next = TestClient.connect(server.socket())) {
+        // pgmanager leaks a lease when its client sends anything; here it stays leased, no more.
+        assertThat(next.awaitChars(1, Duration.ofMillis(100))).isEmpty();
+        chatty.close();
+        assertThat(next.awaitLease(BOUND)).contains("db0");
+      }
+    }
+  }
+
+  @Test
+  void aClientThatShutsDownItsWritingSideReleasesLikeWithPgmanager() throws Exception {
+    serve("db", 1);
+    try (TestClient half = TestClient.connect(server.socket())) {
+      assertThat(half.awaitLease(BOUND)).contains("db0");
+      half.shutdownOutput();
+      assertThat(server.pool().awaitState(s -> s.free().size() == 1, BOUND)).isTrue();
+    }
+  }
+
+  @Test
+  void aHolderAskingForStatusGetsTheReportAfterItsLeaseAndKeepsTheLease() throws Exception {
+    serve("db", 2);
+    try (TestClient holder = TestClient.connect(server.socket())) {
+      assertThat(holder.awaitLease(BOUND)).contains("db0");
+      holder.send("STATUS\n");
+      String text = holder.awaitChars(200, Duration.ofSeconds(2));
+      assertThat(text)
+          .startsWith("OK:db0\npool prefix=db count=2 leased=1 free=1")
+          .endsWith("\n\n");
+      assertThat(server.pool().snapshot().leased()).hasSize(1);
+    }
+  }
+
+  @Test
+  void garbageFirstIsNotAStatusRequest() {
+    serve("db", 1);
+    try (TestClient odd = TestClient.connect(server.socket())) {
+      odd.send("STATUX\n");
+      assertThat(odd.awaitLease(BOUND)).contains("db0");
+    }
+  }
+
+  @Test
+  void statusReportsLeasedFreeAndWaitingWithPidAndUser() throws Exception {
+    serve("db", 2);
+    String me = String.valueOf(ProcessHandle.current().pid());
+    String user = System.getProperty("user.name");
+    try (TestClient a = TestClient.connect(server.socket());
+        TestClient b = TestClient.connect(server.socket());
+        TestClient c = TestClient.connect(server.socket())) {
+      a.awaitLease(BOUND);
+      b.awaitLease(BOUND);
+      assertThat(server.pool().awaitState(s -> s.waiting().size() == 1, BOUND)).isTrue();
+      b.close();
+      assertThat(c.awaitLease(BOUND)).contains("db1");
+      try (TestClient d = TestClient.connect(server.socket())) {
+        assertThat(server.pool().awaitState(s -> s.waiting().size() == 1, BOUND)).isTrue();
+        String report = DatabaseLease.status(server.socket(), BOUND);
+        assertThat(report.lines().toList())
+            .hasSize(4)
+            .element(0)
+            .asString()
+            .matches(
+                "pool prefix=db count=2 leased=2 free=0 waiting=1 peak=2 grants=3 total_wait_ms=\\d+");
+        assertThat(report.lines().toList().get(1))
+            .matches("leased db0 pid=" + me + " user=" + user + " held_ms=\\d+");
+        assertThat(report.lines().toList().get(2))
+            .matches("leased db1 pid=" + me + " user=" + user + " held_ms=\\d+");
+        assertThat(report.lines().toList().get(3))
+            .matches("waiting pid=" + me + " user=" + user + " waited_ms=\\d+");
+      }
+    }
+  }
+
+  @Test
+  void statusOfAnIdlePoolListsFreeDatabasesInHandOutOrder() throws Exception {
+    serve("db", 3);
+    try (TestClient a = TestClient.connect(server.socket())) {
+      a.awaitLease(BOUND);
+    }
+    assertThat(server.pool().awaitState(s -> s.leased().isEmpty(), BOUND)).isTrue();
+    assertThat(server.pool().snapshot().free()).containsExactly("db1", "db2", "db0");
+    String report = DatabaseLease.status(server.socket(), BOUND);
+    // When the server is quicker than the STATUS request, the asking client holds db1 itself.
+    assertThat(report)
+        .satisfiesAnyOf(
+            r -> assertThat(r).endsWith("free db1\nfree db2\nfree db0\n"),
+            r -> assertThat(r).containsPattern("leased db1 .*\nfree db2\nfree db0\n$"));
+  }
+
+  @Test
+  void socketIs0600InADirectoryOnlyTheUserCanEnter() {
+    serve("db", 1);
+    assertThat(SocketFile.mode(server.socket())).contains(0600);
+    assertThat(SocketFile.mode(server.socket().getParent())).contains(0700);
+  }
+
+  @Test
+  void socketAndNothingElseIsRemovedAtClose() throws IOException {
+    serve("db", 1);
+    Path socket = server.socket();
+    server.close();
+    server = null;
+    assertThat(socket).doesNotExist();
+    try (var files = Files.list(socket.getParent())) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("pgm.sock.lock");
+    }
+  }
+
+  @Test
+  void aStaleSocketFromACrashedServerIsReplaced() throws IOException {
+    Path socket = dir.resolve("stale.sock");
+    // A bound socket whose listener is gone is what a crashed server leaves behind.
+    try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      dead.bind(UnixDomainSocketAddress.of(socket));
+    }
+    assertThat(socket).exists();
+    server = LeaseServer.start(new LeaseSettings("db", 1, socket));
+    try (TestClient c = TestClient.connect(socket)) {
+      assertThat(c.awaitLease(BOUND)).contains("db0");
+    }
+  }
+
+  @Test
+  void aLivePgisolateServerIsRefused() {
+    serve("db", 1);
+    assertThatThrownBy(() -> LeaseServer.start(new LeaseSettings("db", 1, server.socket())))
+        .isInstanceOf(PgIsolateException.class)
+        .hasMessage(
+            "a lease server is already running on "
+                + server.socket()
+                + " (it holds "
+                + server.socket()
+                + ".lock). Hint: stop it, or give this one another socket with --socket or"
+                + " PGM_SOCKET.");
+    try (TestClient c = TestClient.connect(server.socket())) {
+      assertThat(c.awaitLease(BOUND)).contains("db0"); // the running one is untouched
+    }
+  }
+
+  @Test
+  void aForeignLiveServerIsRefused() throws IOException {
+    Path socket = dir.resolve("other.sock");
+    try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      other.bind(UnixDomainSocketAddress.of(socket));
+      assertThatThrownBy(() -> LeaseServer.start(new LeaseSettings("db", 1, socket)))
+          .hasMessage(
+              "a server is already listening on "
+                  + socket
+                  + ". Hint: stop it (is a pgmanager running?), or give this one another socket"
+                  + " with --socket or PGM_SOCKET.");
+    }
+  }
+
+  @Test
+  void aFileThatIsNotASocketIsNotReplaced() throws IOException {
+    Path socket = Files.writeString(dir.resolve("precious.txt"), "keep me");
+    assertThatThrownBy(() -> LeaseServer.start(new LeaseSettings("db", 1, socket)))
+        .hasMessage(
+            "cannot serve on "
+                + socket
+                + ": a file that is not a socket is in the way. Hint: remove it, or choose another"
+                + " socket with --socket or PGM_SOCKET.");
+    assertThat(socket).hasContent("keep me");
+  }
+
+  @Test
+  void aDirectoryIsNotASocketPath() {
+    assertThatThrownBy(() -> LeaseServer.start(new LeaseSettings("db", 1, dir)))
+        .hasMessage(
+            "cannot serve on "
+                + dir
+                + ": it is a directory. Hint: give a socket file path, e.g. "
+                + dir.resolve("pgmanager.sock")
+                + ".");
+  }
+
+  @Test
+  void javaClientLeasesAndReleases() throws Exception {
+    serve("app_", 1);
+    try (DatabaseLease lease =
+        DatabaseLease.builder()
+            .socket(server.socket())
+            .baseUrl("jdbc:postgresql://localhost:5432/postgres?user=test")
+            .acquire()) {
+      assertThat(lease.name()).isEqualTo("app_0");
+      assertThat(lease.url()).contains("jdbc:postgresql://localhost:5432/app_0?user=test");
+      assertThat(server.pool().snapshot().leased()).hasSize(1);
+    }
+    assertThat(server.pool().awaitState(s -> s.leased().isEmpty(), BOUND)).isTrue();
+  }
+
+  @Test
+  void javaClientReadsTheSocketFromTheEnvironmentLikePgmanager() {
+    serve("app_", 1);
+    try (DatabaseLease lease =
+        DatabaseLease.builder()
+            .environment(java.util.Map.of("PGMANAGER_SOCKET", server.socket().toString()))
+            .acquire()) {
+      assertThat(lease.name()).isEqualTo("app_0");
+      assertThat(lease.url()).isEmpty();
+    }
+  }
+
+  @Test
+  void javaClientTimeoutSaysWhatItWaitedFor() {
+    serve("app_", 1);
+    try (DatabaseLease held = DatabaseLease.builder().socket(server.socket()).acquire()) {
+      assertThatThrownBy(
+              () ->
+                  DatabaseLease.builder()
+                      .socket(server.socket())
+                      .timeout(Duration.ofMillis(100))
+                      .acquire())
+          .isInstanceOf(PgIsolateException.class)
+          .hasMessage(
+              "timed out after 100 ms waiting for a database from the lease server on "
+                  + server.socket()
+                  + " (server: leased=1 free=0 waiting=1): every database stayed leased. Hint: a"
+                  + " holder keeps its lease too long, or the pool is too small"
+                  + " (PGM_DATABASE_COUNT).");
+    }
+  }
+
+  @Test
+  void javaClientWithoutServerSaysHowToStartOne() {
+    Path socket = dir.resolve("none.sock");
+    assertThatThrownBy(() -> DatabaseLease.builder().socket(socket).acquire())
+        .hasMessage(
+            "no lease server on "
+                + socket
+                + ": the socket does not exist. Hint: start one with 'pgisolate serve' or run the"
+                + " tests under 'pgisolate wrap -- …', and point PGM_SOCKET at its socket.");
+  }
+
+  @Test
+  void urlsGetTheLeasedDatabase() {
+    assertThat(DatabaseLease.withDatabase("postgres://u:p@h:5433/postgres?sslmode=disable", "a b"))
+        .isEqualTo("postgres://u:p@h:5433/a%20b?sslmode=disable");
+    assertThat(DatabaseLease.withDatabase("jdbc:postgresql://h/", "db1"))
+        .isEqualTo("jdbc:postgresql://h/db1");
+    assertThat(DatabaseLease.withDatabase("postgresql://h", "db1")).isEqualTo("postgresql://h/db1");
+    assertThatThrownBy(() -> DatabaseLease.builder().baseUrl("mysql://h/db"))
+        .hasMessage(
+            "base URL 'mysql://h/db' is neither a jdbc:postgresql:// URL nor a postgres:// URI."
+                + " Hint: e.g. jdbc:postgresql://localhost:5432/postgres?user=test");
+  }
+}

@@ -21,12 +21,12 @@ class MessagesTest {
     String log =
         "LOG:  invalid value for parameter \"shared_buffers\": \"lots\"\n"
             + "FATAL:  configuration file \"/d/postgresql.conf\" contains errors\n";
-    assertThat(TempCluster.lastFatal(log))
+    assertThat(ClusterStart.lastFatal(log))
         .isEqualTo(
             "invalid value for parameter \"shared_buffers\": \"lots\" (configuration file"
                 + " \"/d/postgresql.conf\" contains errors)");
-    assertThat(TempCluster.lastFatal("2026 UTC [1] FATAL:  lock file exists\n"))
+    assertThat(ClusterStart.lastFatal("2026 UTC [1] FATAL:  lock file exists\n"))
         .isEqualTo("lock file exists");
-    assertThat(TempCluster.lastFatal("something odd\n")).isEqualTo("something odd");
+    assertThat(ClusterStart.lastFatal("something odd\n")).isEqualTo("something odd");
   }
 }

@@ -1,5 +1,6 @@
 package io.pgisolate.os;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -8,7 +9,8 @@ import java.util.Optional;
  *
  * <p>Order: an explicit path; {@code PGISOLATE_CACHE_DIR}; for root, {@code /var/cache/pgisolate}
  * (root's home is closed to the unprivileged user that runs the servers); else {@code
- * $XDG_CACHE_HOME/pgisolate} or {@code ~/.cache/pgisolate}.
+ * $XDG_CACHE_HOME/pgisolate} or {@code ~/.cache/pgisolate}; for an account without a usable home
+ * (such as {@code nobody}), {@code <java.io.tmpdir>/pgisolate-cache-<uid>}.
  */
 public final class CacheDirectory {
   public static final String ENV = "PGISOLATE_CACHE_DIR";
@@ -30,6 +32,11 @@ public final class CacheDirectory {
     if (xdg != null && !xdg.isBlank()) {
       return Path.of(xdg, "pgisolate");
     }
-    return Path.of(System.getProperty("user.home"), ".cache", "pgisolate");
+    Path home = Path.of(System.getProperty("user.home"));
+    if (Files.isDirectory(home) && Files.isWritable(home)) {
+      return home.resolve(".cache").resolve("pgisolate");
+    }
+    return Path.of(
+        System.getProperty("java.io.tmpdir"), "pgisolate-cache-" + OsUser.current().uid());
   }
 }

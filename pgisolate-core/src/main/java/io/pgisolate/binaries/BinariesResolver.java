@@ -4,6 +4,7 @@ import io.pgisolate.PgIsolateException;
 import io.pgisolate.os.Commands;
 import io.pgisolate.os.Directories;
 import io.pgisolate.os.FileLocks;
+import io.pgisolate.os.Programs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -186,7 +187,7 @@ public final class BinariesResolver {
     List<Path> candidates = new ArrayList<>();
     log.debug("Binaries: asking pg_config --bindir");
     tried.add("pg_config --bindir");
-    onPath("pg_config")
+    Programs.onPath("pg_config")
         .ifPresent(
             pgConfig -> {
               Commands.Result r =
@@ -198,7 +199,7 @@ public final class BinariesResolver {
             });
     log.debug("Binaries: looking for initdb on the PATH");
     tried.add("initdb on the PATH");
-    onPath("initdb").map(BinariesResolver::realParent).ifPresent(candidates::add);
+    Programs.onPath("initdb").map(BinariesResolver::realParent).ifPresent(candidates::add);
     log.debug("Binaries: looking in /usr/lib/postgresql/*/bin");
     tried.add("/usr/lib/postgresql/*/bin");
     candidates.addAll(debianInstallations());
@@ -228,23 +229,6 @@ public final class BinariesResolver {
     } catch (IOException e) {
       return List.of();
     }
-  }
-
-  private static Optional<Path> onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return Optional.empty();
-    }
-    for (String dir : path.split(":")) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path candidate = Path.of(dir, program);
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
   }
 
   /** The real directory of a program: Debian links initdb into /usr/local/bin or /usr/bin. */

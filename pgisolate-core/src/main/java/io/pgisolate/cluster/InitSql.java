@@ -3,6 +3,7 @@ package io.pgisolate.cluster;
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.binaries.PgBinaries;
 import io.pgisolate.os.Commands;
+import io.pgisolate.os.Programs;
 import io.pgisolate.sql.Sql;
 import io.pgisolate.wire.AdminConnection;
 import io.pgisolate.wire.ServerError;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 /** What a new cluster's database is given at start: extensions, SQL scripts, a dump. */
 final class InitSql {
@@ -86,7 +86,7 @@ final class InitSql {
     Path program =
         binaries
             .tool(tool)
-            .or(() -> onPath(tool))
+            .or(() -> Programs.onPath(tool))
             .orElseThrow(
                 () ->
                     new PgIsolateException(
@@ -126,17 +126,5 @@ final class InitSql {
     } catch (IOException e) {
       throw new PgIsolateException("dump " + dump + " cannot be read: " + e.getMessage() + ".", e);
     }
-  }
-
-  private static Optional<Path> onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return Optional.empty();
-    }
-    return Arrays.stream(path.split(":"))
-        .filter(d -> !d.isEmpty())
-        .map(d -> Path.of(d, program))
-        .filter(Files::isExecutable)
-        .findFirst();
   }
 }

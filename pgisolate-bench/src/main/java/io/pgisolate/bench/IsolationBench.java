@@ -68,12 +68,18 @@ final class IsolationBench {
     long run(int perBlock) throws Exception;
   }
 
-  private record Contender(String name, Block block) {}
+  /** {@code slow}: a schema-building contender, run {@code --schema-tests} times. */
+  private record Contender(String name, Block block, boolean slow) {
+    Contender(String name, Block block) {
+      this(name, block, false);
+    }
+  }
 
   static void run(String[] args) throws Exception {
     int tests = Main.intOption(args, "--tests", 1000);
     int blocks = Main.intOption(args, "--blocks", 10);
     int perBlock = tests / blocks;
+    int slowPerBlock = Main.intOption(args, "--schema-tests", tests) / blocks;
     InitSource source =
         InitSource.callback(
             "bench-50-tables", "1", t -> FreshDatabaseBench.buildSchema(t.connection()));
@@ -168,6 +174,22 @@ final class IsolationBench {
                 }
                 return System.nanoTime() - t0;
               }));
+      long[] txBase = {BASE};
+      contenders.add(
+          new Contender(
+              "TRANSACTION, new keys in every test",
+              n -> {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                  long base = txBase[0] += 1000;
+                  transaction.run(
+                      c -> {
+                        body(c, base);
+                        return null;
+                      });
+                }
+                return System.nanoTime() - t0;
+              }));
       contenders.add(
           new Contender(
               "raw CREATE SCHEMA + init + DROP (no body)",
@@ -182,7 +204,8 @@ final class IsolationBench {
                   }
                 }
                 return System.nanoTime() - t0;
-              }));
+              },
+              true));
       contenders.add(
           new Contender(
               "raw copy of a built schema + DROP (no body)",
@@ -204,7 +227,8 @@ final class IsolationBench {
                   }
                 }
                 return System.nanoTime() - t0;
-              }));
+              },
+              true));
       contenders.add(
           new Contender(
               "SCHEMA (begin, connect, body, end)",
@@ -218,7 +242,8 @@ final class IsolationBench {
                   test.end(Outcome.passed("bench"));
                 }
                 return System.nanoTime() - t0;
-              }));
+              },
+              true));
       contenders.add(
           new Contender(
               "DATABASE (warm pool: begin, connect, body, end)",
@@ -245,13 +270,15 @@ final class IsolationBench {
               }));
 
       for (Contender c : contenders) {
-        c.block().run(Math.max(1, perBlock / 10)); // warm-up, untimed
+        c.block().run(Math.max(1, (c.slow() ? slowPerBlock : perBlock) / 10)); // warm-up
       }
       List<List<Double>> perTest = new ArrayList<>();
       contenders.forEach(c -> perTest.add(new ArrayList<>()));
       for (int b = 0; b < blocks; b++) {
         for (int i = 0; i < contenders.size(); i++) {
-          perTest.get(i).add(contenders.get(i).block().run(perBlock) / 1e3 / perBlock);
+          Contender c = contenders.get(i);
+          int n = c.slow() ? slowPerBlock : perBlock;
+          perTest.get(i).add(c.block().run(n) / 1e3 / n);
         }
       }
       transaction.close();
@@ -262,7 +289,9 @@ final class IsolationBench {
       rawSp.close();
       rawSchema.close();
 
-      System.out.printf("%nper test, µs (block time / %d tests)%n", perBlock);
+      System.out.printf(
+          "%nper test, µs (block time / %d tests; schema-building contenders / %d)%n",
+          perBlock, slowPerBlock);
       System.out.printf("%-48s %10s %10s %10s%n", "contender", "min", "median", "max");
       for (int i = 0; i < contenders.size(); i++) {
         List<Double> s = perTest.get(i);
@@ -270,26 +299,33 @@ final class IsolationBench {
             "%-48s %10.1f %10.1f %10.1f%n", contenders.get(i).name(), min(s), median(s), max(s));
       }
       List<Double> txOverhead = minus(perTest.get(3), perTest.get(1));
-      List<Double> schemaOverhead = minus(perTest.get(6), perTest.get(0));
-      List<Double> dbOverhead = minus(perTest.get(7), perTest.get(0));
+      List<Double> txNewKeys = minus(perTest.get(4), perTest.get(1));
+      List<Double> schemaOverhead = minus(perTest.get(7), perTest.get(0));
+      List<Double> dbOverhead = minus(perTest.get(8), perTest.get(0));
       System.out.printf(
           "%noverhead per test, µs (mode minus its body-only baseline in the same block)%n");
       System.out.printf("%-48s %10s %10s %10s%n", "mode", "min", "median", "max");
       row("TRANSACTION", txOverhead);
+      row("TRANSACTION, new keys in every test", txNewKeys);
       row("raw SAVEPOINT + ROLLBACK TO", perTest.get(2));
       row("SCHEMA", schemaOverhead);
-      row("raw CREATE SCHEMA + init + DROP", perTest.get(4));
-      row("raw copy of a built schema + DROP", perTest.get(5));
+      row("raw CREATE SCHEMA + init + DROP", perTest.get(5));
+      row("raw copy of a built schema + DROP", perTest.get(6));
       row("DATABASE (warm pool)", dbOverhead);
       System.out.printf(
-          "%nTRANSACTION overhead / raw savepoint round trip = %.2f (target <= 1.5)%n",
-          median(txOverhead) / median(perTest.get(2)));
+          "%nTRANSACTION overhead by block, in order (rolled-back rows pile up in the worker's"
+              + " tables): %s%n",
+          txOverhead.stream().map(d -> String.format("%.0f", d)).toList());
+      System.out.printf(
+          "%nTRANSACTION overhead / raw savepoint round trip = %.2f (target <= 1.5); with new keys"
+              + " in every test %.2f%n",
+          median(txOverhead) / median(perTest.get(2)), median(txNewKeys) / median(perTest.get(2)));
       System.out.printf(
           "SCHEMA overhead / raw CREATE SCHEMA + init + DROP = %.2f (target <= 1.2)%n",
-          median(schemaOverhead) / median(perTest.get(4)));
+          median(schemaOverhead) / median(perTest.get(5)));
       System.out.printf(
           "copying a built schema / re-running the init source = %.2f%n",
-          median(perTest.get(5)) / median(perTest.get(4)));
+          median(perTest.get(6)) / median(perTest.get(5)));
       System.out.printf(
           "DATABASE overhead / TRANSACTION overhead = %.1f; SCHEMA / TRANSACTION = %.1f%n",
           median(dbOverhead) / median(txOverhead), median(schemaOverhead) / median(txOverhead));

@@ -11,29 +11,33 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rollback per test, with the semantics of the Rust crate diesel_pg_tester: N workers, each with a
+ * Rollback per test, with the semantics of the Rust crate diesel_pg_tester: N workers, each a
  * connection that opens a transaction, creates a schema of its own (never committed, so invisible
- * to every other session and gone if the JVM dies) and runs the init source in it once. Tests are
- * queued; a free worker runs the next one inside a savepoint and then rolls back to it (the
- * savepoint stays, so one round trip both restores and re-arms it) and checks in the same round
- * trip that its transaction is still the one it opened ({@code txid_current_if_assigned()}).
+ * to every other session and gone if the JVM dies) and runs the init source in it once. Tests queue
+ * for a free worker (first come, first served); each runs inside a savepoint, then the worker rolls
+ * back to it (the savepoint stays, so one round trip both restores and re-arms it) and checks in
+ * the same round trip that its transaction is still the one it opened ({@code
+ * txid_current_if_assigned()}). The result goes back to the caller.
+ *
+ * <p>A test runs on the thread that asked for it ({@link #run}, {@link #begin}) or on one of the
+ * runner's {@code N} submitter threads ({@link #submit}): a worker is a connection, not a thread,
+ * so a test costs no thread hand-off. Workers are initialised and replaced on a background thread.
  *
  * <ul>
  *   <li>A test that throws an unexpected error (anything but an {@link AssertionError} or a JUnit
@@ -65,14 +69,19 @@ public final class TransactionRunner implements Isolation {
   private final InitSource source;
   private final int size;
   private final String prefix;
-  private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-  private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  private final ExecutorService initialiser;
+  private final ExecutorService submitters;
   private final AtomicInteger ids = new AtomicInteger();
-  private final AtomicInteger ready = new AtomicInteger();
-  private final AtomicInteger busy = new AtomicInteger();
   private final AtomicInteger replaced = new AtomicInteger();
-  private volatile PgIsolateException halted;
-  private volatile boolean closed;
+
+  private final ReentrantLock lock = new ReentrantLock(true);
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<Worker> idle = new ArrayDeque<>();
+  private final List<Worker> all = new ArrayList<>();
+  private int busy;
+  private int waiting;
+  private PgIsolateException halted;
+  private boolean closed;
 
   private TransactionRunner(PgServer server, String database, InitSource source, int workers) {
     this.server = server;
@@ -80,11 +89,21 @@ public final class TransactionRunner implements Isolation {
     this.source = source;
     this.size = workers;
     this.prefix = String.format("pgi_x_%08x", RANDOM.nextInt(Integer.MAX_VALUE));
+    this.initialiser = Executors.newSingleThreadExecutor(daemon("pgisolate-tx-init-" + prefix));
+    this.submitters = Executors.newFixedThreadPool(workers, daemon("pgisolate-tx-" + prefix));
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /**
-   * Starts {@code workers} workers on {@code database}; they initialise in the background, and
-   * tests submitted meanwhile wait in the queue.
+   * Starts {@code workers} workers on {@code database}; they initialise in the background, one
+   * after another, and tests asking meanwhile wait for the first.
    */
   public static TransactionRunner start(
       PgServer server, String database, InitSource source, int workers) {
@@ -103,89 +122,74 @@ public final class TransactionRunner implements Isolation {
     return IsolationMode.TRANSACTION;
   }
 
-  /** Queues {@code body}; the future completes with its result or its failure. */
+  /** Queues {@code body} for one of the submitter threads; the future completes with its result. */
   public <T> CompletableFuture<T> submit(Body<T> body) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    enqueue(
-        new Job() {
-          @Override
-          Object run(TransactionalConnection.Shared shared) throws Exception {
-            return body.run(shared.handle());
-          }
-
-          @SuppressWarnings("unchecked")
-          @Override
-          void finish(Object value, Throwable failure) {
-            if (failure != null) {
-              result.completeExceptionally(failure);
-            } else {
-              result.complete((T) value);
+    try {
+      submitters.execute(
+          () -> {
+            try {
+              result.complete(run(body));
+            } catch (Exception | Error e) {
+              result.completeExceptionally(e);
             }
-          }
-        });
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      result.completeExceptionally(closedException());
+    }
     return result;
   }
 
-  /** Runs {@code body} on a worker and returns its result, or throws what it threw. */
+  /**
+   * Runs {@code body} on the calling thread with a free worker's transaction (waiting for one as
+   * long as it takes) and returns its result, or throws what it threw (or why isolation broke).
+   */
   public <T> T run(Body<T> body) throws Exception {
+    Worker w = acquire(null);
+    TransactionalConnection.Shared shared = w.share();
+    T value = null;
+    Throwable thrown = null;
     try {
-      return submit(body).get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof Exception ex) {
-        throw ex;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
+      value = body.run(shared.handle());
+    } catch (Exception | Error e) {
+      thrown = e;
+    }
+    Throwable failure = finish(w, shared, thrown);
+    if (failure instanceof Exception e) {
       throw e;
     }
+    if (failure instanceof Error e) {
+      throw e;
+    }
+    return value;
   }
 
-  /**
-   * Leases a worker to the calling thread: the test runs there, on handles of the worker's
-   * transaction, until {@link Isolated#end}. For front ends whose tests must run on their own
-   * thread (JUnit).
-   */
+  /** Leases a free worker's transaction to the calling thread until {@link Isolated#end}. */
   @Override
   public Isolated begin(Duration timeout) {
-    Lease lease = new Lease();
-    enqueue(lease);
-    try {
-      return lease.handed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      if (lease.handed.cancel(false)) {
-        throw new PgIsolateException(
-            "timed out after "
-                + timeout.toMillis()
-                + " ms waiting for a TRANSACTION worker ("
-                + state()
-                + "). Hint: raise the number of workers or the acquire timeout; a worker is busy"
-                + " until its test ends.");
-      }
-      return lease.handed.join();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof RuntimeException r
-          ? r
-          : new PgIsolateException(cause.toString(), cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      lease.handed.cancel(false);
-      throw new PgIsolateException("interrupted while waiting for a TRANSACTION worker", e);
-    }
+    Worker w = acquire(timeout);
+    return new Lease(w, w.share());
   }
 
   @Override
   public String state() {
+    lock.lock();
+    try {
+      return stateLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private String stateLocked() {
     return "workers="
         + size
         + ", ready="
-        + ready.get()
+        + idle.size()
         + ", busy="
-        + busy.get()
-        + ", queued="
-        + queue.size()
+        + busy
+        + ", waiting="
+        + waiting
         + ", replaced="
         + replaced.get()
         + (halted == null ? "" : ", halted: " + halted.getMessage());
@@ -196,43 +200,132 @@ public final class TransactionRunner implements Isolation {
     return replaced.get();
   }
 
-  private void enqueue(Job job) {
-    PgIsolateException h = halted;
-    if (h != null) {
-      job.fail(h);
-      return;
-    }
-    if (closed) {
-      job.fail(new PgIsolateException("the transaction runner on " + database + " is closed."));
-      return;
-    }
-    queue.add(job);
-    if (halted != null || closed) {
-      drain(); // halted or closed meanwhile: nobody may take it
+  private PgIsolateException closedException() {
+    return new PgIsolateException("the transaction runner on " + database + " is closed.");
+  }
+
+  /** A free worker, first come first served; null timeout waits as long as it takes. */
+  private Worker acquire(Duration timeout) {
+    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    lock.lock();
+    try {
+      waiting++;
+      try {
+        while (true) {
+          if (halted != null) {
+            throw halted;
+          }
+          if (closed) {
+            throw closedException();
+          }
+          Worker w = idle.poll();
+          if (w != null) {
+            busy++;
+            return w;
+          }
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new PgIsolateException(
+                "timed out after "
+                    + timeout.toMillis()
+                    + " ms waiting for a TRANSACTION worker ("
+                    + stateLocked()
+                    + "). Hint: raise the number of workers or the acquire timeout; a worker is"
+                    + " busy until its test ends.");
+          }
+          if (timeout == null) {
+            changed.await();
+          } else {
+            changed.awaitNanos(left);
+          }
+        }
+      } finally {
+        waiting--;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PgIsolateException("interrupted while waiting for a TRANSACTION worker", e);
+    } finally {
+      lock.unlock();
     }
   }
 
-  private void drain() {
-    List<Job> left = new ArrayList<>();
-    queue.drainTo(left);
-    PgIsolateException reason =
-        halted != null
-            ? halted
-            : new PgIsolateException("the transaction runner on " + database + " is closed.");
-    left.forEach(j -> j.fail(reason));
+  /**
+   * Ends a test on worker {@code w}: rolls back and checks, then gives the worker back or replaces
+   * it.
+   *
+   * @return what the test fails with: its own failure, or why isolation broke; null if it passed
+   */
+  private Throwable finish(Worker w, TransactionalConnection.Shared shared, Throwable thrown) {
+    shared.end();
+    String lost = w.restore();
+    Throwable failure = thrown;
+    if (shared.violation().isPresent()) {
+      failure = new IsolationBrokenException(shared.violation().get());
+    } else if (lost != null) {
+      failure = new IsolationBrokenException(lost);
+    }
+    if (failure != thrown && thrown != null) {
+      failure.addSuppressed(thrown);
+    }
+    boolean keep = lost == null && (thrown == null || expected(thrown));
+    lock.lock();
+    try {
+      busy--;
+      if (keep && !closed) {
+        idle.addFirst(w); // the warmest connection first
+        changed.signal();
+        return failure;
+      }
+      all.remove(w);
+    } finally {
+      lock.unlock();
+    }
+    w.discard(lost != null);
+    if (!keep) {
+      replaced.incrementAndGet();
+      startWorker();
+    }
+    return failure;
   }
 
   private void startWorker() {
-    int id = ids.incrementAndGet();
-    Thread t = new Thread(() -> new Worker(id).loop(), "pgisolate-tx-worker-" + id);
-    t.setDaemon(true);
-    threads.add(t);
-    t.start();
+    Worker w = new Worker(ids.incrementAndGet());
+    try {
+      initialiser.execute(
+          () -> {
+            try {
+              w.init();
+            } catch (Exception | Error e) {
+              w.discard(false);
+              halt(e, w.id);
+              return;
+            }
+            lock.lock();
+            try {
+              if (closed) {
+                w.discard(false);
+                return;
+              }
+              all.add(w);
+              idle.addLast(w);
+              changed.signal();
+            } finally {
+              lock.unlock();
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
   }
 
   private void halt(Throwable cause, int worker) {
+    if (closed) {
+      return;
+    }
     String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-    synchronized (this) {
+    lock.lock();
+    try {
       if (halted == null) {
         halted =
             new PgIsolateException(
@@ -246,26 +339,39 @@ public final class TransactionRunner implements Isolation {
                     + why.replaceAll("\\R\\s*", " "),
                 cause);
       }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
     }
-    drain();
   }
 
-  /** Stops the workers (their transactions are rolled back) and fails what is still queued. */
+  /**
+   * Stops: idle workers' transactions are rolled back, queued tests fail, busy workers are dropped
+   * when their test ends.
+   */
   @Override
   public void close() {
-    closed = true;
-    drain();
-    for (Thread t : threads) {
-      t.interrupt();
-    }
-    for (Thread t : threads) {
-      try {
-        t.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    List<Worker> toClose;
+    lock.lock();
+    try {
+      if (closed) {
         return;
       }
+      closed = true;
+      toClose = new ArrayList<>(idle);
+      idle.clear();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
     }
+    submitters.shutdownNow();
+    initialiser.shutdown();
+    try {
+      initialiser.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    toClose.forEach(w -> w.discard(false));
   }
 
   @Override
@@ -273,57 +379,21 @@ public final class TransactionRunner implements Isolation {
     return "TransactionRunner[" + database + ", " + source.identity() + ", " + state() + "]";
   }
 
-  /** Something a worker runs inside its savepoint. */
-  private abstract static class Job {
-    abstract Object run(TransactionalConnection.Shared shared) throws Exception;
-
-    /** Reports the result, or the failure (the test's own, or why isolation broke). */
-    abstract void finish(Object value, Throwable failure);
-
-    void fail(Throwable failure) {
-      finish(null, failure);
-    }
+  /** Whether a failure is a test's normal way of failing, after which its worker can go on. */
+  static boolean expected(Throwable t) {
+    return t instanceof AssertionError
+        || t.getClass().getName().equals("org.opentest4j.TestAbortedException");
   }
 
-  /** A worker leased to a test running on another thread. */
-  private final class Lease extends Job implements Isolated {
-    final CompletableFuture<Isolated> handed = new CompletableFuture<>();
-    private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-    private final CompletableFuture<Optional<Throwable>> ended = new CompletableFuture<>();
-    private volatile TransactionalConnection.Shared shared;
-    private volatile String schema;
+  /** A worker leased to a test running on the caller's thread. */
+  private final class Lease implements Isolated {
+    private final Worker worker;
+    private final TransactionalConnection.Shared shared;
+    private boolean ended;
 
-    @Override
-    Object run(TransactionalConnection.Shared s) throws Exception {
-      this.shared = s;
-      this.schema = s.schema;
-      if (!handed.complete(this)) {
-        return null; // the caller gave up waiting
-      }
-      Outcome o;
-      try {
-        o = outcome.get();
-      } catch (ExecutionException e) {
-        throw new IllegalStateException(e);
-      }
-      if (o.failure().isPresent()) {
-        Throwable f = o.failure().get();
-        if (f instanceof Exception ex) {
-          throw ex;
-        }
-        throw new TestFailure(f);
-      }
-      return null;
-    }
-
-    @Override
-    void finish(Object value, Throwable failure) {
-      if (!handed.isDone()) {
-        handed.completeExceptionally(failure);
-        return;
-      }
-      Throwable own = failure instanceof TestFailure t ? t.getCause() : failure;
-      ended.complete(Optional.ofNullable(own));
+    Lease(Worker worker, TransactionalConnection.Shared shared) {
+      this.worker = worker;
+      this.shared = shared;
     }
 
     @Override
@@ -343,7 +413,7 @@ public final class TransactionRunner implements Isolation {
 
     @Override
     public Optional<String> schema() {
-      return Optional.of(schema);
+      return Optional.of(worker.schema);
     }
 
     @Override
@@ -375,42 +445,21 @@ public final class TransactionRunner implements Isolation {
     }
 
     @Override
-    public Optional<String> end(Outcome o) {
-      outcome.complete(o);
-      Optional<Throwable> failure;
-      try {
-        failure = ended.get(5, TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new PgIsolateException("interrupted while rolling back the test", e);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new PgIsolateException("the TRANSACTION worker did not roll back the test: " + e, e);
+    public synchronized Optional<String> end(Outcome outcome) {
+      if (ended) {
+        return Optional.empty();
       }
-      if (failure.isPresent() && failure.get() instanceof IsolationBrokenException broken) {
+      ended = true;
+      Throwable failure = finish(worker, shared, outcome.failure().orElse(null));
+      if (failure instanceof IsolationBrokenException broken) {
         throw broken;
       }
       return Optional.empty(); // a rolled-back transaction cannot be kept
     }
   }
 
-  /** Carries a test's Throwable that is not an Exception through {@link Job#run}. */
-  private static final class TestFailure extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    TestFailure(Throwable cause) {
-      super(cause);
-    }
-  }
-
-  /** Whether a failure is a test's normal way of failing, after which its worker can go on. */
-  static boolean expected(Throwable t) {
-    Throwable f = t instanceof TestFailure ? t.getCause() : t;
-    return f instanceof AssertionError
-        || f.getClass().getName().equals("org.opentest4j.TestAbortedException");
-  }
-
-  /** One worker: its connection, its transaction and schema; logs if its thread dies. */
-  private final class Worker implements Thread.UncaughtExceptionHandler {
+  /** One worker: its connection, its transaction and schema. */
+  private final class Worker {
     private final int id;
     private Connection connection;
     private String schema;
@@ -420,58 +469,9 @@ public final class TransactionRunner implements Isolation {
       this.id = id;
     }
 
-    @Override
-    public void uncaughtException(Thread t, Throwable e) {
-      log.warn("TRANSACTION worker {} died: {}", id, e.toString());
-    }
-
-    void loop() {
-      Thread.currentThread().setUncaughtExceptionHandler(this);
-      try {
-        try {
-          init();
-        } catch (Exception | Error e) {
-          if (!closed) {
-            halt(e, id);
-          }
-          return;
-        }
-        ready.incrementAndGet();
-        while (!closed) {
-          Job job;
-          try {
-            job = queue.take();
-          } catch (InterruptedException e) {
-            return;
-          }
-          PgIsolateException h = halted;
-          if (h != null) {
-            job.fail(h);
-            continue;
-          }
-          ready.decrementAndGet();
-          busy.incrementAndGet();
-          boolean keep;
-          try {
-            keep = runOne(job);
-          } finally {
-            busy.decrementAndGet();
-          }
-          if (!keep) {
-            if (!closed) {
-              replaced.incrementAndGet();
-              startWorker();
-            }
-            return;
-          }
-          ready.incrementAndGet();
-        }
-      } finally {
-        if (connection != null) {
-          Connections.closeQuietly(connection); // rolls the transaction back
-        }
-        threads.remove(Thread.currentThread());
-      }
+    TransactionalConnection.Shared share() {
+      return new TransactionalConnection.Shared(
+          connection, "worker " + id + " (schema " + schema + ")", schema);
     }
 
     private void init() throws SQLException {
@@ -495,6 +495,7 @@ public final class TransactionRunner implements Isolation {
       if (init.violation().isPresent()) {
         throw new PgIsolateException(init.violation().get());
       }
+      analyze();
       try (Statement st = connection.createStatement();
           ResultSet rs = st.executeQuery("SELECT txid_current()")) {
         rs.next();
@@ -506,35 +507,28 @@ public final class TransactionRunner implements Isolation {
       log.debug("TRANSACTION worker {} ready in schema {} (xid {})", id, schema, xid);
     }
 
-    /** Runs one job inside the savepoint; false when the worker must be replaced. */
-    private boolean runOne(Job job) {
-      TransactionalConnection.Shared shared =
-          new TransactionalConnection.Shared(
-              connection, "worker " + id + " (schema " + schema + ")", schema);
-      Object value = null;
-      Throwable thrown = null;
-      try {
-        value = job.run(shared);
-      } catch (Exception | Error e) {
-        thrown = e;
+    /**
+     * Autovacuum cannot see the tables of an uncommitted schema: without statistics the planner
+     * guesses (sequential scans where the tests' queries would use an index).
+     */
+    private void analyze() throws SQLException {
+      String tables;
+      try (java.sql.PreparedStatement ps =
+          connection.prepareStatement(
+              "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') FROM pg_class c"
+                  + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                  + " WHERE n.nspname = ? AND c.relkind IN ('r', 'm', 'p')")) {
+        ps.setString(1, schema);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          tables = rs.getString(1);
+        }
       }
-      shared.end();
-      String lost = restore();
-      Throwable failure = thrown;
-      if (shared.violation().isPresent()) {
-        failure = new IsolationBrokenException(shared.violation().get());
-      } else if (lost != null) {
-        failure = new IsolationBrokenException(lost);
+      if (tables != null) {
+        try (Statement st = connection.createStatement()) {
+          st.execute("ANALYZE " + tables);
+        }
       }
-      if (failure != thrown && thrown != null) {
-        failure.addSuppressed(thrown instanceof TestFailure ? thrown.getCause() : thrown);
-      }
-      boolean keep = lost == null && (thrown == null || expected(thrown)) && !closed;
-      if (!keep) {
-        discard(lost != null);
-      }
-      job.finish(value, failure);
-      return keep;
     }
 
     /**
@@ -582,8 +576,10 @@ public final class TransactionRunner implements Isolation {
 
     /** Drops the connection; after a lost transaction, drops what may have been committed too. */
     private void discard(boolean lost) {
-      Connections.closeQuietly(connection);
-      connection = null;
+      if (connection != null) {
+        Connections.closeQuietly(connection);
+        connection = null;
+      }
       if (lost) {
         try (Connection c = server.connect(database);
             Statement st = c.createStatement()) {

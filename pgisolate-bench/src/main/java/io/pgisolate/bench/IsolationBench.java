@@ -113,7 +113,7 @@ final class IsolationBench {
       Connection rawSp = server.connect("bench");
       rawSp.setAutoCommit(false);
       try (Statement st = rawSp.createStatement()) {
-        st.execute("select txid_current()");
+        st.execute("set search_path = base; select txid_current()");
       }
       Connection rawSchema = server.connect("bench", true);
       int[] rawSeq = {0};
@@ -173,6 +173,20 @@ final class IsolationBench {
                       });
                 }
                 return System.nanoTime() - t0;
+              }));
+      contenders.add(
+          new Contender(
+              "raw SAVEPOINT + body + ROLLBACK TO, new keys",
+              n -> {
+                try (Statement st = rawSp.createStatement()) {
+                  long t0 = System.nanoTime();
+                  for (int i = 0; i < n; i++) {
+                    st.execute("SAVEPOINT s");
+                    body(rawSp, bodyBase[0] += 1000);
+                    st.execute("ROLLBACK TO SAVEPOINT s");
+                  }
+                  return System.nanoTime() - t0;
+                }
               }));
       long[] txBase = {BASE};
       contenders.add(
@@ -269,6 +283,10 @@ final class IsolationBench {
                 return System.nanoTime() - t0;
               }));
 
+      if (slowPerBlock == 0) {
+        contenders.replaceAll(
+            c -> c.slow() ? new Contender(c.name() + " (skipped)", n -> 1, true) : c);
+      }
       for (Contender c : contenders) {
         c.block().run(Math.max(1, (c.slow() ? slowPerBlock : perBlock) / 10)); // warm-up
       }
@@ -277,7 +295,7 @@ final class IsolationBench {
       for (int b = 0; b < blocks; b++) {
         for (int i = 0; i < contenders.size(); i++) {
           Contender c = contenders.get(i);
-          int n = c.slow() ? slowPerBlock : perBlock;
+          int n = c.slow() ? Math.max(1, slowPerBlock) : perBlock;
           perTest.get(i).add(c.block().run(n) / 1e3 / n);
         }
       }
@@ -299,18 +317,20 @@ final class IsolationBench {
             "%-48s %10.1f %10.1f %10.1f%n", contenders.get(i).name(), min(s), median(s), max(s));
       }
       List<Double> txOverhead = minus(perTest.get(3), perTest.get(1));
-      List<Double> txNewKeys = minus(perTest.get(4), perTest.get(1));
-      List<Double> schemaOverhead = minus(perTest.get(7), perTest.get(0));
-      List<Double> dbOverhead = minus(perTest.get(8), perTest.get(0));
+      List<Double> rawSpBody = minus(perTest.get(4), perTest.get(1));
+      List<Double> txNewKeys = minus(perTest.get(5), perTest.get(1));
+      List<Double> schemaOverhead = minus(perTest.get(8), perTest.get(0));
+      List<Double> dbOverhead = minus(perTest.get(9), perTest.get(0));
       System.out.printf(
           "%noverhead per test, µs (mode minus its body-only baseline in the same block)%n");
       System.out.printf("%-48s %10s %10s %10s%n", "mode", "min", "median", "max");
       row("TRANSACTION", txOverhead);
       row("TRANSACTION, new keys in every test", txNewKeys);
       row("raw SAVEPOINT + ROLLBACK TO", perTest.get(2));
+      row("raw SAVEPOINT + body + ROLLBACK TO, new keys", rawSpBody);
       row("SCHEMA", schemaOverhead);
-      row("raw CREATE SCHEMA + init + DROP", perTest.get(5));
-      row("raw copy of a built schema + DROP", perTest.get(6));
+      row("raw CREATE SCHEMA + init + DROP", perTest.get(6));
+      row("raw copy of a built schema + DROP", perTest.get(7));
       row("DATABASE (warm pool)", dbOverhead);
       System.out.printf(
           "%nTRANSACTION overhead by block, in order (rolled-back rows pile up in the worker's"
@@ -322,10 +342,10 @@ final class IsolationBench {
           median(txOverhead) / median(perTest.get(2)), median(txNewKeys) / median(perTest.get(2)));
       System.out.printf(
           "SCHEMA overhead / raw CREATE SCHEMA + init + DROP = %.2f (target <= 1.2)%n",
-          median(schemaOverhead) / median(perTest.get(5)));
+          median(schemaOverhead) / median(perTest.get(6)));
       System.out.printf(
           "copying a built schema / re-running the init source = %.2f%n",
-          median(perTest.get(6)) / median(perTest.get(5)));
+          median(perTest.get(7)) / median(perTest.get(6)));
       System.out.printf(
           "DATABASE overhead / TRANSACTION overhead = %.1f; SCHEMA / TRANSACTION = %.1f%n",
           median(dbOverhead) / median(txOverhead), median(schemaOverhead) / median(txOverhead));

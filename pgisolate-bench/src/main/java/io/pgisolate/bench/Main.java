@@ -16,6 +16,7 @@ public final class Main {
       case "cluster-start" -> ClusterStartBench.run(rest);
       case "fresh-database" -> FreshDatabaseBench.run(rest);
       case "lease" -> LeaseBench.run(rest);
+      case "isolation" -> IsolationBench.run(rest);
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'.");
         usage();
@@ -31,6 +32,8 @@ public final class Main {
         "  fresh-database  template clones per test: acquire latency, throughput (issue 3)");
     System.err.println(
         "  lease           lease server round trip at 1/16/64 clients, wake-up latency (issue 5)");
+    System.err.println(
+        "  isolation       per-test overhead of DATABASE, SCHEMA, TRANSACTION vs raw (issue 4)");
   }
 
   static int intOption(String[] args, String name, int fallback) {

@@ -1,5 +1,6 @@
 package io.pgisolate.junit5;
 
+import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.template.InitSource;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 record ExtensionSettings(
     InitSource source,
+    IsolationMode isolation,
     PgIsolated.Scope scope,
     boolean keepOnFailure,
     boolean readOnly,
@@ -51,6 +53,7 @@ record ExtensionSettings(
     }
     return new ExtensionSettings(
         sources.size() == 1 ? sources.get(0) : InitSource.of(sources.toArray(InitSource[]::new)),
+        annotation.isolation(),
         annotation.scope(),
         annotation.keepOnFailure(),
         annotation.readOnly(),

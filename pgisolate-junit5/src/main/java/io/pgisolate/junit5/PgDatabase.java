@@ -1,47 +1,91 @@
 package io.pgisolate.junit5;
 
+import io.pgisolate.isolation.Isolated;
+import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.template.PgServer;
 import java.sql.Connection;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * The database a test was given.
- *
- * @param server the server it lives on
- * @param name the database name
+ * The database a test was given: a database of its own, a schema of its own in a shared database,
+ * or a transaction that is rolled back after the test (see {@link #isolation()}).
  */
-public record PgDatabase(PgServer server, String name) {
+public final class PgDatabase {
+  private final Isolated isolated;
 
-  public String jdbcUrl() {
-    return server.jdbcUrl(name);
+  PgDatabase(Isolated isolated) {
+    this.isolated = isolated;
   }
 
+  public IsolationMode isolation() {
+    return isolated.mode();
+  }
+
+  /** The server it lives on. */
+  public PgServer server() {
+    return isolated.server();
+  }
+
+  /** The database name. */
+  public String name() {
+    return isolated.database();
+  }
+
+  /** The test's schema in SCHEMA and TRANSACTION isolation; empty in DATABASE isolation. */
+  public Optional<String> schema() {
+    return isolated.schema();
+  }
+
+  /**
+   * A pgjdbc URL (with {@code currentSchema} in SCHEMA isolation).
+   *
+   * @throws io.pgisolate.PgIsolateException in TRANSACTION isolation, which has no URL
+   */
+  public String jdbcUrl() {
+    return isolated.jdbcUrl();
+  }
+
+  /** A libpq URI (with {@code options=-csearch_path=…} in SCHEMA isolation); as jdbcUrl. */
   public String uri() {
-    return server.uri(name);
+    return isolated.uri();
   }
 
   public String host() {
-    return server.host();
+    return server().host();
   }
 
   public int port() {
-    return server.port();
+    return server().port();
   }
 
   public String user() {
-    return server.user();
+    return server().user();
   }
 
   public String password() {
-    return server.password();
+    return server().password();
   }
 
+  /** Connections to it; in TRANSACTION isolation, handles on the test's transaction. */
   public DataSource dataSource() {
-    return server.dataSource(name);
+    return isolated.dataSource();
   }
 
-  /** A new connection; the caller closes it. */
+  /** A new connection (a new handle in TRANSACTION isolation), closed after the test at latest. */
   public Connection connect() {
-    return server.connect(name);
+    return isolated.connection();
+  }
+
+  @Override
+  public String toString() {
+    return "PgDatabase["
+        + isolated.mode()
+        + " "
+        + name()
+        + isolated.schema().map(s -> ", schema " + s).orElse("")
+        + " on "
+        + server()
+        + "]";
   }
 }

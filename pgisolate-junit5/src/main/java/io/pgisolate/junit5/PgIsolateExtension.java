@@ -1,6 +1,8 @@
 package io.pgisolate.junit5;
 
-import io.pgisolate.template.ClonePool;
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.isolation.Isolation;
+import io.pgisolate.isolation.IsolationMode;
 import java.lang.reflect.AnnotatedElement;
 import java.sql.Connection;
 import java.util.Optional;
@@ -60,9 +62,16 @@ public final class PgIsolateExtension
   }
 
   private static void begin(ExtensionContext context, ExtensionSettings settings) {
-    ClonePool pool = SharedServer.of(context).pool(settings.source());
-    Lease lease = new Lease(pool, pool.acquire(settings.acquireTimeout()), settings);
+    Isolation isolation =
+        SharedServer.of(context).isolation(settings.isolation(), settings.source());
+    Lease lease = new Lease(isolation.begin(settings.acquireTimeout()), settings);
     context.getStore(NAMESPACE).put(LEASE, lease);
+    if (settings.keepOnFailure() && settings.isolation() == IsolationMode.TRANSACTION) {
+      log.warn(
+          "pgisolate: keepOnFailure has no effect with isolation = TRANSACTION ({}): a test's"
+              + " changes are rolled back",
+          context.getDisplayName());
+    }
   }
 
   private static void end(ExtensionContext context) {
@@ -70,16 +79,19 @@ public final class PgIsolateExtension
     if (lease == null) {
       return;
     }
-    boolean failed = context.getExecutionException().isPresent();
     lease
-        .end(failed, context.getDisplayName() + " in " + context.getRequiredTestClass().getName())
+        .end(
+            context.getExecutionException(),
+            context.getDisplayName() + " in " + context.getRequiredTestClass().getName())
         .ifPresent(
             kept -> {
               String message =
-                  "pgisolate: kept the database of failed test '"
+                  "pgisolate: kept the "
+                      + (lease.isolated.mode() == IsolationMode.SCHEMA ? "schema" : "database")
+                      + " of failed test '"
                       + context.getDisplayName()
                       + "': "
-                      + kept.uri();
+                      + kept;
               log.warn(message);
               System.err.println(message);
             });
@@ -121,15 +133,20 @@ public final class PgIsolateExtension
                             + " method, or use scope = CLASS."));
     Class<?> type = parameter.getParameter().getType();
     if (type == DataSource.class) {
-      return lease.database.dataSource();
+      return lease.isolated.dataSource();
     }
     if (type == Connection.class) {
-      return lease.newConnection();
+      return lease.isolated.connection();
     }
     if (type == PgDatabase.class) {
       return lease.database;
     }
-    return lease.database.jdbcUrl();
+    try {
+      return lease.isolated.jdbcUrl();
+    } catch (PgIsolateException e) {
+      throw new ParameterResolutionException(
+          "no @JdbcUrl for " + parameter.getParameter() + ": " + e.getMessage(), e);
+    }
   }
 
   private static Optional<PgIsolated> annotation(AnnotatedElement element) {

@@ -1,5 +1,6 @@
 package io.pgisolate.junit5;
 
+import io.pgisolate.isolation.IsolationMode;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Inherited;
@@ -36,10 +37,21 @@ public @interface PgIsolated {
   /** Run Flyway migrations (at {@code classpath:db/migration} unless {@link #migrations()}). */
   boolean flyway() default false;
 
+  /**
+   * How a test is isolated: a database of its own (default), a schema of its own in a shared
+   * database, or a transaction rolled back after it. The same parameters are injected in each,
+   * except that TRANSACTION has no {@code @JdbcUrl} (a new connection cannot see the transaction).
+   * See docs/isolation-modes.md for what each mode does not isolate.
+   */
+  IsolationMode isolation() default IsolationMode.DATABASE;
+
   /** A database per test method (default), or one per test class shared by its tests. */
   Scope scope() default Scope.METHOD;
 
-  /** Keep a failing test's database and print its URL, instead of dropping it. */
+  /**
+   * Keep a failing test's database (or schema) and print its URL, instead of dropping it. A
+   * TRANSACTION test's changes cannot be kept: they are rolled back.
+   */
   boolean keepOnFailure() default false;
 
   /**

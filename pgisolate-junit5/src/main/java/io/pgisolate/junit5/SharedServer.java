@@ -1,6 +1,12 @@
 package io.pgisolate.junit5;
 
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.isolation.DatabaseIsolation;
+import io.pgisolate.isolation.Isolation;
+import io.pgisolate.isolation.IsolationMode;
+import io.pgisolate.isolation.SchemaIsolation;
+import io.pgisolate.isolation.TransactionRunner;
+import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
 import io.pgisolate.template.PgServer;
@@ -26,12 +32,14 @@ final class SharedServer implements AutoCloseable {
   static final String READY = "pgisolate.pool.ready";
   static final String MAX = "pgisolate.pool.max";
   static final String LOCK_TIMEOUT = "pgisolate.template.lockTimeoutSeconds";
+  static final String WORKERS = "pgisolate.transaction.workers";
   private static final Logger log = LoggerFactory.getLogger(SharedServer.class);
 
   final PgServer server;
   private final TempCluster cluster;
   private final ExtensionContext root;
   private final ConcurrentMap<String, ClonePool> pools = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Isolation> isolations = new ConcurrentHashMap<>();
 
   private SharedServer(PgServer server, TempCluster cluster, ExtensionContext root) {
     this.server = server;
@@ -61,6 +69,67 @@ final class SharedServer implements AutoCloseable {
     return new SharedServer(PgServer.of(cluster), cluster, root);
   }
 
+  /**
+   * The isolation of {@code source} in {@code mode}, started on first use. SCHEMA and TRANSACTION
+   * work in a database of their own: an empty clone, dropped at the end (kept when a failed test's
+   * schema was kept).
+   */
+  Isolation isolation(IsolationMode mode, InitSource source) {
+    return isolations.computeIfAbsent(
+        mode + ":" + source.identity(),
+        k ->
+            switch (mode) {
+              case DATABASE -> new DatabaseIsolation(pool(source));
+              case SCHEMA -> new InDatabase(pool(InitSource.empty()), mode, source);
+              case TRANSACTION -> new InDatabase(pool(InitSource.empty()), mode, source);
+            });
+  }
+
+  /** A SCHEMA or TRANSACTION isolation and the empty clone it works in. */
+  private final class InDatabase implements Isolation {
+    private final ClonePool pool;
+    private final Clone database;
+    private final Isolation inner;
+
+    InDatabase(ClonePool pool, IsolationMode mode, InitSource source) {
+      this.pool = pool;
+      this.database = pool.acquire();
+      int workers =
+          root.getConfigurationParameter(WORKERS)
+              .map(Integer::parseInt)
+              .orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
+      this.inner =
+          mode == IsolationMode.SCHEMA
+              ? SchemaIsolation.start(server, database.name(), source)
+              : TransactionRunner.start(server, database.name(), source, workers);
+    }
+
+    @Override
+    public IsolationMode mode() {
+      return inner.mode();
+    }
+
+    @Override
+    public io.pgisolate.isolation.Isolated begin(Duration timeout) {
+      return inner.begin(timeout);
+    }
+
+    @Override
+    public String state() {
+      return inner.state();
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+      if (inner instanceof SchemaIsolation s && s.keptAny()) {
+        pool.keep(database, "holds schemas of failed tests (pgisolate: kept: in their comments)");
+      } else {
+        pool.release(database);
+      }
+    }
+  }
+
   /** The pool of {@code source}'s clones; its template is built (or found) on first use. */
   ClonePool pool(InitSource source) {
     return pools.computeIfAbsent(source.identity(), k -> startPool(source));
@@ -83,6 +152,15 @@ final class SharedServer implements AutoCloseable {
   @Override
   public void close() {
     List<RuntimeException> failures = new ArrayList<>();
+    for (Isolation isolation : isolations.values()) {
+      if (isolation.mode() != IsolationMode.DATABASE) {
+        try {
+          isolation.close();
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }
+    }
     for (ClonePool pool : pools.values()) {
       try {
         pool.close();

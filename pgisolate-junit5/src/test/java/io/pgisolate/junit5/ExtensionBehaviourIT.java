@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.template.PgServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -56,6 +57,161 @@ class ExtensionBehaviourIT {
             "4");
     results.testEvents().assertStatistics(s -> s.started(8).succeeded(8));
     assertThat(PARALLEL_NAMES).hasSize(8);
+  }
+
+  static final Set<String> PARALLEL_SCHEMAS = ConcurrentHashMap.newKeySet();
+
+  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.SCHEMA)
+  @Execution(ExecutionMode.CONCURRENT)
+  static class ParallelSchemaTests {
+    @org.junit.jupiter.api.RepeatedTest(8)
+    void isolatedUnderParallelExecution(Connection c) throws Exception {
+      PARALLEL_SCHEMAS.add(PgIsolatedIT.string(c, "select current_schema()"));
+      c.createStatement().execute("insert into note (body) values ('parallel')");
+      assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(2);
+    }
+  }
+
+  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)
+  @Execution(ExecutionMode.CONCURRENT)
+  static class ParallelTransactionTests {
+    @org.junit.jupiter.api.RepeatedTest(8)
+    void isolatedUnderParallelExecution(Connection c) throws Exception {
+      c.createStatement().execute("insert into note (body) values ('parallel')");
+      assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(2);
+    }
+  }
+
+  private static final String[] PARALLEL = {
+    "junit.jupiter.execution.parallel.enabled",
+    "true",
+    "junit.jupiter.execution.parallel.config.strategy",
+    "fixed",
+    "junit.jupiter.execution.parallel.config.fixed.parallelism",
+    "4",
+    "pgisolate.transaction.workers",
+    "3"
+  };
+
+  @Test
+  void schemaAndTransactionTestsRunInParallelIsolated() {
+    run(ParallelSchemaTests.class, PARALLEL)
+        .testEvents()
+        .assertStatistics(s -> s.started(8).succeeded(8));
+    assertThat(PARALLEL_SCHEMAS).hasSize(8);
+    run(ParallelTransactionTests.class, PARALLEL)
+        .testEvents()
+        .assertStatistics(s -> s.started(8).succeeded(8));
+  }
+
+  // --- breaking isolation ---
+
+  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)
+  @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.MethodName.class)
+  static class CommitAsSql {
+    @Test
+    void a_commitsAndCatchesTheError(Connection c) throws Exception {
+      c.createStatement().execute("insert into note (body) values ('escape')");
+      try {
+        c.createStatement().execute("commit");
+      } catch (java.sql.SQLException e) {
+        // swallowed: the test still fails
+      }
+    }
+
+    @Test
+    void b_nextTestSeesTheInitialState(Connection c) throws Exception {
+      assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(1);
+    }
+
+    @Test
+    void c_noUrl(@JdbcUrl String url) {}
+  }
+
+  @Test
+  void commitAsSqlFailsTheTestAndTheOthersGoOn() {
+    var events = run(CommitAsSql.class).testEvents();
+    events.assertStatistics(s -> s.started(3).succeeded(1).failed(2));
+    List<String> messages = events.failed().stream().map(ExtensionBehaviourIT::message).toList();
+    assertThat(messages)
+        .anySatisfy(
+            m ->
+                assertThat(m)
+                    .contains("the test sent COMMIT as SQL ('commit')")
+                    .contains("Hint: use Connection.commit()"))
+        .anySatisfy(
+            m ->
+                assertThat(m)
+                    .contains("no @JdbcUrl for")
+                    .contains("TRANSACTION isolation has no URL"));
+  }
+
+  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.SCHEMA)
+  static class DropsItsSchema {
+    @Test
+    void dropsIt(Connection c, PgDatabase db) throws Exception {
+      c.createStatement().execute("drop schema " + db.schema().orElseThrow() + " cascade");
+    }
+
+    @Test
+    void another(Connection c) throws Exception {
+      assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void droppingItsOwnSchemaFailsTheTestAndTheOthersGoOn() {
+    var events = run(DropsItsSchema.class).testEvents();
+    events.assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+    assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+        .contains("dropped its own schema pgi_s_")
+        .contains("Hint: in SCHEMA isolation a test must not drop or rename its schema");
+  }
+
+  static volatile PgDatabase failedSchema;
+
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = IsolationMode.SCHEMA,
+      keepOnFailure = true)
+  static class FailingSchemaTest {
+    @Test
+    void fails(PgDatabase db, Connection c) throws Exception {
+      failedSchema = db;
+      c.createStatement().execute("insert into note (body) values ('evidence')");
+      throw new AssertionError("boom");
+    }
+  }
+
+  @Test
+  void keepOnFailureKeepsTheSchemaAndItsDatabase() throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      run(FailingSchemaTest.class, "pgisolate.url", existing.uri())
+          .testEvents()
+          .assertStatistics(s -> s.failed(1));
+      PgDatabase kept = failedSchema;
+      String schema = kept.schema().orElseThrow();
+      try (Connection c = kept.server().connect(kept.name())) {
+        assertThat(PgIsolatedIT.count(c, "select count(*) from " + schema + ".note")).isEqualTo(2);
+        assertThat(
+                PgIsolatedIT.string(
+                    c,
+                    "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname"
+                        + " = '"
+                        + schema
+                        + "'"))
+            .startsWith("pgisolate: kept: fails(");
+      }
+    }
+  }
+
+  private static String message(Event event) {
+    return event
+        .getPayload(org.junit.platform.engine.TestExecutionResult.class)
+        .orElseThrow()
+        .getThrowable()
+        .orElseThrow()
+        .getMessage();
   }
 
   // --- keepOnFailure ---

@@ -1,0 +1,596 @@
+package io.pgisolate.isolation;
+
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.sql.Sql;
+import io.pgisolate.template.InitSource;
+import io.pgisolate.template.InitTarget;
+import io.pgisolate.template.PgServer;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rollback per test, with the semantics of the Rust crate diesel_pg_tester: N workers, each a
+ * connection that opens a transaction, creates a schema of its own (never committed, so invisible
+ * to every other session and gone if the JVM dies) and runs the init source in it once. Tests queue
+ * for a free worker (first come, first served); each runs inside a savepoint, then the worker rolls
+ * back to it (the savepoint stays, so one round trip both restores and re-arms it) and checks in
+ * the same round trip that its transaction is still the one it opened ({@code
+ * txid_current_if_assigned()}). The result goes back to the caller.
+ *
+ * <p>A test runs on the thread that asked for it ({@link #run}, {@link #begin}) or on one of the
+ * runner's {@code N} submitter threads ({@link #submit}): a worker is a connection, not a thread,
+ * so a test costs no thread hand-off. Workers are initialised and replaced on a background thread.
+ *
+ * <ul>
+ *   <li>A test that throws an unexpected error (anything but an {@link AssertionError} or a JUnit
+ *       abort) makes its worker drop its connection, aborting that transaction; a replacement
+ *       worker starts while the others go on.
+ *   <li>A test that ends the transaction (COMMIT as SQL through an unwrapped connection, closing
+ *       the real connection) fails with {@link IsolationBrokenException}; its worker is replaced
+ *       and whatever got committed is dropped.
+ *   <li>If initialisation fails, the runner halts: every queued and later test fails at once with
+ *       the initialisation error.
+ * </ul>
+ *
+ * Tests reach the transaction through {@link TransactionalConnection} handles, which map commit,
+ * rollback and savepoints onto savepoints and refuse transaction control sent as SQL.
+ */
+public final class TransactionRunner implements Isolation {
+  private static final Logger log = LoggerFactory.getLogger(TransactionRunner.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String SAVEPOINT = "pgi_test";
+
+  /** A test body: gets a handle on its worker's transaction, returns a result. */
+  @FunctionalInterface
+  public interface Body<T> {
+    T run(Connection connection) throws Exception;
+  }
+
+  private final PgServer server;
+  private final String database;
+  private final InitSource source;
+  private final int size;
+  private final String prefix;
+  private final ExecutorService initialiser;
+  private final ExecutorService submitters;
+  private final AtomicInteger ids = new AtomicInteger();
+  private final AtomicInteger replaced = new AtomicInteger();
+
+  private final ReentrantLock lock = new ReentrantLock(true);
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<Worker> idle = new ArrayDeque<>();
+  private final List<Worker> all = new ArrayList<>();
+  private int busy;
+  private int waiting;
+  private PgIsolateException halted;
+  private boolean closed;
+
+  private TransactionRunner(PgServer server, String database, InitSource source, int workers) {
+    this.server = server;
+    this.database = database;
+    this.source = source;
+    this.size = workers;
+    this.prefix = String.format("pgi_x_%08x", RANDOM.nextInt(Integer.MAX_VALUE));
+    this.initialiser = Executors.newSingleThreadExecutor(daemon("pgisolate-tx-init-" + prefix));
+    this.submitters = Executors.newFixedThreadPool(workers, daemon("pgisolate-tx-" + prefix));
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Starts {@code workers} workers on {@code database}; they initialise in the background, one
+   * after another, and tests asking meanwhile wait for the first.
+   */
+  public static TransactionRunner start(
+      PgServer server, String database, InitSource source, int workers) {
+    if (workers < 1) {
+      throw new IllegalArgumentException("invalid workers '" + workers + "': at least 1.");
+    }
+    TransactionRunner runner = new TransactionRunner(server, database, source, workers);
+    for (int i = 0; i < workers; i++) {
+      runner.startWorker();
+    }
+    return runner;
+  }
+
+  @Override
+  public IsolationMode mode() {
+    return IsolationMode.TRANSACTION;
+  }
+
+  /** Queues {@code body} for one of the submitter threads; the future completes with its result. */
+  public <T> CompletableFuture<T> submit(Body<T> body) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      submitters.execute(
+          () -> {
+            try {
+              result.complete(run(body));
+            } catch (Exception | Error e) {
+              result.completeExceptionally(e);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      result.completeExceptionally(closedException());
+    }
+    return result;
+  }
+
+  /**
+   * Runs {@code body} on the calling thread with a free worker's transaction (waiting for one as
+   * long as it takes) and returns its result, or throws what it threw (or why isolation broke).
+   */
+  public <T> T run(Body<T> body) throws Exception {
+    Worker w = acquire(null);
+    TransactionalConnection.Shared shared = w.share();
+    T value = null;
+    Throwable thrown = null;
+    try {
+      value = body.run(shared.handle());
+    } catch (Exception | Error e) {
+      thrown = e;
+    }
+    Throwable failure = finish(w, shared, thrown);
+    if (failure instanceof Exception e) {
+      throw e;
+    }
+    if (failure instanceof Error e) {
+      throw e;
+    }
+    return value;
+  }
+
+  /** Leases a free worker's transaction to the calling thread until {@link Isolated#end}. */
+  @Override
+  public Isolated begin(Duration timeout) {
+    Worker w = acquire(timeout);
+    return new Lease(w, w.share());
+  }
+
+  @Override
+  public String state() {
+    lock.lock();
+    try {
+      return stateLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private String stateLocked() {
+    return "workers="
+        + size
+        + ", ready="
+        + idle.size()
+        + ", busy="
+        + busy
+        + ", waiting="
+        + waiting
+        + ", replaced="
+        + replaced.get()
+        + (halted == null ? "" : ", halted: " + halted.getMessage());
+  }
+
+  /** How many workers were replaced after a test broke or threw. */
+  public int replacements() {
+    return replaced.get();
+  }
+
+  private PgIsolateException closedException() {
+    return new PgIsolateException("the transaction runner on " + database + " is closed.");
+  }
+
+  /** A free worker, first come first served; null timeout waits as long as it takes. */
+  private Worker acquire(Duration timeout) {
+    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    lock.lock();
+    try {
+      waiting++;
+      try {
+        while (true) {
+          if (halted != null) {
+            throw halted;
+          }
+          if (closed) {
+            throw closedException();
+          }
+          Worker w = idle.poll();
+          if (w != null) {
+            busy++;
+            return w;
+          }
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new PgIsolateException(
+                "timed out after "
+                    + timeout.toMillis()
+                    + " ms waiting for a TRANSACTION worker ("
+                    + stateLocked()
+                    + "). Hint: raise the number of workers or the acquire timeout; a worker is"
+                    + " busy until its test ends.");
+          }
+          if (timeout == null) {
+            changed.await();
+          } else {
+            changed.awaitNanos(left);
+          }
+        }
+      } finally {
+        waiting--;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PgIsolateException("interrupted while waiting for a TRANSACTION worker", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Ends a test on worker {@code w}: rolls back and checks, then gives the worker back or replaces
+   * it.
+   *
+   * @return what the test fails with: its own failure, or why isolation broke; null if it passed
+   */
+  private Throwable finish(Worker w, TransactionalConnection.Shared shared, Throwable thrown) {
+    shared.end();
+    String lost = w.restore();
+    Throwable failure = thrown;
+    if (shared.violation().isPresent()) {
+      failure = new IsolationBrokenException(shared.violation().get());
+    } else if (lost != null) {
+      failure = new IsolationBrokenException(lost);
+    }
+    if (failure != thrown && thrown != null) {
+      failure.addSuppressed(thrown);
+    }
+    boolean keep = lost == null && (thrown == null || expected(thrown));
+    lock.lock();
+    try {
+      busy--;
+      if (keep && !closed) {
+        idle.addFirst(w); // the warmest connection first
+        changed.signal();
+        return failure;
+      }
+      all.remove(w);
+    } finally {
+      lock.unlock();
+    }
+    w.discard(lost != null);
+    if (!keep) {
+      replaced.incrementAndGet();
+      startWorker();
+    }
+    return failure;
+  }
+
+  private void startWorker() {
+    Worker w = new Worker(ids.incrementAndGet());
+    try {
+      initialiser.execute(
+          () -> {
+            try {
+              w.init();
+            } catch (Exception | Error e) {
+              w.discard(false);
+              halt(e, w.id);
+              return;
+            }
+            lock.lock();
+            try {
+              if (closed) {
+                w.discard(false);
+                return;
+              }
+              all.add(w);
+              idle.addLast(w);
+              changed.signal();
+            } finally {
+              lock.unlock();
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  private void halt(Throwable cause, int worker) {
+    if (closed) {
+      return;
+    }
+    String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    lock.lock();
+    try {
+      if (halted == null) {
+        halted =
+            new PgIsolateException(
+                "the TRANSACTION runner on database "
+                    + database
+                    + " halted: worker "
+                    + worker
+                    + " could not initialise from "
+                    + source.identity()
+                    + ": "
+                    + why.replaceAll("\\R\\s*", " "),
+                cause);
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops: idle workers' transactions are rolled back, queued tests fail, busy workers are dropped
+   * when their test ends.
+   */
+  @Override
+  public void close() {
+    List<Worker> toClose;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toClose = new ArrayList<>(idle);
+      idle.clear();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    submitters.shutdownNow();
+    initialiser.shutdown();
+    try {
+      initialiser.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    toClose.forEach(w -> w.discard(false));
+  }
+
+  @Override
+  public String toString() {
+    return "TransactionRunner[" + database + ", " + source.identity() + ", " + state() + "]";
+  }
+
+  /** Whether a failure is a test's normal way of failing, after which its worker can go on. */
+  static boolean expected(Throwable t) {
+    return t instanceof AssertionError
+        || t.getClass().getName().equals("org.opentest4j.TestAbortedException");
+  }
+
+  /** A worker leased to a test running on the caller's thread. */
+  private final class Lease implements Isolated {
+    private final Worker worker;
+    private final TransactionalConnection.Shared shared;
+    private boolean ended;
+
+    Lease(Worker worker, TransactionalConnection.Shared shared) {
+      this.worker = worker;
+      this.shared = shared;
+    }
+
+    @Override
+    public IsolationMode mode() {
+      return IsolationMode.TRANSACTION;
+    }
+
+    @Override
+    public PgServer server() {
+      return server;
+    }
+
+    @Override
+    public String database() {
+      return database;
+    }
+
+    @Override
+    public Optional<String> schema() {
+      return Optional.of(worker.schema);
+    }
+
+    @Override
+    public String jdbcUrl() {
+      throw noUrl();
+    }
+
+    @Override
+    public String uri() {
+      throw noUrl();
+    }
+
+    private PgIsolateException noUrl() {
+      return new PgIsolateException(
+          "TRANSACTION isolation has no URL: the test's data lives in an uncommitted transaction"
+              + " that a new connection cannot see. Hint: use the injected Connection or"
+              + " DataSource (they hand out handles on that transaction), or isolation = SCHEMA"
+              + " or DATABASE for code that opens its own connections from a URL.");
+    }
+
+    @Override
+    public DataSource dataSource() {
+      return new HandleDataSource(shared);
+    }
+
+    @Override
+    public Connection connection() {
+      return shared.handle();
+    }
+
+    @Override
+    public synchronized Optional<String> end(Outcome outcome) {
+      if (ended) {
+        return Optional.empty();
+      }
+      ended = true;
+      Throwable failure = finish(worker, shared, outcome.failure().orElse(null));
+      if (failure instanceof IsolationBrokenException broken) {
+        throw broken;
+      }
+      return Optional.empty(); // a rolled-back transaction cannot be kept
+    }
+  }
+
+  /** One worker: its connection, its transaction and schema. */
+  private final class Worker {
+    private final int id;
+    private Connection connection;
+    private String schema;
+    private long xid;
+
+    Worker(int id) {
+      this.id = id;
+    }
+
+    TransactionalConnection.Shared share() {
+      return new TransactionalConnection.Shared(
+          connection, "worker " + id + " (schema " + schema + ")", schema);
+    }
+
+    private void init() throws SQLException {
+      schema = prefix + "_" + id;
+      connection = server.connect(database);
+      connection.setAutoCommit(false);
+      try (Statement st = connection.createStatement()) {
+        st.execute(
+            "CREATE SCHEMA "
+                + Sql.identifier(schema)
+                + "; SET LOCAL search_path = "
+                + Sql.identifier(schema));
+      }
+      TransactionalConnection.Shared init =
+          new TransactionalConnection.Shared(
+              connection, "worker " + id + " (initialising)", schema);
+      source.apply(
+          new InitTarget(
+              server, database, Optional.of(schema), init.handle(), new HandleDataSource(init)));
+      init.end();
+      if (init.violation().isPresent()) {
+        throw new PgIsolateException(init.violation().get());
+      }
+      analyze();
+      try (Statement st = connection.createStatement();
+          ResultSet rs = st.executeQuery("SELECT txid_current()")) {
+        rs.next();
+        xid = rs.getLong(1);
+      }
+      try (Statement st = connection.createStatement()) {
+        st.execute("SAVEPOINT " + SAVEPOINT);
+      }
+      log.debug("TRANSACTION worker {} ready in schema {} (xid {})", id, schema, xid);
+    }
+
+    /**
+     * Autovacuum cannot see the tables of an uncommitted schema: without statistics the planner
+     * guesses (sequential scans where the tests' queries would use an index).
+     */
+    private void analyze() throws SQLException {
+      String tables;
+      try (java.sql.PreparedStatement ps =
+          connection.prepareStatement(
+              "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') FROM pg_class c"
+                  + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                  + " WHERE n.nspname = ? AND c.relkind IN ('r', 'm', 'p')")) {
+        ps.setString(1, schema);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          tables = rs.getString(1);
+        }
+      }
+      if (tables != null) {
+        try (Statement st = connection.createStatement()) {
+          st.execute("ANALYZE " + tables);
+        }
+      }
+    }
+
+    /**
+     * Rolls back to the savepoint (which stays, ready for the next test) and checks in the same
+     * round trip that the transaction is still the one this worker opened.
+     *
+     * @return why isolation was lost, or null
+     */
+    private String restore() {
+      try {
+        if (connection.isClosed()) {
+          return "the test closed its worker's connection (worker "
+              + id
+              + "), ending the transaction it ran in. Hint: close only the handles pgisolate"
+              + " gives out, not an unwrapped connection.";
+        }
+        try (Statement st = connection.createStatement()) {
+          st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT + "; SELECT txid_current_if_assigned()");
+          st.getMoreResults();
+          try (ResultSet rs = st.getResultSet()) {
+            rs.next();
+            long now = rs.getLong(1);
+            if (rs.wasNull() || now != xid) {
+              return "the transaction of worker "
+                  + id
+                  + " was ended during the test and another one began (xid "
+                  + xid
+                  + ", now "
+                  + (rs.wasNull() ? "none" : now)
+                  + "): the test's changes may have been committed. Hint: do not send COMMIT,"
+                  + " ROLLBACK or BEGIN around pgisolate's connection handles.";
+            }
+          }
+        }
+        return null;
+      } catch (SQLException e) {
+        return "the transaction of worker "
+            + id
+            + " was ended during the test ("
+            + e.getMessage().replaceAll("\\R\\s*", " ")
+            + "): the test's changes may have been committed. Hint: do not send COMMIT, ROLLBACK"
+            + " or END around pgisolate's connection handles (through an unwrapped connection).";
+      }
+    }
+
+    /** Drops the connection; after a lost transaction, drops what may have been committed too. */
+    private void discard(boolean lost) {
+      if (connection != null) {
+        Connections.closeQuietly(connection);
+        connection = null;
+      }
+      if (lost) {
+        try (Connection c = server.connect(database);
+            Statement st = c.createStatement()) {
+          st.execute("SET lock_timeout = '10s'");
+          st.execute("DROP SCHEMA IF EXISTS " + Sql.identifier(schema) + " CASCADE");
+        } catch (SQLException | RuntimeException e) {
+          log.warn(
+              "Could not drop schema {} after its transaction broke: {}", schema, e.toString());
+        }
+      }
+      log.info("TRANSACTION worker {} dropped its connection{}", id, lost ? " (lost)" : "");
+    }
+  }
+}

@@ -1,0 +1,342 @@
+package io.pgisolate.isolation;
+
+import static io.pgisolate.isolation.Db.count;
+import static io.pgisolate.isolation.Db.exec;
+import static io.pgisolate.isolation.Db.string;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.template.InitSource;
+import io.pgisolate.template.PgServer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+
+class TransactionRunnerIT {
+  private static TempCluster cluster;
+  private static PgServer server;
+  private static final InitSource SCHEMA = InitSource.classpath("db/isolation/schema.sql");
+
+  @BeforeAll
+  static void start() {
+    cluster = TempCluster.builder().start();
+    server = PgServer.of(cluster);
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  private static TransactionRunner runner(int workers) {
+    return TransactionRunner.start(server, "postgres", SCHEMA, workers);
+  }
+
+  @Test
+  void everyTestStartsFromTheInitialStateAndReturnsItsResult() throws Exception {
+    try (TransactionRunner runner = runner(3)) {
+      List<CompletableFuture<Long>> results = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        results.add(
+            runner.submit(
+                c -> {
+                  exec(c, "insert into note (body) values ('mine')");
+                  return count(c, "select count(*) from note");
+                }));
+      }
+      for (CompletableFuture<Long> r : results) {
+        assertThat(r.get(60, TimeUnit.SECONDS)).isEqualTo(2);
+      }
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
+  void codeUnderTestMayUseTransactionsAndSavepoints() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      long seen =
+          runner.run(
+              c -> {
+                c.setAutoCommit(false);
+                exec(c, "insert into note (body) values ('kept')");
+                c.commit();
+                exec(c, "insert into note (body) values ('undone')");
+                c.rollback();
+                Savepoint sp = c.setSavepoint();
+                exec(c, "insert into note (body) values ('to savepoint')");
+                c.rollback(sp);
+                exec(c, "insert into note (body) values ('at the end')");
+                c.setAutoCommit(true); // commits, as JDBC says
+                assertThat(c.getAutoCommit()).isTrue();
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).isEqualTo(3); // seed, kept, at the end
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aHandleClosedWithAnOpenTransactionRollsItBack() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      Isolated test = runner.begin(Duration.ofSeconds(30));
+      try (Connection other = test.dataSource().getConnection()) {
+        other.setAutoCommit(false);
+        exec(other, "insert into note (body) values ('left open')");
+      }
+      try (Connection c = test.connection()) {
+        assertThat(count(c, "select count(*) from note")).isEqualTo(1);
+      }
+      test.end(Outcome.passed("closed with a transaction open"));
+    }
+  }
+
+  @Test
+  void theDataSourceHandsOutHandlesOnTheSameTransaction() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      Isolated test = runner.begin(Duration.ofSeconds(30));
+      DataSource ds = test.dataSource();
+      try (Connection a = ds.getConnection()) {
+        exec(a, "insert into note (body) values ('via a')");
+      }
+      try (Connection b = ds.getConnection()) {
+        assertThat(count(b, "select count(*) from note")).isEqualTo(2);
+      }
+      assertThat(test.schema()).get().asString().startsWith("pgi_x_");
+      assertThatThrownBy(test::jdbcUrl).hasMessageContaining("TRANSACTION isolation has no URL");
+      assertThat(test.end(Outcome.passed("ds"))).isEmpty();
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  // --- bad input ---
+
+  @Test
+  void commitSentAsSqlFailsTheTestEvenWhenCaughtAndTheWorkerGoesOn() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      assertThatThrownBy(
+              () ->
+                  runner.run(
+                      c -> {
+                        exec(c, "insert into note (body) values ('escaping?')");
+                        try {
+                          exec(c, "COMMIT;");
+                        } catch (SQLException e) {
+                          assertThat(e.getSQLState()).isEqualTo("2D000");
+                        }
+                        return null;
+                      }))
+          .isInstanceOf(IsolationBrokenException.class)
+          .hasMessageContaining("the test sent COMMIT as SQL ('COMMIT;')")
+          .hasMessageContaining("Hint: use Connection.commit()");
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      assertThat(runner.replacements()).isZero();
+      assertThatThrownBy(() -> runner.run(c -> c.prepareStatement("begin").execute()))
+          .hasMessageContaining("the test sent BEGIN as SQL");
+    }
+  }
+
+  @Test
+  void commitAroundTheWrapperIsCaughtAfterTheTestAndCleanedUp() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      String schema = runner.run(c -> string(c, "select current_schema()"));
+      assertThatThrownBy(
+              () ->
+                  runner.run(
+                      c -> {
+                        Connection real = (Connection) c.unwrap(PGConnection.class);
+                        exec(real, "insert into note (body) values ('committed')");
+                        exec(real, "commit");
+                        exec(real, "begin");
+                        return null;
+                      }))
+          .isInstanceOf(IsolationBrokenException.class)
+          .hasMessageContaining("was ended during the test")
+          .hasMessageContaining("do not send COMMIT");
+      assertThat(runner.replacements()).isEqualTo(1);
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      try (Connection other = server.connect("postgres")) {
+        assertThat(
+                count(other, "select count(*) from pg_namespace where nspname = '" + schema + "'"))
+            .as("the committed schema was dropped")
+            .isZero();
+      }
+    }
+  }
+
+  @Test
+  void closingTheHandedOutConnectionEndsOnlyTheHandle() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      assertThatThrownBy(
+              () ->
+                  runner.run(
+                      c -> {
+                        c.close();
+                        return count(c, "select 1");
+                      }))
+          .hasMessageContaining("this connection was closed by the test");
+      // A SQLException is unexpected: the worker was replaced, the runner goes on.
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void closingTheRealConnectionFailsTheTestAndReplacesTheWorker() throws Exception {
+    try (TransactionRunner runner = runner(2)) {
+      assertThatThrownBy(
+              () ->
+                  runner.run(
+                      c -> {
+                        ((Connection) c.unwrap(PGConnection.class)).close();
+                        return null;
+                      }))
+          .isInstanceOf(IsolationBrokenException.class)
+          .hasMessageContaining("the test closed its worker's connection");
+      assertThat(runner.replacements()).isEqualTo(1);
+      for (int i = 0; i < 4; i++) {
+        assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void droppingItsOwnSchemaIsRolledBack() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      assertThatThrownBy(
+              () ->
+                  runner.run(
+                      c -> {
+                        exec(c, "drop schema " + string(c, "select current_schema()") + " cascade");
+                        return count(c, "select count(*) from note");
+                      }))
+          .hasMessageContaining("relation \"note\" does not exist");
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anUnexpectedErrorReplacesTheWorkerAnAssertionDoesNot() throws Exception {
+    try (TransactionRunner runner = runner(2)) {
+      assertThatThrownBy(() -> runner.run(c -> fail(new AssertionError("expected to fail"))))
+          .isInstanceOf(AssertionError.class);
+      assertThat(runner.replacements()).isZero();
+      assertThatThrownBy(() -> runner.run(c -> fail(new IllegalStateException("surprise"))))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("surprise");
+      assertThat(runner.replacements()).isEqualTo(1);
+      List<CompletableFuture<Long>> rest = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        rest.add(runner.submit(c -> count(c, "select count(*) from note")));
+      }
+      for (CompletableFuture<Long> r : rest) {
+        assertThat(r.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+      }
+    }
+  }
+
+  private static long countIn(TransactionRunner runner, String sql) throws Exception {
+    Long n = runner.run(c -> count(c, sql));
+    return n;
+  }
+
+  private static <T> T fail(Throwable t) throws Exception {
+    if (t instanceof Error e) {
+      throw e;
+    }
+    throw (Exception) t;
+  }
+
+  @Test
+  void initialisationFailureHaltsTheRunnerAndFailsEveryTestFast() throws Exception {
+    InitSource broken = InitSource.classpath("db/isolation/broken.sql");
+    try (TransactionRunner runner = TransactionRunner.start(server, "postgres", broken, 2)) {
+      List<CompletableFuture<Object>> queued = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        queued.add(runner.submit(c -> "never"));
+      }
+      for (CompletableFuture<Object> q : queued) {
+        assertThatThrownBy(() -> q.get(30, TimeUnit.SECONDS))
+            .hasMessageContaining("the TRANSACTION runner on database postgres halted")
+            .hasMessageContaining("classpath:db/isolation/broken.sql failed")
+            .hasMessageContaining("syntax error");
+      }
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> runner.run(c -> "later")).hasMessageContaining("halted");
+      assertThatThrownBy(() -> runner.begin(Duration.ofSeconds(30))).hasMessageContaining("halted");
+      assertThat(System.nanoTime() - t0).isLessThan(Duration.ofSeconds(1).toNanos());
+    }
+  }
+
+  @Test
+  void aBusyRunnerTimesOutWithItsState() {
+    try (TransactionRunner runner = runner(1)) {
+      Isolated first = runner.begin(Duration.ofSeconds(30));
+      assertThatThrownBy(() -> runner.begin(Duration.ofMillis(200)))
+          .hasMessageContaining("timed out after 200 ms waiting for a TRANSACTION worker")
+          .hasMessageContaining("workers=1, ready=0, busy=1");
+      first.end(Outcome.passed("first"));
+      runner.begin(Duration.ofSeconds(30)).end(Outcome.passed("second"));
+    }
+  }
+
+  // --- what it does not isolate ---
+
+  @Test
+  void sequencesAndSessionAdvisoryLocksOutliveTheRollbackSettingsDoNot() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      long first = runner.run(c -> count(c, "insert into note (body) values ('a') returning id"));
+      long second = runner.run(c -> count(c, "insert into note (body) values ('b') returning id"));
+      assertThat(second).as("sequences are not rolled back").isEqualTo(first + 1);
+
+      runner.run(c -> string(c, "select pg_advisory_lock(4242)"));
+      try (Connection other = server.connect("postgres")) {
+        assertThat(string(other, "select pg_try_advisory_lock(4242)"))
+            .as("a session advisory lock stays with the worker")
+            .isEqualTo("f");
+      }
+
+      runner.run(
+          c -> {
+            exec(c, "set statement_timeout = '7s'");
+            return null;
+          });
+      String timeout = runner.run(c -> string(c, "show statement_timeout"));
+      assertThat(timeout).as("SET is transactional: rolled back").isEqualTo("0");
+    }
+  }
+
+  @Test
+  void otherConnectionsSeeNothingOfATest() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      Isolated test = runner.begin(Duration.ofSeconds(30));
+      String schema = test.schema().orElseThrow();
+      try (Connection c = test.connection()) {
+        exec(c, "insert into note (body) values ('invisible')");
+      }
+      try (Connection other = server.connect("postgres")) {
+        assertThat(
+                count(other, "select count(*) from pg_namespace where nspname = '" + schema + "'"))
+            .isZero();
+      }
+      test.end(Outcome.passed("invisible"));
+    }
+  }
+
+  @Test
+  void flywayMigrationsRunInsideTheWorkersTransaction() throws Exception {
+    InitSource flyway = InitSource.flyway("classpath:db/migration");
+    try (TransactionRunner runner = TransactionRunner.start(server, "postgres", flyway, 1)) {
+      assertThat(countIn(runner, "select count(*) from item")).isEqualTo(2);
+    }
+  }
+}

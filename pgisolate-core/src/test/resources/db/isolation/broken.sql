@@ -1,0 +1,3 @@
+create table ok (id int);
+
+select from from nowhere;

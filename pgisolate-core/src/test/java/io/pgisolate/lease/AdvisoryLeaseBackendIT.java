@@ -68,15 +68,18 @@ class AdvisoryLeaseBackendIT {
   void twoServersNeverHandOutTheSameDatabaseAndWaitersGetWhatTheOtherReleases() throws Exception {
     a = serve("a.sock", 2);
     b = serve("b.sock", 2);
-    try (TestClient a1 = TestClient.connect(a.socket());
-        TestClient b1 = TestClient.connect(b.socket());
-        TestClient a2 = TestClient.connect(a.socket())) {
+    // One client at a time: the two servers race for databases, so order them by waiting.
+    try (TestClient a1 = TestClient.connect(a.socket())) {
       assertThat(a1.awaitLease(BOUND)).contains("shared_0");
-      assertThat(b1.awaitLease(BOUND)).contains("shared_1"); // shared_0 is A's
-      assertThat(a.pool().awaitState(s -> s.waiting().size() == 1, BOUND)).isTrue();
-      assertThat(advisoryLocks()).isEqualTo(2);
-      b1.close(); // B unlocks shared_1; A's waiter takes it at its next retry
-      assertThat(a2.awaitLease(BOUND)).contains("shared_1");
+      try (TestClient b1 = TestClient.connect(b.socket())) {
+        assertThat(b1.awaitLease(BOUND)).contains("shared_1"); // shared_0 is A's
+        try (TestClient a2 = TestClient.connect(a.socket())) {
+          assertThat(a.pool().awaitState(s -> s.waiting().size() == 1, BOUND)).isTrue();
+          assertThat(advisoryLocks()).isEqualTo(2);
+          b1.close(); // B unlocks shared_1; A's waiter takes it at its next retry
+          assertThat(a2.awaitLease(BOUND)).contains("shared_1");
+        }
+      }
     }
   }
 

@@ -14,6 +14,7 @@ public final class Main {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
       case "cluster-start" -> ClusterStartBench.run(rest);
+      case "proxy" -> ProxyBench.run(rest);
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'.");
         usage();
@@ -23,8 +24,23 @@ public final class Main {
   }
 
   private static void usage() {
-    System.err.println("usage: bin/bench BENCHMARK [--runs N]");
+    System.err.println("usage: bin/bench BENCHMARK [options]");
     System.err.println("  cluster-start   start-to-first-query of a temporary cluster (issue 2)");
+    System.err.println("                  [--runs N]");
+    System.err.println(
+        "  proxy           pgbench -S through the proxy, pgbouncer and direct (issue 6)");
+    System.err.println(
+        "                  [--seconds 10] [--rounds 3] [--clients 1,8,32] [--scale 10]"
+            + " [--proxy-threads 1]");
+  }
+
+  static String stringOption(String[] args, String name, String fallback) {
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return fallback;
   }
 
   static int intOption(String[] args, String name, int fallback) {

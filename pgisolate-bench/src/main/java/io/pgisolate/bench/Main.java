@@ -32,6 +32,9 @@ public final class Main {
     System.err.println(
         "                  [--seconds 10] [--rounds 3] [--clients 1,8,32] [--scale 10]"
             + " [--proxy-threads 1]");
+    System.err.println(
+        "                  [--backend-transport tcp|unix] (how the proxy and pgbouncer reach"
+            + " PostgreSQL)");
   }
 
   static String stringOption(String[] args, String name, String fallback) {

@@ -40,6 +40,12 @@ final class ProxyBench {
     int rounds = Main.intOption(args, "--rounds", 3);
     int scale = Main.intOption(args, "--scale", 10);
     int proxyThreads = Main.intOption(args, "--proxy-threads", 1);
+    String transport = Main.stringOption(args, "--backend-transport", "tcp");
+    if (!transport.equals("tcp") && !transport.equals("unix")) {
+      throw new IllegalArgumentException(
+          "--backend-transport must be tcp or unix, was '" + transport + "'");
+    }
+    boolean unix = transport.equals("unix");
     List<Integer> clientCounts =
         Arrays.stream(Main.stringOption(args, "--clients", "1,8,32").split(","))
             .map(String::trim)
@@ -59,6 +65,9 @@ final class ProxyBench {
       System.out.printf(
           "%s; %d cores; proxy in this JVM with %d event loop thread(s); load average %s%n",
           pg.binaries(), Runtime.getRuntime().availableProcessors(), proxyThreads, loadAverage());
+      System.out.printf(
+          "pgbench connects over TCP; the proxy and pgbouncer reach PostgreSQL over %s%n",
+          unix ? "its UNIX socket" : "TCP");
       if (bouncerExecutable.isEmpty()) {
         System.out.println(
             "pgbouncer is not installed, so it is left out of this run. Hint: "
@@ -68,13 +77,19 @@ final class ProxyBench {
           new Pgbench.Endpoint(pg.host(), pg.port(), pg.user(), pg.password(), pg.database());
       pgbench.initialise(direct, scale);
 
-      try (ProxyServer proxy =
-              ProxyServer.builder()
-                  .backend(pg.host(), pg.port())
-                  .backendUser(pg.user())
-                  .backendPassword(pg.password())
-                  .eventLoopThreads(proxyThreads)
-                  .start();
+      ProxyServer.Builder proxyBuilder =
+          ProxyServer.builder()
+              .backendUser(pg.user())
+              .backendPassword(pg.password())
+              .eventLoopThreads(proxyThreads);
+      if (unix) {
+        proxyBuilder.backendSocket(pg.socketDirectory().resolve(".s.PGSQL." + pg.port()));
+      } else {
+        proxyBuilder.backend(pg.host(), pg.port());
+      }
+      // pgbouncer takes a socket directory as its host, as libpq does.
+      String bouncerBackendHost = unix ? pg.socketDirectory().toString() : pg.host();
+      try (ProxyServer proxy = proxyBuilder.start();
           Pgbouncer bouncer =
               bouncerExecutable
                   .map(
@@ -82,7 +97,7 @@ final class ProxyBench {
                           Pgbouncer.start(
                               exe,
                               RunAs.resolve(Optional.empty()),
-                              pg.host(),
+                              bouncerBackendHost,
                               pg.port(),
                               pg.user(),
                               pg.password(),

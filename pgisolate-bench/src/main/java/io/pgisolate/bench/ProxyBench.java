@@ -39,7 +39,8 @@ final class ProxyBench {
     int seconds = Main.intOption(args, "--seconds", 10);
     int rounds = Main.intOption(args, "--rounds", 3);
     int scale = Main.intOption(args, "--scale", 10);
-    int proxyThreads = Main.intOption(args, "--proxy-threads", 1);
+    // 0: the proxy's own default (see ProxyServer.Builder#eventLoopThreads).
+    int proxyThreads = Main.intOption(args, "--proxy-threads", 0);
     String transport = Main.stringOption(args, "--backend-transport", "tcp");
     if (!transport.equals("tcp") && !transport.equals("unix")) {
       throw new IllegalArgumentException(
@@ -62,12 +63,6 @@ final class ProxyBench {
       System.out.printf(
           "proxy: pgbench -S, scale %d, %d s per run, %d interleaved rounds, clients %s%n",
           scale, seconds, rounds, clientCounts);
-      System.out.printf(
-          "%s; %d cores; proxy in this JVM with %d event loop thread(s); load average %s%n",
-          pg.binaries(), Runtime.getRuntime().availableProcessors(), proxyThreads, loadAverage());
-      System.out.printf(
-          "pgbench connects over TCP; the proxy and pgbouncer reach PostgreSQL over %s%n",
-          unix ? "its UNIX socket" : "TCP");
       if (bouncerExecutable.isEmpty()) {
         System.out.println(
             "pgbouncer is not installed, so it is left out of this run. Hint: "
@@ -78,10 +73,10 @@ final class ProxyBench {
       pgbench.initialise(direct, scale);
 
       ProxyServer.Builder proxyBuilder =
-          ProxyServer.builder()
-              .backendUser(pg.user())
-              .backendPassword(pg.password())
-              .eventLoopThreads(proxyThreads);
+          ProxyServer.builder().backendUser(pg.user()).backendPassword(pg.password());
+      if (proxyThreads > 0) {
+        proxyBuilder.eventLoopThreads(proxyThreads);
+      }
       if (unix) {
         proxyBuilder.backendSocket(pg.socketDirectory().resolve(".s.PGSQL." + pg.port()));
       } else {
@@ -103,6 +98,15 @@ final class ProxyBench {
                               pg.password(),
                               maxClients))
                   .orElse(null)) {
+        System.out.printf(
+            "%s; %d cores; proxy in this JVM with %d event loop thread(s); load average %s%n",
+            pg.binaries(),
+            Runtime.getRuntime().availableProcessors(),
+            proxy.settings().eventLoopThreads(),
+            loadAverage());
+        System.out.printf(
+            "pgbench connects over TCP; the proxy and pgbouncer reach PostgreSQL over %s%n",
+            unix ? "its UNIX socket" : "TCP");
         List<Target> targets = new ArrayList<>();
         targets.add(new Target("direct (TCP)", direct, -1));
         targets.add(
@@ -118,6 +122,10 @@ final class ProxyBench {
                   bouncer.pid()));
         }
         throughput(pgbench, targets, clientCounts, seconds, rounds);
+        if (bouncer == null) {
+          System.out.println(
+              "pgbouncer was not measured: it is not installed. Hint: " + Pgbouncer.INSTALL_HINT);
+        }
       }
     }
   }

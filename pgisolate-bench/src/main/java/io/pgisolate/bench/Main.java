@@ -17,6 +17,7 @@ public final class Main {
       case "fresh-database" -> FreshDatabaseBench.run(rest);
       case "lease" -> LeaseBench.run(rest);
       case "isolation" -> IsolationBench.run(rest);
+      case "proxy" -> ProxyBench.run(rest);
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'.");
         usage();
@@ -26,14 +27,32 @@ public final class Main {
   }
 
   private static void usage() {
-    System.err.println("usage: bin/bench BENCHMARK [--runs N]");
+    System.err.println("usage: bin/bench BENCHMARK [options]");
     System.err.println("  cluster-start   start-to-first-query of a temporary cluster (issue 2)");
+    System.err.println("                  [--runs N]");
     System.err.println(
         "  fresh-database  template clones per test: acquire latency, throughput (issue 3)");
     System.err.println(
         "  lease           lease server round trip at 1/16/64 clients, wake-up latency (issue 5)");
     System.err.println(
         "  isolation       per-test overhead of DATABASE, SCHEMA, TRANSACTION vs raw (issue 4)");
+    System.err.println(
+        "  proxy           pgbench -S through the proxy, pgbouncer and direct (issue 6)");
+    System.err.println(
+        "                  [--seconds 10] [--rounds 3] [--clients 1,8,32] [--scale 10]"
+            + " [--proxy-threads N]");
+    System.err.println(
+        "                  [--backend-transport tcp|unix] (how the proxy and pgbouncer reach"
+            + " PostgreSQL)");
+  }
+
+  static String stringOption(String[] args, String name, String fallback) {
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return fallback;
   }
 
   static int intOption(String[] args, String name, int fallback) {

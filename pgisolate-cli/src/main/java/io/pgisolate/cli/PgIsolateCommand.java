@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
       SqlCommand.class,
       ServeCommand.class,
       WrapCommand.class,
-      WrapEachCommand.class
+      WrapEachCommand.class,
+      ProxyCommand.class
     })
 final class PgIsolateCommand {
   // pgmanager takes these before its subcommand: 'pgmanager -s x.sock wrap -- …'.

@@ -251,8 +251,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
     ctx.pipeline().remove(MessageEncoder.INSTANCE);
     ctx.pipeline().remove(this);
     ctx.pipeline().remove(MessageFramer.class);
-    backend.read();
-    ctx.channel().read();
+    // Each Relay switches its channel to auto-read when added (see Relay#handlerAdded).
   }
 
   @Override

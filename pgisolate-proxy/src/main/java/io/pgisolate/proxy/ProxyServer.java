@@ -195,7 +195,8 @@ public final class ProxyServer implements AutoCloseable {
     private ClientAuthentication clientAuthentication = ClientAuthentication.trust();
     private int maxMessageLength = MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH;
     private Duration connectTimeout = Duration.ofSeconds(10);
-    private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
+    private int eventLoopThreads =
+        defaultEventLoopThreads(Runtime.getRuntime().availableProcessors());
 
     private Builder() {}
 
@@ -278,7 +279,18 @@ public final class ProxyServer implements AutoCloseable {
       return this;
     }
 
-    /** Event loop threads; default one per CPU. */
+    /**
+     * The default number of event loop threads: one per four CPUs, at least one. Relaying costs the
+     * proxy little next to what PostgreSQL and the clients spend on the same machine, and one loop
+     * serving many connections handles several ready sockets per epoll_wait. On 2 cores, pgbench -S
+     * through the proxy with 2 loops cost ~19-21 us of proxy CPU per transaction against ~16 us
+     * with 1, and had lower TPS at -c 8 and -c 32.
+     */
+    static int defaultEventLoopThreads(int cpus) {
+      return Math.max(1, cpus / 4);
+    }
+
+    /** Event loop threads; default one per four CPUs, at least one. */
     public Builder eventLoopThreads(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("eventLoopThreads must be at least 1, was " + threads);

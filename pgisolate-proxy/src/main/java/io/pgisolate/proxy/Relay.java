@@ -1,28 +1,42 @@
 package io.pgisolate.proxy;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.pgisolate.proxy.protocol.RawMessage;
 
 /**
- * Moves bytes from one channel to its peer, as Netty's HexDumpProxy does: auto-read is off and the
- * next read is requested only when the previous write has been flushed, so a slow reader on one
- * side stops reading on the other and nothing piles up in memory.
+ * Moves bytes from one channel to its peer, on the event loop both channels share.
+ *
+ * <p>Reads are automatic and what a read loop produced is flushed once, at channelReadComplete:
+ * pgbench -S puts Bind/Execute/Sync in one read and DataRow/CommandComplete/ReadyForQuery in the
+ * other, so a transaction costs one read and one write per direction and no {@code read()}
+ * re-arming in between. Backpressure follows the peer's write watermarks: when the peer's outbound
+ * buffer rises above its high watermark this channel stops reading (auto-read off), and reading
+ * resumes when the peer has drained below its low watermark. What the proxy holds per direction is
+ * therefore bounded by the high watermark plus one read loop.
  *
  * <p>After start-up the plain proxy relays raw reads, not messages: it has nothing to inspect, and
- * framing would cost a decode step, a slice and a write per message where a read often holds dozens
- * (pgbench -S: Bind/Execute/Sync in one read, DataRow/CommandComplete/ReadyForQuery in the other).
- * Modes that rewrite messages put a {@link io.pgisolate.proxy.protocol.MessageFramer} in front;
- * {@link RawMessage} frames are accepted here too and forwarded without copying.
+ * framing would cost a decode step, a slice and a write per message. Modes that rewrite messages
+ * put a {@link io.pgisolate.proxy.protocol.MessageFramer} in front; {@link RawMessage} frames are
+ * accepted here too and forwarded without copying.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
   private final Channel peer;
+  private boolean unflushed;
 
   Relay(Channel peer) {
     this.peer = peer;
+  }
+
+  /**
+   * Starts relaying: reads from {@code ctx}'s channel while the peer can take writes. Both channels
+   * are on the same event loop, so the peer's writability cannot change under us.
+   */
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(peer.isWritable());
   }
 
   @Override
@@ -32,16 +46,32 @@ final class Relay extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(bytes);
       return;
     }
-    peer.writeAndFlush(bytes)
-        .addListener(
-            (ChannelFutureListener)
-                future -> {
-                  if (future.isSuccess()) {
-                    ctx.channel().read();
-                  } else {
-                    future.channel().close();
-                  }
-                });
+    // A failed write closes the peer (its Relay's exceptionCaught), which closes this channel.
+    peer.write(bytes, peer.voidPromise());
+    unflushed = true;
+    if (!peer.isWritable()) {
+      // Stops this read loop too: Netty checks auto-read before reading again.
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (unflushed) {
+      unflushed = false;
+      peer.flush();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  /** This channel's writability changed: the peer reads again, or stops, accordingly. */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    boolean writable = ctx.channel().isWritable();
+    if (peer.config().isAutoRead() != writable) {
+      peer.config().setAutoRead(writable);
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override

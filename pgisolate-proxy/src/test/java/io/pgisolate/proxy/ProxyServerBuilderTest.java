@@ -58,6 +58,14 @@ class ProxyServerBuilderTest {
   }
 
   @Test
+  void oneEventLoopPerFourCpusAtLeastOne() {
+    assertThat(ProxyServer.Builder.defaultEventLoopThreads(1)).isEqualTo(1);
+    assertThat(ProxyServer.Builder.defaultEventLoopThreads(2)).isEqualTo(1);
+    assertThat(ProxyServer.Builder.defaultEventLoopThreads(8)).isEqualTo(2);
+    assertThat(ProxyServer.Builder.defaultEventLoopThreads(16)).isEqualTo(4);
+  }
+
+  @Test
   void aPortInUseIsReported() {
     try (ProxyServer first = ProxyServer.builder().backend("db", 1).backendUser("u").start()) {
       assertThatThrownBy(

@@ -1,0 +1,152 @@
+package io.pgisolate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.os.Signals;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** pgisolate proxy as users run it: a child JVM, pgjdbc through it, then Ctrl-C (SIGINT). */
+class ProxyCommandIT {
+  private final List<Process> children = new ArrayList<>();
+
+  @AfterEach
+  void endChildren() throws InterruptedException {
+    for (Process p : children) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void ownClusterServesUntilInterruptedThenEverythingIsCleanedUp(@TempDir Path sockets)
+      throws Exception {
+    Process proxy =
+        start(
+            "proxy",
+            "-d",
+            "demo",
+            "--socket-dir",
+            sockets.toString(),
+            "--auth",
+            "scram",
+            "--proxy-user",
+            "app",
+            "--proxy-password",
+            "s3cret");
+    Map<String, String> printed = readUntilReady(proxy);
+    String jdbc = printed.get("JDBC");
+    assertThat(jdbc).contains("/demo?user=app&password=s3cret");
+    assertThat(printed.get("export PGUSER")).isEqualTo("'app'");
+    try (Connection c = DriverManager.getConnection(jdbc);
+        ResultSet rs =
+            c.createStatement().executeQuery("select current_database(), current_user")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("demo");
+      // The proxy logs in to its cluster as the cluster's superuser, whoever the client is.
+      assertThat(rs.getString(2)).isEqualTo("postgres");
+    }
+    assertThatThrownBy(
+            () -> DriverManager.getConnection(jdbc.replace("password=s3cret", "password=wrong")))
+        .hasMessageContaining("password authentication failed for user \"app\"");
+
+    Path data = Path.of(printed.get("Data"));
+    long postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0));
+    int port = Integer.parseInt(printed.get("export PGPORT").replace("'", ""));
+    Path socket = sockets.resolve(".s.PGSQL." + port);
+    assertThat(socket).exists();
+
+    assertThat(Signals.send(proxy.pid(), "INT")).isTrue(); // Ctrl-C
+    assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(new String(proxy.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .contains("Proxy and PostgreSQL stopped and removed.");
+    assertThat(data).doesNotExist();
+    assertThat(socket).doesNotExist();
+    assertThat(ProcessHandle.of(postmaster)).isEmpty();
+    assertThat(listening(port)).isFalse();
+  }
+
+  @Test
+  void existingBackend() throws Exception {
+    try (TempCluster pg = TempCluster.builder().database("shop").start()) {
+      Process proxy = start("proxy", "--backend", pg.uri());
+      Map<String, String> printed = readUntilReady(proxy);
+      assertThat(printed).doesNotContainKey("Data");
+      assertThat(printed.get("JDBC")).endsWith("/shop?user=postgres").doesNotContain("password");
+      try (Connection c = DriverManager.getConnection(printed.get("JDBC"));
+          ResultSet rs = c.createStatement().executeQuery("select current_database()")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("shop");
+      }
+      assertThat(Signals.send(proxy.pid(), "TERM")).isTrue();
+      assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(new String(proxy.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+          .contains("Proxy stopped.");
+      // The server it pointed at is not the proxy's to stop.
+      try (Connection c = pg.dataSource().getConnection()) {
+        assertThat(c.isValid(5)).isTrue();
+      }
+    }
+  }
+
+  /** The "Name: value" and "export NAME=value" lines printed before "Press Ctrl-C". */
+  private static Map<String, String> readUntilReady(Process proxy) throws Exception {
+    BufferedReader lines =
+        new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
+    Map<String, String> printed = new LinkedHashMap<>();
+    String line;
+    while ((line = lines.readLine()) != null && !line.startsWith("Press Ctrl-C")) {
+      int separator = line.startsWith("export ") ? line.indexOf('=') : line.indexOf(": ");
+      if (separator > 0) {
+        printed.put(
+            line.substring(0, separator),
+            line.substring(separator + (line.startsWith("export ") ? 1 : 2)).strip());
+      }
+    }
+    assertThat(line)
+        .as(
+            "the proxy got ready; stderr: %s",
+            proxy.isAlive()
+                ? "(running)"
+                : new String(proxy.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .isNotNull();
+    return printed;
+  }
+
+  private static boolean listening(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  private Process start(String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).start();
+    children.add(p);
+    return p;
+  }
+}

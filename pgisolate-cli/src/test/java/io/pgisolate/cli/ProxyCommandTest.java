@@ -1,0 +1,141 @@
+package io.pgisolate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The proxy command's user-facing errors; none of these starts PostgreSQL. */
+class ProxyCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cmd = Main.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    return cmd.execute(args);
+  }
+
+  @Test
+  void unknownModeNamesTheModesThatExist() {
+    assertThat(run("proxy", "--mode", "fresh")).isEqualTo(ErrorReporter.USAGE);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: Invalid value for option '--mode': expected one of [plain]"
+                + " (case-sensitive) but was 'fresh'. Hint: see 'pgisolate proxy --help'.\n");
+  }
+
+  @Test
+  void unknownAuthNamesTheMethodsThatExist() {
+    assertThat(run("proxy", "--auth", "ldap")).isEqualTo(ErrorReporter.USAGE);
+    assertThat(err.toString())
+        .startsWith(
+            "pgisolate: Invalid value for option '--auth': expected one of [trust, scram, md5]");
+    assertThat(err.toString().lines()).hasSize(1);
+  }
+
+  @Test
+  void passwordAuthNeedsCredentials() {
+    assertThat(run("proxy", "--auth", "scram", "--proxy-user", "app")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --auth scram needs --proxy-user and --proxy-password: the credentials"
+                + " clients log in with. Hint: --auth scram --proxy-user app --proxy-password"
+                + " secret\n");
+  }
+
+  @Test
+  void credentialsWithTrustAreRejected() {
+    assertThat(run("proxy", "--proxy-user", "app", "--proxy-password", "pw")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --proxy-user and --proxy-password only apply with --auth scram or md5;"
+                + " with --auth trust every client is let in. Hint: add --auth scram, or drop"
+                + " them.\n");
+  }
+
+  @Test
+  void clusterOptionsWithBackendAreRejected() {
+    assertThat(
+            run(
+                "proxy",
+                "--backend",
+                "postgres://u:p@127.0.0.1:5432/db",
+                "--pg-version",
+                "17",
+                "-d",
+                "shop"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --pg-version, --database configure the temporary cluster, but --backend"
+                + " names an existing server. Hint: drop them, or drop --backend.\n");
+  }
+
+  @Test
+  void unreachableBackendIsReportedAtStart() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    assertThat(run("proxy", "--backend", "postgres://u:secret@127.0.0.1:" + port + "/db"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith(
+            "pgisolate: cannot connect to the backend postgres://u@127.0.0.1:" + port + "/db: ")
+        .endsWith(". Hint: check that the server runs and the URI's user and password.\n")
+        .doesNotContain("secret");
+    assertThat(err.toString().lines()).hasSize(1);
+  }
+
+  @Test
+  void malformedBackendUri() {
+    assertThat(run("proxy", "--backend", "mysql://u:secret@host/db")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: invalid --backend 'mysql://u:***@host/db': it must start with"
+                + " postgres:// or postgresql://. Hint: --backend"
+                + " postgres://user:password@host:5432/database\n");
+  }
+
+  @Test
+  void backendUriParts() {
+    BackendUri uri = BackendUri.parse("postgresql://app%40x:p%2Fw+d@db.example:6543/my%20db");
+    assertThat(uri).isEqualTo(new BackendUri("db.example", 6543, "app@x", "p/w+d", "my db"));
+    assertThat(BackendUri.parse("postgres://app@localhost"))
+        .isEqualTo(new BackendUri("localhost", 5432, "app", null, "app"));
+    assertThat(uri.redacted()).isEqualTo("postgres://app@x@db.example:6543/my db");
+  }
+
+  @Test
+  void backendUriErrors() {
+    assertThatThrownBy(() -> BackendUri.parse("postgres://localhost/db"))
+        .hasMessage(
+            "invalid --backend 'postgres://localhost/db': it names no user"
+                + " (postgres://USER:PASSWORD@host:port/database). Hint: --backend"
+                + " postgres://user:password@host:5432/database");
+    assertThatThrownBy(() -> BackendUri.parse("postgres://u@/db"))
+        .hasMessageStartingWith("invalid --backend 'postgres://u@/db': it names no host.");
+    assertThatThrownBy(() -> BackendUri.parse("postgres://u@h/db?sslmode=require"))
+        .hasMessageStartingWith(
+            "invalid --backend 'postgres://u@h/db?sslmode=require': query parameters"
+                + " (?sslmode=require) are not supported.");
+    assertThatThrownBy(() -> BackendUri.parse("postgres://u@h:/d b"))
+        .hasMessageStartingWith("invalid --backend 'postgres://u@h:/d b': Illegal character");
+  }
+
+  @Test
+  void help() {
+    assertThat(run("proxy", "--help")).isZero();
+    assertThat(out.toString())
+        .startsWith("Usage: pgisolate proxy")
+        .contains("--mode=<mode>")
+        .contains("plain")
+        .contains("--backend=URI");
+  }
+}

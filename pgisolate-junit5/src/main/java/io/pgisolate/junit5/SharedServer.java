@@ -1,9 +1,11 @@
 package io.pgisolate.junit5;
 
+import io.pgisolate.PgIsolateException;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.isolation.DatabaseIsolation;
 import io.pgisolate.isolation.Isolation;
 import io.pgisolate.isolation.IsolationMode;
+import io.pgisolate.isolation.LeasedIsolation;
 import io.pgisolate.isolation.SchemaIsolation;
 import io.pgisolate.isolation.TransactionRunner;
 import io.pgisolate.template.Clone;
@@ -11,6 +13,7 @@ import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
 import io.pgisolate.template.PgServer;
 import io.pgisolate.template.Templates;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,15 +36,22 @@ final class SharedServer implements AutoCloseable {
   static final String MAX = "pgisolate.pool.max";
   static final String LOCK_TIMEOUT = "pgisolate.template.lockTimeoutSeconds";
   static final String WORKERS = "pgisolate.transaction.workers";
+  static final String LEASE_SOCKET = "pgisolate.lease.socket";
   private static final Logger log = LoggerFactory.getLogger(SharedServer.class);
 
   final PgServer server;
   private final TempCluster cluster;
   private final ExtensionContext root;
+
+  /** The lease server that hands out DATABASE-mode databases, when one is configured. */
+  private final Optional<Path> leaseSocket;
+
   private final ConcurrentMap<String, ClonePool> pools = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Isolation> isolations = new ConcurrentHashMap<>();
 
-  private SharedServer(PgServer server, TempCluster cluster, ExtensionContext root) {
+  private SharedServer(
+      PgServer server, TempCluster cluster, ExtensionContext root, Optional<Path> leaseSocket) {
+    this.leaseSocket = leaseSocket;
     this.server = server;
     this.cluster = cluster;
     this.root = root;
@@ -60,13 +70,27 @@ final class SharedServer implements AutoCloseable {
         root.getConfigurationParameter(URL)
             .or(() -> Optional.ofNullable(System.getenv("PGISOLATE_URL")))
             .filter(u -> !u.isBlank());
+    // A lease server shared by several processes (pgisolate wrap sets PGM_SOCKET for its command).
+    Optional<Path> leaseSocket =
+        root.getConfigurationParameter(LEASE_SOCKET)
+            .or(() -> Optional.ofNullable(System.getenv("PGM_SOCKET")))
+            .or(() -> Optional.ofNullable(System.getenv("PGMANAGER_SOCKET")))
+            .filter(s -> !s.isBlank())
+            .map(Path::of);
     if (url.isPresent()) {
-      return new SharedServer(PgServer.fromUrl(url.get()), null, root);
+      return new SharedServer(PgServer.fromUrl(url.get()), null, root, leaseSocket);
+    }
+    if (leaseSocket.isPresent()) {
+      throw new PgIsolateException(
+          "a lease server is configured ("
+              + leaseSocket.get()
+              + ") but not the PostgreSQL server its databases live on. Hint: set pgisolate.url"
+              + " in junit-platform.properties or PGISOLATE_URL.");
     }
     TempCluster.Builder builder = TempCluster.builder();
     root.getConfigurationParameter(VERSION).ifPresent(builder::version);
     TempCluster cluster = builder.start();
-    return new SharedServer(PgServer.of(cluster), cluster, root);
+    return new SharedServer(PgServer.of(cluster), cluster, root, Optional.empty());
   }
 
   /**
@@ -79,7 +103,10 @@ final class SharedServer implements AutoCloseable {
         mode + ":" + source.identity(),
         k ->
             switch (mode) {
-              case DATABASE -> new DatabaseIsolation(pool(source));
+              case DATABASE ->
+                  leaseSocket.isPresent()
+                      ? new LeasedIsolation(server, leaseSocket.get())
+                      : new DatabaseIsolation(pool(source));
               case SCHEMA -> new InDatabase(pool(InitSource.empty()), mode, source);
               case TRANSACTION -> new InDatabase(pool(InitSource.empty()), mode, source);
             });

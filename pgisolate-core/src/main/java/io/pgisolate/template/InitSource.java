@@ -41,6 +41,14 @@ public interface InitSource {
   }
 
   /**
+   * A Liquibase changelog: a classpath resource ({@code db/changelog.xml}) or a file ({@code
+   * file:src/main/resources/db/changelog.xml}). Needs liquibase-core on the classpath.
+   */
+  static InitSource liquibase(String changelog) {
+    return new LiquibaseChangelog(changelog);
+  }
+
+  /**
    * A Java callback. Its {@code version} stands for its content: change it when the callback builds
    * something else, so the template is rebuilt.
    */

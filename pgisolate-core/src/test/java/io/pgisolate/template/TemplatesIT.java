@@ -118,6 +118,19 @@ class TemplatesIT {
   }
 
   @Test
+  void liquibaseChangelogBuildsTheTemplate() throws Exception {
+    Template t =
+        Templates.ensure(
+            server, InitSource.liquibase("db/liquibase/changelog.sql"), Duration.ofSeconds(60));
+    try (ClonePool pool = ClonePool.start(t, ClonePool.Settings.defaults().withReady(1));
+        Connection c = pool.acquire().connect();
+        ResultSet rs = c.createStatement().executeQuery("select count(*) from person")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(3);
+    }
+  }
+
+  @Test
   void brokenFlywayMigrationNamesTheFileAndLine() {
     assertThatThrownBy(
             () ->

@@ -25,20 +25,26 @@ record ExtensionSettings(
   static final String SCRIPTS = "pgisolate.scripts";
   static final String MIGRATIONS = "pgisolate.migrations";
   static final String FLYWAY = "pgisolate.flyway";
+  static final String LIQUIBASE = "pgisolate.liquibase";
   static final String DEFAULT_FLYWAY_LOCATION = "classpath:db/migration";
 
   static ExtensionSettings of(PgIsolated annotation, ExtensionContext context) {
     List<String> scripts = List.of(annotation.scripts());
     List<String> migrations = List.of(annotation.migrations());
     boolean flyway = annotation.flyway() || !migrations.isEmpty();
-    if (scripts.isEmpty() && !flyway) {
+    String liquibase = annotation.liquibase();
+    if (scripts.isEmpty() && !flyway && liquibase.isEmpty()) {
       scripts = list(context.getConfigurationParameter(SCRIPTS));
       migrations = list(context.getConfigurationParameter(MIGRATIONS));
       flyway =
           !migrations.isEmpty()
               || context.getConfigurationParameter(FLYWAY).map(Boolean::parseBoolean).orElse(false);
+      liquibase = context.getConfigurationParameter(LIQUIBASE).orElse("");
     }
     List<InitSource> sources = new ArrayList<>();
+    if (!liquibase.isBlank()) {
+      sources.add(InitSource.liquibase(liquibase.strip()));
+    }
     if (flyway) {
       sources.add(
           InitSource.flyway(

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * after the test), {@link PgDatabase}, and {@code @JdbcUrl String} are injected.
  *
  * <p>The schema comes from the attributes, else from {@code junit-platform.properties} ({@code
- * pgisolate.scripts}, {@code pgisolate.migrations}, {@code pgisolate.flyway}). The server is a
- * temporary cluster shared by every test class of the JVM, or the server at {@code pgisolate.url}.
+ * pgisolate.scripts}, {@code pgisolate.migrations}, {@code pgisolate.flyway}, {@code
+ * pgisolate.liquibase}). The server is a temporary cluster shared by every test class of the JVM,
+ * or the server at {@code pgisolate.url}.
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
@@ -36,6 +37,12 @@ public @interface PgIsolated {
 
   /** Run Flyway migrations (at {@code classpath:db/migration} unless {@link #migrations()}). */
   boolean flyway() default false;
+
+  /**
+   * A Liquibase changelog to run: a classpath resource ({@code db/changelog.xml}) or a {@code
+   * file:} path. Needs liquibase-core on the test classpath.
+   */
+  String liquibase() default "";
 
   /**
    * How a test is isolated: a database of its own (default), a schema of its own in a shared

@@ -47,6 +47,12 @@ class PgIsolatedIT {
     assertThat(count(c, "select count(*) from pg_tables where tablename = 'note'")).isZero();
   }
 
+  @Test
+  @PgIsolated(liquibase = "db/liquibase/changelog.sql")
+  void aLiquibaseChangelogBuildsTheSchema(Connection c) throws Exception {
+    assertThat(count(c, "select count(*) from person")).isEqualTo(3);
+  }
+
   @Nested
   @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS)
   @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -18,6 +18,7 @@ public final class Main {
       case "lease" -> LeaseBench.run(rest);
       case "isolation" -> IsolationBench.run(rest);
       case "proxy" -> ProxyBench.run(rest);
+      case "proxy-connect" -> ProxyConnectBench.run(rest);
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'.");
         usage();
@@ -44,6 +45,12 @@ public final class Main {
     System.err.println(
         "                  [--backend-transport tcp|unix] (how the proxy and pgbouncer reach"
             + " PostgreSQL)");
+    System.err.println(
+        "  proxy-connect   fresh-mode connect-to-first-query latency: clone per connection vs"
+            + " direct and cluster per connection (issue 6)");
+    System.err.println(
+        "                  [--connections 200] [--cluster-connections 20] [--ready 4]"
+            + " [--strategy FILE_COPY|WAL_LOG]");
   }
 
   static String stringOption(String[] args, String name, String fallback) {

@@ -1,16 +1,29 @@
 package io.pgisolate.cli;
 
+import io.netty.channel.unix.DomainSocketAddress;
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.proxy.ClusterPerConnectionBackend;
+import io.pgisolate.proxy.FreshDatabaseBackend;
 import io.pgisolate.proxy.ProxyServer;
 import io.pgisolate.proxy.auth.ClientAuthentication;
+import io.pgisolate.template.ClonePool;
+import io.pgisolate.template.InitSource;
+import io.pgisolate.template.PgServer;
+import io.pgisolate.template.Template;
+import io.pgisolate.template.Templates;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +51,25 @@ import picocli.CommandLine.Spec;
           + " cluster's own address.",
       "",
       "Modes: plain (each client is relayed to the database it names, logged in as the"
-          + " backend's user)."
+          + " backend's user); fresh (each client connection gets a new database, a clone of the"
+          + " template built from --template-sql, whatever database it names, dropped when it"
+          + " disconnects; --single: all connections share one such database; --per-connection"
+          + " cluster: a whole temporary cluster per connection instead of a clone).",
+      "",
+      "--persist keeps the cluster's data directory and, in fresh mode, every clone (each"
+          + " one's name is logged when its connection ends)."
     })
 final class ProxyCommand implements Callable<Integer> {
-  /** What the proxy can do with a connection; more modes (fresh database…) come later. */
+  /** What the proxy can do with a connection. */
   enum Mode {
-    plain
+    plain,
+    fresh
+  }
+
+  /** What fresh mode gives each connection. */
+  enum PerConnection {
+    database,
+    cluster
   }
 
   /** How the proxy authenticates its own clients. */
@@ -112,19 +138,46 @@ final class ProxyCommand implements Callable<Integer> {
       description = "event loop threads of the proxy (default: the proxy's default)")
   Integer threads;
 
+  @Option(
+      names = "--single",
+      description = "fresh mode: every connection shares one fresh database (dropped at exit)")
+  boolean single;
+
+  @Option(
+      names = "--per-connection",
+      paramLabel = "WHAT",
+      description =
+          "fresh mode: what each connection gets: ${COMPLETION-CANDIDATES} (a clone of the"
+              + " template, default) or cluster (a whole temporary cluster, seconds instead of"
+              + " milliseconds)")
+  PerConnection perConnection;
+
+  @Option(
+      names = "--template-sql",
+      paramLabel = "FILE",
+      description =
+          "fresh mode: SQL file (or directory of *.sql, run in name order) that builds the"
+              + " template every fresh database is cloned from (repeatable; default: an empty"
+              + " template)")
+  List<Path> templateSql = new ArrayList<>();
+
   @Mixin ClusterOptions options;
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
+    checkModeOptions();
     ClientAuthentication clientAuthentication = clientAuthentication();
     BackendUri existing = backend == null ? null : BackendUri.parse(backend);
     if (existing != null) {
       rejectClusterOptions();
       checkReachable(existing);
     }
-    TempCluster cluster = existing == null ? options.builder().start() : null;
+    boolean clusterPerConnection = perConnection == PerConnection.cluster;
+    List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse order at exit
+    TempCluster cluster = null;
     ProxyServer proxy;
+    String relayingTo;
     try {
       ProxyServer.Builder builder =
           ProxyServer.builder()
@@ -137,44 +190,80 @@ final class ProxyCommand implements Callable<Integer> {
       if (threads != null) {
         builder.eventLoopThreads(threads);
       }
-      if (existing != null) {
-        builder
-            .backend(existing.host(), existing.port())
-            .backendUser(existing.user())
-            .backendPassword(existing.password());
+      if (clusterPerConnection) {
+        TempCluster.Builder perConnectionBuilder = options.builder();
+        templateSql.forEach(perConnectionBuilder::initScript);
+        ClusterPerConnectionBackend clusters =
+            new ClusterPerConnectionBackend(perConnectionBuilder::start);
+        resources.add(clusters);
+        builder.backendSelector(clusters);
+        relayingTo = "a new temporary PostgreSQL per connection";
       } else {
-        // Its own cluster is reached through the cluster's UNIX socket, whether or not it also
-        // listens on TCP: a socket hop costs less kernel work than TCP loopback (pgbench -S: ~14
-        // instead of ~16 us of proxy CPU per transaction on 2 cores).
-        builder
-            .backendSocket(backendSocket(cluster))
-            .backendUser(cluster.user())
-            .backendPassword(cluster.password());
+        SocketAddress address;
+        String backendUser;
+        String backendPassword;
+        PgServer server;
+        if (existing != null) {
+          address = new InetSocketAddress(existing.host(), existing.port());
+          backendUser = existing.user();
+          backendPassword = existing.password();
+          server = PgServer.fromUrl(backend);
+          relayingTo = existing.redacted();
+        } else {
+          cluster = options.builder().start();
+          resources.add(cluster);
+          // Its own cluster is reached through the cluster's UNIX socket, whether or not it also
+          // listens on TCP: a socket hop costs less kernel work than TCP loopback (pgbench -S: ~14
+          // instead of ~16 us of proxy CPU per transaction on 2 cores). PostgreSQL trusts local
+          // connections, so no SCRAM exchange is paid per connection either.
+          address = new DomainSocketAddress(backendSocket(cluster).toFile());
+          backendUser = cluster.user();
+          backendPassword = cluster.password();
+          server = PgServer.of(cluster);
+          relayingTo =
+              "PostgreSQL "
+                  + cluster.binaries().version()
+                  + " (pid "
+                  + cluster.pid()
+                  + ") through "
+                  + backendSocket(cluster);
+        }
+        if (mode == Mode.fresh) {
+          builder.backendSelector(
+              freshBackend(server, address, backendUser, backendPassword, resources));
+        } else if (existing != null) {
+          builder
+              .backend(existing.host(), existing.port())
+              .backendUser(backendUser)
+              .backendPassword(backendPassword);
+        } else {
+          builder
+              .backendSocket(backendSocket(cluster))
+              .backendUser(backendUser)
+              .backendPassword(backendPassword);
+        }
       }
       proxy = builder.start();
+      resources.add(proxy);
     } catch (RuntimeException e) {
-      if (cluster != null) {
-        cluster.close();
-      }
+      closeAll(resources);
       throw e;
     }
 
     CountDownLatch stopped = new CountDownLatch(1);
+    TempCluster ownCluster = cluster;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  proxy.close();
-                  if (cluster != null) {
-                    cluster.close();
-                  }
+                  closeAll(resources);
                   PrintWriter err = spec.commandLine().getErr();
                   err.println(
-                      cluster == null
+                      ownCluster == null
                           ? "Proxy stopped."
                           : options.persist
                               ? "Proxy and PostgreSQL stopped; the data directory is kept at "
-                                  + cluster.dataDirectory()
+                                  + ownCluster.dataDirectory()
                               : "Proxy and PostgreSQL stopped and removed.");
                   err.flush();
                   stopped.countDown();
@@ -182,26 +271,23 @@ final class ProxyCommand implements Callable<Integer> {
                 "pgisolate-proxy-stop"));
 
     String user =
-        proxyUser != null ? proxyUser : existing != null ? existing.user() : cluster.user();
-    String database = existing != null ? existing.database() : cluster.database();
+        proxyUser != null
+            ? proxyUser
+            : existing != null ? existing.user() : cluster != null ? cluster.user() : "postgres";
+    String database =
+        mode == Mode.fresh ? "fresh" : existing != null ? existing.database() : cluster.database();
     PrintWriter out = spec.commandLine().getOut();
     out.println(
         "pgisolate proxy ("
             + mode
+            + (mode == Mode.fresh ? ", " + freshDescription() : "")
             + ") listening on "
             + proxy.host()
             + ":"
             + proxy.port()
             + proxy.unixSocket().map(s -> " and " + s).orElse("")
             + ", relaying to "
-            + (existing != null
-                ? existing.redacted()
-                : "PostgreSQL "
-                    + cluster.binaries().version()
-                    + " (pid "
-                    + cluster.pid()
-                    + ") through "
-                    + backendSocket(cluster))
+            + relayingTo
             + ".");
     if (cluster != null) {
       out.println("Data: " + cluster.dataDirectory());
@@ -215,6 +301,94 @@ final class ProxyCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  private String freshDescription() {
+    if (perConnection == PerConnection.cluster) {
+      return "a temporary cluster per connection";
+    }
+    return (single ? "one database shared by every connection" : "a new database per connection")
+        + (options.persist ? ", kept" : "");
+  }
+
+  /** Fresh mode's options are checked before anything starts. */
+  private void checkModeOptions() {
+    if (mode != Mode.fresh) {
+      List<String> freshOnly = new ArrayList<>();
+      if (single) {
+        freshOnly.add("--single");
+      }
+      if (perConnection != null) {
+        freshOnly.add("--per-connection");
+      }
+      if (!templateSql.isEmpty()) {
+        freshOnly.add("--template-sql");
+      }
+      if (!freshOnly.isEmpty()) {
+        throw new IllegalArgumentException(
+            String.join(", ", freshOnly)
+                + (freshOnly.size() == 1 ? " only applies" : " only apply")
+                + " with --mode fresh, but the mode is "
+                + mode
+                + ". Hint: add --mode fresh, or drop "
+                + (freshOnly.size() == 1 ? "it." : "them."));
+      }
+      return;
+    }
+    if (perConnection == PerConnection.cluster) {
+      if (single) {
+        throw new IllegalArgumentException(
+            "--single shares one database, but --per-connection cluster gives each connection a"
+                + " cluster of its own. Hint: drop one of them.");
+      }
+      if (backend != null) {
+        throw new IllegalArgumentException(
+            "--per-connection cluster starts temporary clusters, but --backend names an existing"
+                + " server. Hint: drop --backend, or use --per-connection database.");
+      }
+    }
+    for (Path file : templateSql) {
+      if (!Files.exists(file)) {
+        throw new IllegalArgumentException(
+            "--template-sql " + file + ": no such file or directory.");
+      }
+    }
+  }
+
+  private FreshDatabaseBackend freshBackend(
+      PgServer server,
+      SocketAddress address,
+      String user,
+      String password,
+      List<AutoCloseable> resources) {
+    InitSource source =
+        templateSql.isEmpty()
+            ? InitSource.empty()
+            : InitSource.sql(templateSql.toArray(Path[]::new));
+    Template template = Templates.ensure(server, source, Duration.ofSeconds(60));
+    ClonePool pool = ClonePool.start(template, ClonePool.Settings.defaults().withPrefix("pgi_p"));
+    resources.add(pool);
+    FreshDatabaseBackend fresh =
+        single
+            ? FreshDatabaseBackend.single(pool, address, user, password)
+            : FreshDatabaseBackend.perConnection(pool, address, user, password);
+    if (options.persist) {
+      fresh = fresh.persist();
+    }
+    resources.add(fresh);
+    return fresh;
+  }
+
+  /** Closes in reverse order of creation: the proxy, then what it used, the cluster last. */
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        System.err.println("pgisolate: could not close " + resources.get(i) + ": " + e);
+      }
+    }
+    resources.clear();
   }
 
   private static Path backendSocket(TempCluster cluster) {
@@ -253,6 +427,8 @@ final class ProxyCommand implements Callable<Integer> {
             .filter(clusterOptions::contains)
             .map(OptionSpec::longestName)
             .filter(name -> !name.equals("--verbose"))
+            // In fresh mode --persist also keeps the clones made on the existing server.
+            .filter(name -> !(mode == Mode.fresh && name.equals("--persist")))
             .toList();
     if (!given.isEmpty()) {
       throw new IllegalArgumentException(

@@ -107,6 +107,101 @@ class ProxyCommandIT {
     }
   }
 
+  @Test
+  void freshModeGivesEachConnectionADatabaseFromTheTemplate(@TempDir Path dir) throws Exception {
+    Path schema = dir.resolve("schema.sql");
+    Files.writeString(schema, "CREATE TABLE item (id int); INSERT INTO item VALUES (7);");
+    Process proxy = start("proxy", "--mode", "fresh", "--template-sql", schema.toString());
+    Map<String, String> printed = readUntilReady(proxy);
+    String jdbc = printed.get("JDBC");
+    String first;
+    try (Connection a = DriverManager.getConnection(jdbc);
+        Connection b = DriverManager.getConnection(jdbc.replace("/fresh?", "/other?"))) {
+      first = scalar(a, "select current_database()");
+      assertThat(first).startsWith("pgi_p_").isNotEqualTo(scalar(b, "select current_database()"));
+      assertThat(scalar(a, "select id from item")).isEqualTo("7");
+      assertThat(scalar(b, "select id from item")).isEqualTo("7");
+      a.createStatement().execute("create table mine (id int)");
+      assertThat(scalar(b, "select count(*) from pg_tables where tablename = 'mine'"))
+          .isEqualTo("0");
+    }
+    assertThat(Signals.send(proxy.pid(), "TERM")).isTrue();
+    assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(new String(proxy.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .contains("Proxy and PostgreSQL stopped and removed.");
+    assertThat(Path.of(printed.get("Data"))).doesNotExist();
+  }
+
+  @Test
+  void freshSingleAndPersistOnAnExistingServer() throws Exception {
+    try (TempCluster pg = TempCluster.builder().start()) {
+      Process single = start("proxy", "--mode", "fresh", "--single", "--backend", pg.uri());
+      String jdbc = readUntilReady(single).get("JDBC");
+      String shared;
+      try (Connection a = DriverManager.getConnection(jdbc);
+          Connection b = DriverManager.getConnection(jdbc)) {
+        shared = scalar(a, "select current_database()");
+        assertThat(scalar(b, "select current_database()")).isEqualTo(shared);
+      }
+      assertThat(Signals.send(single.pid(), "TERM")).isTrue();
+      assertThat(single.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(databases(pg)).doesNotContain(shared);
+
+      Process persist = start("proxy", "--mode", "fresh", "--persist", "--backend", pg.uri());
+      jdbc = readUntilReady(persist).get("JDBC");
+      String kept;
+      try (Connection c = DriverManager.getConnection(jdbc)) {
+        kept = scalar(c, "select current_database()");
+      }
+      assertThat(Signals.send(persist.pid(), "TERM")).isTrue();
+      assertThat(persist.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(new String(persist.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+          .contains("Kept database " + kept);
+      assertThat(databases(pg)).contains(kept);
+    }
+  }
+
+  @Test
+  void freshClusterPerConnection(@TempDir Path dir) throws Exception {
+    Path schema = dir.resolve("schema.sql");
+    Files.writeString(schema, "CREATE TABLE item (id int);");
+    Process proxy =
+        start(
+            "proxy",
+            "--mode",
+            "fresh",
+            "--per-connection",
+            "cluster",
+            "--template-sql",
+            schema.toString());
+    String jdbc = readUntilReady(proxy).get("JDBC");
+    try (Connection a = DriverManager.getConnection(jdbc);
+        Connection b = DriverManager.getConnection(jdbc)) {
+      assertThat(scalar(a, "show data_directory")).isNotEqualTo(scalar(b, "show data_directory"));
+      assertThat(scalar(a, "select count(*) from item")).isEqualTo("0");
+    }
+    assertThat(Signals.send(proxy.pid(), "TERM")).isTrue();
+    assertThat(proxy.waitFor(60, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private static String scalar(Connection c, String sql) throws java.sql.SQLException {
+    try (ResultSet rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static List<String> databases(TempCluster pg) throws java.sql.SQLException {
+    List<String> names = new ArrayList<>();
+    try (Connection c = pg.dataSource().getConnection();
+        ResultSet rs = c.createStatement().executeQuery("select datname from pg_database")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
+  }
+
   /** The "Name: value" and "export NAME=value" lines printed before "Press Ctrl-C". */
   private static Map<String, String> readUntilReady(Process proxy) throws Exception {
     BufferedReader lines =

@@ -23,11 +23,86 @@ class ProxyCommandTest {
 
   @Test
   void unknownModeNamesTheModesThatExist() {
-    assertThat(run("proxy", "--mode", "fresh")).isEqualTo(ErrorReporter.USAGE);
+    assertThat(run("proxy", "--mode", "stale")).isEqualTo(ErrorReporter.USAGE);
     assertThat(err.toString())
         .isEqualTo(
-            "pgisolate: Invalid value for option '--mode': expected one of [plain]"
-                + " (case-sensitive) but was 'fresh'. Hint: see 'pgisolate proxy --help'.\n");
+            "pgisolate: Invalid value for option '--mode': expected one of [plain, fresh]"
+                + " (case-sensitive) but was 'stale'. Hint: see 'pgisolate proxy --help'.\n");
+  }
+
+  @Test
+  void freshOptionsInPlainModeAreRejected() {
+    assertThat(run("proxy", "--single")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --single only applies with --mode fresh, but the mode is plain. Hint: add"
+                + " --mode fresh, or drop it.\n");
+  }
+
+  @Test
+  void severalFreshOptionsInPlainModeAreNamedTogether() {
+    assertThat(
+            run(
+                "proxy",
+                "--mode",
+                "plain",
+                "--per-connection",
+                "cluster",
+                "--template-sql",
+                "schema.sql"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --per-connection, --template-sql only apply with --mode fresh, but the"
+                + " mode is plain. Hint: add --mode fresh, or drop them.\n");
+  }
+
+  @Test
+  void unknownPerConnectionNamesWhatExists() {
+    assertThat(run("proxy", "--mode", "fresh", "--per-connection", "schema"))
+        .isEqualTo(ErrorReporter.USAGE);
+    assertThat(err.toString())
+        .startsWith(
+            "pgisolate: Invalid value for option '--per-connection': expected one of [database,"
+                + " cluster]");
+    assertThat(err.toString().lines()).hasSize(1);
+  }
+
+  @Test
+  void singleWithClusterPerConnectionIsRejected() {
+    assertThat(run("proxy", "--mode", "fresh", "--single", "--per-connection", "cluster"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --single shares one database, but --per-connection cluster gives each"
+                + " connection a cluster of its own. Hint: drop one of them.\n");
+  }
+
+  @Test
+  void clusterPerConnectionWithBackendIsRejected() {
+    assertThat(
+            run(
+                "proxy",
+                "--mode",
+                "fresh",
+                "--per-connection",
+                "cluster",
+                "--backend",
+                "postgres://u:p@127.0.0.1:5432/db"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --per-connection cluster starts temporary clusters, but --backend names an"
+                + " existing server. Hint: drop --backend, or use --per-connection database.\n");
+  }
+
+  @Test
+  void missingTemplateFileIsNamed() {
+    assertThat(run("proxy", "--mode", "fresh", "--template-sql", "/nonexistent/schema.sql"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --template-sql /nonexistent/schema.sql: no such file or directory.\n");
   }
 
   @Test

@@ -1,12 +1,12 @@
 package io.pgisolate.bench;
 
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.CloneStrategy;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import io.pgisolate.template.Template;
 import io.pgisolate.template.Templates;
 import io.zonky.test.db.postgres.embedded.DatabasePreparer;
@@ -71,7 +71,7 @@ final class FreshDatabaseBench {
     int acquisitions = Main.intOption(args, "--acquisitions", 1000);
     int blocks = Main.intOption(args, "--blocks", 10);
     try (TempCluster cluster = TempCluster.builder().version("18").start()) {
-      PgServer server = PgServer.of(cluster);
+      PgServer server = cluster.server();
       InitSource source =
           InitSource.callback("bench-50-tables", "1", t -> buildSchema(t.connection()));
       long built = System.nanoTime();

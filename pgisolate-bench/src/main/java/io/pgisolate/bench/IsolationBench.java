@@ -6,9 +6,9 @@ import io.pgisolate.isolation.Isolated;
 import io.pgisolate.isolation.Outcome;
 import io.pgisolate.isolation.SchemaIsolation;
 import io.pgisolate.isolation.TransactionRunner;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import io.pgisolate.template.Templates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -84,7 +84,7 @@ final class IsolationBench {
         InitSource.callback(
             "bench-50-tables", "1", t -> FreshDatabaseBench.buildSchema(t.connection()));
     try (TempCluster cluster = TempCluster.builder().version("18").start()) {
-      PgServer server = PgServer.of(cluster);
+      PgServer server = cluster.server();
       try (Connection admin = server.connect("postgres");
           Statement st = admin.createStatement()) {
         st.execute("create database bench");

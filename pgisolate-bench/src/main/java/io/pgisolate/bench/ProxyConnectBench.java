@@ -5,10 +5,10 @@ import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.proxy.ClusterPerConnectionBackend;
 import io.pgisolate.proxy.FreshDatabaseBackend;
 import io.pgisolate.proxy.ProxyServer;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.CloneStrategy;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import io.pgisolate.template.Template;
 import io.pgisolate.template.Templates;
 import java.net.InetSocketAddress;
@@ -46,7 +46,7 @@ final class ProxyConnectBench {
 
     try (TempCluster scram = TempCluster.builder().start();
         TempCluster trust = TempCluster.builder().passwordAuthentication(false).start()) {
-      PgServer server = PgServer.of(scram);
+      PgServer server = scram.server();
       Template template =
           Templates.ensure(
               server,

@@ -7,9 +7,9 @@ import io.pgisolate.proxy.ClusterPerConnectionBackend;
 import io.pgisolate.proxy.FreshDatabaseBackend;
 import io.pgisolate.proxy.ProxyServer;
 import io.pgisolate.proxy.auth.ClientAuthentication;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import io.pgisolate.template.Template;
 import io.pgisolate.template.Templates;
 import java.io.PrintWriter;
@@ -219,7 +219,7 @@ final class ProxyCommand implements Callable<Integer> {
           address = new DomainSocketAddress(backendSocket(cluster).toFile());
           backendUser = cluster.user();
           backendPassword = cluster.password();
-          server = PgServer.of(cluster);
+          server = cluster.server();
           relayingTo =
               "PostgreSQL "
                   + cluster.binaries().version()

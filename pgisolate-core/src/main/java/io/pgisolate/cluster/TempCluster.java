@@ -1,6 +1,7 @@
 package io.pgisolate.cluster;
 
 import io.pgisolate.binaries.PgBinaries;
+import io.pgisolate.sql.PgServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,6 +135,15 @@ public final class TempCluster implements AutoCloseable {
     return settings.socketOnly();
   }
 
+  /**
+   * The cluster as a {@link PgServer} (over TCP, as its superuser), for templates, clone pools and
+   * isolation strategies.
+   */
+  public PgServer server() {
+    requireTcp("a server address");
+    return new PgServer(settings.listenAddress(), port, settings.user(), password, "postgres");
+  }
+
   /** A pgjdbc URL of the cluster's database, with user and password. */
   public String jdbcUrl() {
     return jdbcUrl(settings.database());
@@ -142,16 +151,7 @@ public final class TempCluster implements AutoCloseable {
 
   public String jdbcUrl(String database) {
     requireTcp("a JDBC URL");
-    return "jdbc:postgresql://"
-        + hostForUrl()
-        + ":"
-        + port
-        + "/"
-        + encode(database)
-        + "?user="
-        + encode(settings.user())
-        + "&password="
-        + encode(password);
+    return server().jdbcUrl(database);
   }
 
   /** A libpq connection URI of the cluster's database, with user and password. */
@@ -170,16 +170,7 @@ public final class TempCluster implements AutoCloseable {
           + "&port="
           + port;
     }
-    return "postgresql://"
-        + encode(settings.user())
-        + ":"
-        + encode(password)
-        + "@"
-        + hostForUrl()
-        + ":"
-        + port
-        + "/"
-        + encode(database);
+    return server().uri(database);
   }
 
   public DataSource dataSource() {
@@ -188,13 +179,7 @@ public final class TempCluster implements AutoCloseable {
 
   public DataSource dataSource(String database) {
     requireTcp("a DataSource");
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setServerNames(new String[] {settings.listenAddress()});
-    ds.setPortNumbers(new int[] {port});
-    ds.setDatabaseName(database);
-    ds.setUser(settings.user());
-    ds.setPassword(password);
-    return ds;
+    return server().dataSource(database);
   }
 
   private void requireTcp(String what) {
@@ -204,11 +189,6 @@ public final class TempCluster implements AutoCloseable {
               + what
               + ". Hint: use uri() with libpq clients, or start the cluster with TCP.");
     }
-  }
-
-  private String hostForUrl() {
-    String host = settings.listenAddress();
-    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   private static String encode(String value) {

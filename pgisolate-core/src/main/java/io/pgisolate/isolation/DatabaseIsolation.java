@@ -1,8 +1,8 @@
 package io.pgisolate.isolation;
 
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
-import io.pgisolate.template.PgServer;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package io.pgisolate.isolation;
 
-import io.pgisolate.template.PgServer;
+import io.pgisolate.sql.PgServer;
 import java.sql.Connection;
 import java.util.Optional;
 import javax.sql.DataSource;

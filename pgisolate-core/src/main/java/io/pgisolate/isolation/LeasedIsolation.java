@@ -1,7 +1,7 @@
 package io.pgisolate.isolation;
 
 import io.pgisolate.lease.DatabaseLease;
-import io.pgisolate.template.PgServer;
+import io.pgisolate.sql.PgServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;

@@ -1,10 +1,10 @@
 package io.pgisolate.isolation;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import io.pgisolate.template.InitSource;
 import io.pgisolate.template.InitTarget;
-import io.pgisolate.template.PgServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;

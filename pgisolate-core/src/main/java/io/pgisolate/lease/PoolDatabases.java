@@ -1,11 +1,11 @@
 package io.pgisolate.lease;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import io.pgisolate.template.Template;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,6 @@
 package io.pgisolate.template;
 
+import io.pgisolate.sql.PgServer;
 import java.sql.Connection;
 import javax.sql.DataSource;
 

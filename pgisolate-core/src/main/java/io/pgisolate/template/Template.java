@@ -1,5 +1,7 @@
 package io.pgisolate.template;
 
+import io.pgisolate.sql.PgServer;
+
 /**
  * A template database on a server: the schema built once, cloned for every test.
  *

@@ -1,6 +1,7 @@
 package io.pgisolate.template;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -29,7 +29,7 @@ class SchemaIsolationIT {
   @BeforeAll
   static void start() {
     cluster = TempCluster.builder().start();
-    server = PgServer.of(cluster);
+    server = cluster.server();
   }
 
   @AfterAll

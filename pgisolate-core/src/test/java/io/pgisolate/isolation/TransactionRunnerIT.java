@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -31,7 +31,7 @@ class TransactionRunnerIT {
   @BeforeAll
   static void start() {
     cluster = TempCluster.builder().start();
-    server = PgServer.of(cluster);
+    server = cluster.server();
   }
 
   @AfterAll

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
-import io.pgisolate.template.PgServer;
+import io.pgisolate.sql.PgServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

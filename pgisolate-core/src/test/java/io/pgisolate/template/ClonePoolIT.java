@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -23,7 +24,7 @@ class ClonePoolIT {
   @BeforeAll
   static void start() {
     cluster = TempCluster.builder().start();
-    server = PgServer.of(cluster);
+    server = cluster.server();
     template =
         Templates.ensure(
             server,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.sql.PgServer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.pgisolate.junit5;
 
 import io.pgisolate.isolation.Isolated;
 import io.pgisolate.isolation.IsolationMode;
-import io.pgisolate.template.PgServer;
+import io.pgisolate.sql.PgServer;
 import java.sql.Connection;
 import java.util.Optional;
 import javax.sql.DataSource;

@@ -8,10 +8,10 @@ import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.isolation.LeasedIsolation;
 import io.pgisolate.isolation.SchemaIsolation;
 import io.pgisolate.isolation.TransactionRunner;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import io.pgisolate.template.Templates;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,7 +90,7 @@ final class SharedServer implements AutoCloseable {
     TempCluster.Builder builder = TempCluster.builder();
     root.getConfigurationParameter(VERSION).ifPresent(builder::version);
     TempCluster cluster = builder.start();
-    return new SharedServer(PgServer.of(cluster), cluster, root, Optional.empty());
+    return new SharedServer(cluster.server(), cluster, root, Optional.empty());
   }
 
   /**

@@ -5,7 +5,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.isolation.IsolationMode;
-import io.pgisolate.template.PgServer;
+import io.pgisolate.sql.PgServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.List;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.PgServer;
 import io.pgisolate.template.Template;
 import io.pgisolate.template.Templates;
 import java.io.DataOutputStream;
@@ -43,7 +43,7 @@ class FreshDatabaseBackendIT {
   @BeforeAll
   static void start() {
     pg = TempCluster.builder().start();
-    server = PgServer.of(pg);
+    server = pg.server();
     template =
         Templates.ensure(
             server,

@@ -1,7 +1,6 @@
-package io.pgisolate.template;
+package io.pgisolate.sql;
 
 import io.pgisolate.PgIsolateException;
-import io.pgisolate.cluster.TempCluster;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -27,11 +26,6 @@ import org.postgresql.ds.PGSimpleDataSource;
  * @param adminDatabase the database administrative connections go to
  */
 public record PgServer(String host, int port, String user, String password, String adminDatabase) {
-
-  public static PgServer of(TempCluster cluster) {
-    return new PgServer(
-        cluster.host(), cluster.port(), cluster.user(), cluster.password(), "postgres");
-  }
 
   /**
    * Parses {@code postgres://user:password@host:port/database} (libpq URI) or {@code

@@ -44,8 +44,9 @@ final class ProxyConnectBench {
     CloneStrategy strategy =
         CloneStrategy.valueOf(Main.stringOption(args, "--strategy", "FILE_COPY"));
 
-    try (TempCluster scram = TempCluster.builder().start();
-        TempCluster trust = TempCluster.builder().passwordAuthentication(false).start()) {
+    try (TempCluster scram = TempCluster.builder().version("18").start();
+        TempCluster trust =
+            TempCluster.builder().version("18").passwordAuthentication(false).start()) {
       PgServer server = scram.server();
       Template template =
           Templates.ensure(
@@ -101,7 +102,16 @@ final class ProxyConnectBench {
                     "direct (TCP, SCRAM 4096)", scram.jdbcUrl(), scram.user(), scram.password()),
                 contender(
                     "proxy fresh (backend UNIX socket, trust)", proxyUrl(freshSocket), "a", ""),
-                contender("proxy fresh (backend TCP, SCRAM 4096)", proxyUrl(freshTcp), "a", ""));
+                contender("proxy fresh (backend TCP, SCRAM 4096)", proxyUrl(freshTcp), "a", ""),
+                contender(
+                    "proxy fresh (UNIX socket), pool refilled between connects",
+                    proxyUrl(freshSocket),
+                    "a",
+                    ""));
+        // The last contender measures latency, not throughput: before each connect it waits
+        // (untimed) until the pool has dropped the previous clone and is full again, as between
+        // tests that take longer than a clone. Back to back, a connect waits for a clone.
+        Contender warm = contenders.get(contenders.size() - 1);
         // One contender at a time, not interleaved: fresh mode drops and re-creates a clone in
         // the background after every connection, and on few cores that work would otherwise be
         // billed to the direct connections measured next to it.
@@ -110,6 +120,9 @@ final class ProxyConnectBench {
             connectAndQuery(c);
           }
           for (int i = 0; i < connections; i++) {
+            if (c == warm) {
+              awaitFull(socketPool, ready);
+            }
             c.samples().add(connectAndQuery(c));
           }
         }
@@ -136,6 +149,18 @@ final class ProxyConnectBench {
         c.samples().add(connectAndQuery(c));
       }
       return c.samples();
+    }
+  }
+
+  /** Waits, bounded, until the pool is full and nothing is in use or in flight. */
+  private static void awaitFull(ClonePool pool, int ready) throws InterruptedException {
+    String full = "ready=" + ready + ", in use=0, being created=0, being dropped=0";
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!pool.state().startsWith(full)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the pool did not refill: " + pool.state());
+      }
+      Thread.sleep(1);
     }
   }
 

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /** Classpath SQL resources, and resource directories whose *.sql files run in name order. */
 record ClasspathScripts(List<String> resources) implements InitSource {
@@ -21,9 +20,7 @@ record ClasspathScripts(List<String> resources) implements InitSource {
 
   @Override
   public String fingerprint() {
-    return scripts().stream()
-        .map(s -> s.name() + "\n" + s.text())
-        .collect(Collectors.joining("\n--\n", identity() + "\n", ""));
+    return Script.fingerprint(identity(), scripts());
   }
 
   @Override

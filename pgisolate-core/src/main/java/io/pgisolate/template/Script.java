@@ -36,4 +36,11 @@ record Script(String name, String text) {
     }
     return e.getMessage().replaceAll("\\R\\s*", " ");
   }
+
+  /** The fingerprint of a list of scripts: the source's identity, then each name and text. */
+  static String fingerprint(String identity, java.util.List<Script> scripts) {
+    return scripts.stream()
+        .map(s -> s.name() + "\n" + s.text())
+        .collect(java.util.stream.Collectors.joining("\n--\n", identity + "\n", ""));
+  }
 }

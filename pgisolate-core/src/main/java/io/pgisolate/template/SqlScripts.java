@@ -23,9 +23,7 @@ record SqlScripts(List<Path> paths) implements InitSource {
 
   @Override
   public String fingerprint() {
-    return scripts().stream()
-        .map(s -> s.name() + "\n" + s.text())
-        .collect(Collectors.joining("\n--\n", identity() + "\n", ""));
+    return Script.fingerprint(identity(), scripts());
   }
 
   @Override

@@ -2,7 +2,6 @@ package io.pgisolate.proxy.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
@@ -15,7 +14,7 @@ import java.util.List;
  * allocating, what it announces. A frame within the limit is buffered whole, so the limit bounds
  * what one connection can make the proxy hold.
  */
-public final class MessageFramer extends ByteToMessageDecoder {
+public final class MessageFramer extends StreamDecoder {
   /**
    * PostgreSQL's own ceiling for a message (PQ_LARGE_MESSAGE_LIMIT, MaxAllocSize - 1): nothing
    * larger can be valid, so a proxy that forwards everything a server accepts needs no more.
@@ -23,7 +22,6 @@ public final class MessageFramer extends ByteToMessageDecoder {
   public static final int POSTGRES_MAX_MESSAGE_LENGTH = 0x3fffffff - 1;
 
   private final int maxLength;
-  private boolean failed;
 
   /**
    * @param maxLength the largest accepted length field (which counts the 4 length bytes)
@@ -36,23 +34,7 @@ public final class MessageFramer extends ByteToMessageDecoder {
   }
 
   @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (failed) {
-      in.skipBytes(in.readableBytes());
-      return;
-    }
-    try {
-      decodeFrames(ctx, in, out);
-    } catch (ProtocolException e) {
-      // The stream cannot be resynchronised: drop what is left (and whatever still arrives before
-      // the channel closes) so the error is raised once, not again when the channel goes inactive.
-      failed = true;
-      in.skipBytes(in.readableBytes());
-      throw e;
-    }
-  }
-
-  private void decodeFrames(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+  protected void decodeStream(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     while (in.readableBytes() >= RawMessage.HEADER_LENGTH) {
       int start = in.readerIndex();
       char type = (char) (in.getByte(start) & 0xff);

@@ -2,9 +2,9 @@ package io.pgisolate.proxy.protocol.frontend;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.pgisolate.proxy.protocol.MessageFramer;
 import io.pgisolate.proxy.protocol.ProtocolException;
+import io.pgisolate.proxy.protocol.StreamDecoder;
 import io.pgisolate.proxy.protocol.Wire;
 import java.util.List;
 
@@ -17,14 +17,13 @@ import java.util.List;
  * <p>The checks follow the postmaster's ProcessStartupPacket: a length outside 8 to 10,000 bytes is
  * rejected before the body is awaited, and so is a protocol major version other than 3.
  */
-public final class StartupPacketDecoder extends ByteToMessageDecoder {
+public final class StartupPacketDecoder extends StreamDecoder {
   /** SQLSTATE 0A000, feature_not_supported, which PostgreSQL uses for an unsupported protocol. */
   public static final String FEATURE_NOT_SUPPORTED = "0A000";
 
   private static final int MIN_LENGTH = 8;
 
   private final int maxMessageLength;
-  private boolean failed;
 
   /**
    * @param maxMessageLength the limit of the {@link MessageFramer} that takes over after start-up
@@ -34,23 +33,7 @@ public final class StartupPacketDecoder extends ByteToMessageDecoder {
   }
 
   @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (failed) {
-      in.skipBytes(in.readableBytes());
-      return;
-    }
-    try {
-      decodePackets(ctx, in, out);
-    } catch (ProtocolException e) {
-      // The stream cannot be resynchronised: drop what is left (and whatever still arrives before
-      // the channel closes) so the error is raised once, not again when the channel goes inactive.
-      failed = true;
-      in.skipBytes(in.readableBytes());
-      throw e;
-    }
-  }
-
-  private void decodePackets(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+  protected void decodeStream(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     if (in.readableBytes() < 4) {
       return;
     }

@@ -5,7 +5,7 @@ import io.pgisolate.proxy.protocol.RawMessage;
 import io.pgisolate.proxy.protocol.backend.BackendKeyData;
 
 /** What {@link BackendStartupHandler} reports to the client connection it works for. */
-interface BackendConnection {
+public interface BackendConnection {
   /** A ParameterStatus or NoticeResponse to pass on to the client (ownership passes too). */
   void forward(RawMessage message);
 

@@ -25,7 +25,7 @@ final class CancelForwarder {
   }
 
   void forward(Channel client, CancelRequest request) {
-    Optional<CancelKeys.Target> target =
+    Optional<CancelTarget> target =
         shared.cancelKeys().lookup(request.processId(), request.secret());
     if (target.isEmpty()) {
       ProxyServer.log.debug("cancel request with an unknown key from {}", client.remoteAddress());

@@ -1,12 +1,12 @@
 package io.pgisolate.proxy;
 
 import io.pgisolate.proxy.protocol.backend.BackendKeyData;
-import java.net.SocketAddress;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
 
 /**
  * The cancel keys the proxy hands its clients. A client never sees its backend's key (which would
@@ -17,15 +17,15 @@ import java.util.concurrent.ConcurrentMap;
 final class CancelKeys {
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** Where a proxy key's cancel request goes. */
-  record Target(SocketAddress backend, BackendKeyData backendKey) {}
-
-  private record Entry(byte[] secret, Target target) {}
+  private record Entry(byte[] secret, Supplier<CancelTarget> target) {}
 
   private final ConcurrentMap<Integer, Entry> entries = new ConcurrentHashMap<>();
 
-  /** Issues a fresh proxy key (protocol 3.0: Int32 process ID, 4-byte secret) for a backend key. */
-  BackendKeyData register(Target target) {
+  /**
+   * Issues a fresh proxy key (protocol 3.0: Int32 process ID, 4-byte secret) whose cancel requests
+   * go to {@code target}, asked at the time of each request (null: nothing to cancel).
+   */
+  BackendKeyData register(Supplier<CancelTarget> target) {
     byte[] secret = new byte[4];
     RANDOM.nextBytes(secret);
     while (true) {
@@ -42,11 +42,14 @@ final class CancelKeys {
         (pid, entry) -> MessageDigest.isEqual(entry.secret, proxyKey.secret()) ? null : entry);
   }
 
-  /** The target of a cancel request, if its key is one the proxy issued and still holds. */
-  Optional<Target> lookup(int processId, byte[] secret) {
+  /**
+   * The target of a cancel request, if its key is one the proxy issued and still holds and its
+   * owner has something to cancel.
+   */
+  Optional<CancelTarget> lookup(int processId, byte[] secret) {
     Entry entry = entries.get(processId);
     return entry != null && MessageDigest.isEqual(entry.secret, secret)
-        ? Optional.of(entry.target)
+        ? Optional.ofNullable(entry.target.get())
         : Optional.empty();
   }
 

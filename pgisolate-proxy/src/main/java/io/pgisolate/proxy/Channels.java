@@ -4,11 +4,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 
-final class Channels {
+public final class Channels {
   private Channels() {}
 
   /** Closes {@code channel} once what was written to it has been flushed. */
-  static void closeOnFlush(Channel channel) {
+  public static void closeOnFlush(Channel channel) {
     if (channel.isActive()) {
       channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }

@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * One client connection from its first byte until it is relayed: answers SSLRequest and
@@ -149,13 +151,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
 
   private void afterAuthenticationStep() {
     ctx.flush();
-    if (exchange.done()) {
+    if (exchange.done() && shared.settings().sharedBackend().isPresent()) {
+      attachShared(shared.settings().sharedBackend().get());
+    } else if (exchange.done()) {
       state = State.CONNECTING;
       selectBackend();
     } else {
       state = State.AUTHENTICATING;
       ctx.read();
     }
+  }
+
+  /** Hands the client to the backend session all clients share; it serves the client from now. */
+  private void attachShared(SharedBackend backend) {
+    state = State.RELAYING;
+    AtomicReference<Supplier<CancelTarget>> cancelTarget = new AtomicReference<>(() -> null);
+    proxyKey = shared.cancelKeys().register(() -> cancelTarget.get().get());
+    ctx.pipeline().remove(this);
+    cancelTarget.set(backend.attach(ctx.channel(), startup, proxyKey));
   }
 
   private void selectBackend() {
@@ -229,7 +242,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
   @Override
   public void ready(Channel backend, BackendKeyData backendKey, RawMessage readyForQuery) {
     if (backendKey != null) {
-      proxyKey = shared.cancelKeys().register(new CancelKeys.Target(target.address(), backendKey));
+      CancelTarget cancelTarget = new CancelTarget(target.address(), backendKey);
+      proxyKey = shared.cancelKeys().register(() -> cancelTarget);
       ctx.write(proxyKey);
     }
     ctx.writeAndFlush(readyForQuery.content());

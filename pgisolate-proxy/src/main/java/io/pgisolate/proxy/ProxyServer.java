@@ -167,6 +167,7 @@ public final class ProxyServer implements AutoCloseable {
   @Override
   public void close() {
     listeners.forEach(channel -> channel.close().syncUninterruptibly());
+    settings.sharedBackend().ifPresent(SharedBackend::close);
     group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     unixSocket.ifPresent(
         path -> {
@@ -192,6 +193,7 @@ public final class ProxyServer implements AutoCloseable {
     private String backendUser;
     private String backendPassword;
     private BackendSelector backendSelector;
+    private SharedBackend sharedBackend;
     private ClientAuthentication clientAuthentication = ClientAuthentication.trust();
     private int maxMessageLength = MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH;
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -254,6 +256,15 @@ public final class ProxyServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Serves all clients on one shared backend session (the shared-transaction mode) instead of a
+     * backend connection per client. The proxy then runs one event loop thread.
+     */
+    public Builder sharedBackend(SharedBackend backend) {
+      this.sharedBackend = Objects.requireNonNull(backend, "sharedBackend");
+      return this;
+    }
+
     /** How clients are authenticated by the proxy; default trust. */
     public Builder clientAuthentication(ClientAuthentication authentication) {
       this.clientAuthentication = Objects.requireNonNull(authentication, "clientAuthentication");
@@ -301,7 +312,17 @@ public final class ProxyServer implements AutoCloseable {
 
     public ProxySettings build() {
       BackendSelector selector = backendSelector;
-      if (selector == null) {
+      if (sharedBackend != null) {
+        if (selector != null || backendAddress != null) {
+          throw new IllegalStateException(
+              "sharedBackend replaces backend and backendSelector: set one or the other");
+        }
+        // Never used: every client is attached to the shared backend.
+        selector =
+            client -> {
+              throw new IllegalStateException("clients are served by the shared backend");
+            };
+      } else if (selector == null) {
         if (backendAddress == null) {
           throw new IllegalStateException(
               "no backend: set backend(host, port), backendSocket(file) or backendSelector(...)");
@@ -320,10 +341,12 @@ public final class ProxyServer implements AutoCloseable {
           new InetSocketAddress(listenHost, port),
           Optional.ofNullable(unixSocketDirectory),
           selector,
+          Optional.ofNullable(sharedBackend),
           clientAuthentication,
           maxMessageLength,
           (int) connectTimeout.toMillis(),
-          eventLoopThreads);
+          // One loop serves the shared session and all its clients, so it needs no locks.
+          sharedBackend != null ? 1 : eventLoopThreads);
     }
 
     public ProxyServer start() {

@@ -20,10 +20,10 @@ import java.util.concurrent.ThreadFactory;
  * Netty's native epoll transport where it loads (Linux), which is also what UNIX domain sockets
  * need; NIO elsewhere, TCP only.
  */
-final class Transport {
+public final class Transport {
   private final boolean epoll = Epoll.isAvailable();
 
-  EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+  public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
     return epoll
         ? new EpollEventLoopGroup(threads, threadFactory)
         : new NioEventLoopGroup(threads, threadFactory);
@@ -37,7 +37,7 @@ final class Transport {
     return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 
-  Class<? extends Channel> clientChannel(SocketAddress address) {
+  public Class<? extends Channel> clientChannel(SocketAddress address) {
     if (address instanceof DomainSocketAddress) {
       requireEpoll();
       return EpollDomainSocketChannel.class;

@@ -1,0 +1,257 @@
+package io.pgisolate.proxy.transactional;
+
+import io.pgisolate.sql.SqlStatements.Statement;
+import io.pgisolate.sql.SqlStatements.Token;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What one client statement means to the shared transaction: the transaction commands the proxy
+ * rewrites, the test commands it executes itself, the statements it refuses, and the session
+ * settings it keeps per client. Everything else is {@link Kind#OTHER} and runs as written.
+ *
+ * @param chain AND CHAIN was given (COMMIT, ROLLBACK)
+ * @param detail the isolation level asked for (BEGIN, SET TRANSACTION), the test name (BEGIN TEST,
+ *     ROLLBACK TEST), or why a statement is refused
+ */
+record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
+  enum Kind {
+    BEGIN,
+    COMMIT,
+    ROLLBACK,
+    SAVEPOINT,
+    RELEASE,
+    ROLLBACK_TO,
+    BEGIN_TEST,
+    ROLLBACK_TEST,
+    /** SET TRANSACTION ...: checked against the shared transaction's characteristics. */
+    SET_TRANSACTION,
+    /** SET LOCAL: lasts until the client's transaction ends, which the proxy has to undo. */
+    SET_LOCAL,
+    /** SET, RESET, SET ROLE ...: a session setting the proxy replays for this client. */
+    SET_SESSION,
+    /** Refused in a test, whatever the client's state (two-phase commit, LISTEN, ...). */
+    REFUSED,
+    /** Cannot run inside a transaction block (VACUUM, CREATE DATABASE, ...). */
+    NO_TRANSACTION_BLOCK,
+    OTHER
+  }
+
+  static final Command OTHER = new Command(Kind.OTHER, false, false, null);
+
+  /** Whether the proxy answers this statement itself rather than preparing it on the server. */
+  boolean virtual() {
+    return switch (kind) {
+      case BEGIN,
+          COMMIT,
+          ROLLBACK,
+          BEGIN_TEST,
+          ROLLBACK_TEST,
+          REFUSED,
+          NO_TRANSACTION_BLOCK -> true;
+      default -> false;
+    };
+  }
+
+  /** The command tag PostgreSQL reports for it. */
+  String tag() {
+    return switch (kind) {
+      case BEGIN, BEGIN_TEST -> "BEGIN";
+      case COMMIT -> "COMMIT";
+      case ROLLBACK, ROLLBACK_TEST -> "ROLLBACK";
+      default -> throw new IllegalStateException("no fixed tag for " + kind);
+    };
+  }
+
+  static Command classify(Statement statement) {
+    List<Token> t = statement.tokens(8);
+    if (t.isEmpty()) {
+      return OTHER;
+    }
+    String first = t.get(0).word();
+    String second = word(t, 1);
+    switch (first) {
+      case "BEGIN":
+        if (second.equals("TEST")) {
+          return test(Kind.BEGIN_TEST, t);
+        }
+        return begin(t, second.equals("WORK") || second.equals("TRANSACTION") ? 2 : 1);
+      case "START":
+        return second.equals("TRANSACTION") ? begin(t, 2) : OTHER;
+      case "COMMIT":
+      case "END":
+        if (second.equals("PREPARED")) {
+          return refused("COMMIT PREPARED (two-phase commit) cannot be part of a test");
+        }
+        return end(Kind.COMMIT, t);
+      case "ABORT":
+        return end(Kind.ROLLBACK, t);
+      case "ROLLBACK":
+        if (second.equals("TEST")) {
+          return test(Kind.ROLLBACK_TEST, t);
+        }
+        if (second.equals("PREPARED")) {
+          return refused("ROLLBACK PREPARED (two-phase commit) cannot be part of a test");
+        }
+        int afterNoise = second.equals("WORK") || second.equals("TRANSACTION") ? 2 : 1;
+        if (word(t, afterNoise).equals("TO")) {
+          return new Command(Kind.ROLLBACK_TO, false, false, null);
+        }
+        return end(Kind.ROLLBACK, t);
+      case "SAVEPOINT":
+        return new Command(Kind.SAVEPOINT, false, false, null);
+      case "RELEASE":
+        return new Command(Kind.RELEASE, false, false, null);
+      case "PREPARE":
+        return second.equals("TRANSACTION")
+            ? refused("PREPARE TRANSACTION (two-phase commit) cannot be part of a test")
+            : OTHER;
+      case "LISTEN":
+        return refused(
+            "LISTEN cannot be used in a test: notifications are delivered at commit, and the"
+                + " shared test transaction never commits");
+      case "SET":
+        return set(t);
+      case "RESET":
+        return new Command(Kind.SET_SESSION, false, false, null);
+      case "DISCARD":
+        return second.equals("ALL")
+            ? noTransactionBlock("DISCARD ALL")
+            : refused("DISCARD " + second + " would affect every client of the shared session");
+      case "DEALLOCATE":
+        return word(t, second.equals("PREPARE") ? 2 : 1).equals("ALL")
+            ? refused("DEALLOCATE ALL would remove the prepared statements of every client")
+            : OTHER;
+      case "VACUUM":
+        return noTransactionBlock("VACUUM");
+      case "CLUSTER":
+        return t.size() == 1 || second.equals("VERBOSE") && t.size() == 2
+            ? noTransactionBlock("CLUSTER")
+            : OTHER;
+      case "REINDEX":
+        return containsWord(t, "CONCURRENTLY") || second.equals("SYSTEM")
+            ? noTransactionBlock("REINDEX " + (second.equals("SYSTEM") ? "SYSTEM" : "CONCURRENTLY"))
+            : OTHER;
+      case "CREATE":
+      case "DROP":
+      case "ALTER":
+        return ddl(first, t);
+      default:
+        return OTHER;
+    }
+  }
+
+  private static Command begin(List<Token> t, int modesAt) {
+    String level = isolationLevel(t, modesAt);
+    boolean readOnly = false;
+    for (int i = modesAt; i + 1 < t.size(); i++) {
+      if (t.get(i).is("READ") && t.get(i + 1).is("ONLY")) {
+        readOnly = true;
+      }
+    }
+    return new Command(Kind.BEGIN, false, readOnly, level);
+  }
+
+  /** ISOLATION LEVEL x [y] among the tokens, normalised ("READ COMMITTED"), or null. */
+  private static String isolationLevel(List<Token> t, int from) {
+    for (int i = from; i + 2 < t.size(); i++) {
+      if (t.get(i).is("ISOLATION") && t.get(i + 1).is("LEVEL")) {
+        String level = t.get(i + 2).word();
+        if (level.equals("READ") || level.equals("REPEATABLE")) {
+          level = level + " " + word(t, i + 3);
+        }
+        return level;
+      }
+    }
+    return null;
+  }
+
+  private static Command end(Kind kind, List<Token> t) {
+    boolean chain = false;
+    for (int i = 1; i + 1 < t.size(); i++) {
+      if (t.get(i).is("AND")) {
+        chain = t.get(i + 1).is("CHAIN");
+      }
+    }
+    return new Command(kind, chain, false, null);
+  }
+
+  private static Command test(Kind kind, List<Token> t) {
+    String name = t.size() > 2 ? t.get(2).stringValue() : null;
+    if (name == null && t.size() > 2) {
+      name = t.get(2).raw();
+    }
+    return new Command(kind, false, false, name == null ? "" : name);
+  }
+
+  private static Command set(List<Token> t) {
+    String second = word(t, 1);
+    if (second.equals("LOCAL")) {
+      return new Command(Kind.SET_LOCAL, false, false, null);
+    }
+    if (second.equals("TRANSACTION")) {
+      boolean readOnly = false;
+      for (int i = 2; i + 1 < t.size(); i++) {
+        readOnly |= t.get(i).is("READ") && t.get(i + 1).is("ONLY");
+      }
+      return new Command(Kind.SET_TRANSACTION, false, readOnly, isolationLevel(t, 2));
+    }
+    if (second.equals("SESSION") && word(t, 2).equals("CHARACTERISTICS")) {
+      return refused(
+          "SET SESSION CHARACTERISTICS cannot be used in a test: the client's transactions are"
+              + " savepoints of the shared transaction, which has its own characteristics");
+    }
+    if (second.equals("CONSTRAINTS")) {
+      return OTHER;
+    }
+    String name = second.equals("SESSION") ? word(t, 2) : second;
+    if (name.equals("DEFAULT_TRANSACTION_ISOLATION")
+        || name.equals("DEFAULT_TRANSACTION_READ_ONLY")
+        || name.equals("TRANSACTION_ISOLATION")
+        || name.equals("TRANSACTION_READ_ONLY")) {
+      return refused(
+          "SET "
+              + name.toLowerCase(Locale.ROOT)
+              + " cannot be used in a test: the client's transactions are savepoints of the shared"
+              + " transaction, which has its own characteristics");
+    }
+    return new Command(Kind.SET_SESSION, false, false, null);
+  }
+
+  private static Command ddl(String verb, List<Token> t) {
+    String object = word(t, 1);
+    if (object.equals("DATABASE") && !verb.equals("ALTER")) {
+      return noTransactionBlock(verb + " DATABASE");
+    }
+    if (object.equals("TABLESPACE") && !verb.equals("ALTER")) {
+      return noTransactionBlock(verb + " TABLESPACE");
+    }
+    if (verb.equals("ALTER") && object.equals("SYSTEM")) {
+      return noTransactionBlock("ALTER SYSTEM");
+    }
+    if (object.equals("SUBSCRIPTION")) {
+      return noTransactionBlock(verb + " SUBSCRIPTION");
+    }
+    boolean index = object.equals("INDEX") || word(t, 2).equals("INDEX");
+    if (index && containsWord(t, "CONCURRENTLY")) {
+      return noTransactionBlock(verb + " INDEX CONCURRENTLY");
+    }
+    return OTHER;
+  }
+
+  private static Command refused(String why) {
+    return new Command(Kind.REFUSED, false, false, why);
+  }
+
+  private static Command noTransactionBlock(String what) {
+    return new Command(Kind.NO_TRANSACTION_BLOCK, false, false, what);
+  }
+
+  private static String word(List<Token> t, int i) {
+    return i < t.size() ? t.get(i).word() : "";
+  }
+
+  private static boolean containsWord(List<Token> t, String word) {
+    return t.stream().anyMatch(token -> token.is(word));
+  }
+}

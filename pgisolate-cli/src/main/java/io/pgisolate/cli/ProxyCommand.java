@@ -3,10 +3,12 @@ package io.pgisolate.cli;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.proxy.BackendTarget;
 import io.pgisolate.proxy.ClusterPerConnectionBackend;
 import io.pgisolate.proxy.FreshDatabaseBackend;
 import io.pgisolate.proxy.ProxyServer;
 import io.pgisolate.proxy.auth.ClientAuthentication;
+import io.pgisolate.proxy.transactional.TransactionalBackend;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
@@ -54,7 +56,10 @@ import picocli.CommandLine.Spec;
           + " backend's user); fresh (each client connection gets a new database, a clone of the"
           + " template built from --template-sql, whatever database it names, dropped when it"
           + " disconnects; --single: all connections share one such database; --per-connection"
-          + " cluster: a whole temporary cluster per connection instead of a clone).",
+          + " cluster: a whole temporary cluster per connection instead of a clone); transactional"
+          + " (all clients share one server session; BEGIN TEST 'name' opens a transaction that"
+          + " ROLLBACK TEST 'name' undoes with everything every client did meanwhile, while each"
+          + " client's own BEGIN/COMMIT/ROLLBACK become savepoints).",
       "",
       "--persist keeps the cluster's data directory and, in fresh mode, every clone (each"
           + " one's name is logged when its connection ends)."
@@ -63,7 +68,8 @@ final class ProxyCommand implements Callable<Integer> {
   /** What the proxy can do with a connection. */
   enum Mode {
     plain,
-    fresh
+    fresh,
+    transactional
   }
 
   /** What fresh mode gives each connection. */
@@ -131,6 +137,15 @@ final class ProxyCommand implements Callable<Integer> {
           "relay to this server instead of a temporary one:"
               + " postgres://user:password@host:port/database")
   String backend;
+
+  @Option(
+      names = "--wait-timeout",
+      paramLabel = "SECONDS",
+      description =
+          "transactional mode: how long a client waits for the shared session before its"
+              + " statement fails (default ${DEFAULT-VALUE})",
+      defaultValue = "30")
+  int waitTimeoutSeconds;
 
   @Option(
       names = "--proxy-threads",
@@ -231,6 +246,14 @@ final class ProxyCommand implements Callable<Integer> {
         if (mode == Mode.fresh) {
           builder.backendSelector(
               freshBackend(server, address, backendUser, backendPassword, resources));
+        } else if (mode == Mode.transactional) {
+          String database = existing != null ? existing.database() : cluster.database();
+          builder.sharedBackend(
+              new TransactionalBackend(
+                  new BackendTarget(
+                      address, backendUser, backendPassword, Map.of("database", database)),
+                  Duration.ofSeconds(waitTimeoutSeconds),
+                  Duration.ofSeconds(10)));
         } else if (existing != null) {
           builder
               .backend(existing.host(), existing.port())

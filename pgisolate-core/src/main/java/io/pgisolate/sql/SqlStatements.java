@@ -6,11 +6,11 @@ import java.util.Locale;
 
 /**
  * Splits SQL text into statements the way the server's lexer does (PostgreSQL docs, "Lexical
- * Structure"): at top-level semicolons, skipping string literals (standard, E'' and
- * dollar-quoted), quoted identifiers and comments (nested block comments too). In CREATE
- * statements, semicolons between BEGIN [ATOMIC] and END (SQL-standard function bodies) do not end
- * the statement. Statements made only of blanks and comments are dropped, as the server drops
- * them: each statement returned produces one command result.
+ * Structure"): at top-level semicolons, skipping string literals (standard, E'' and dollar-quoted),
+ * quoted identifiers and comments (nested block comments too). In CREATE statements, semicolons
+ * between BEGIN [ATOMIC] and END (SQL-standard function bodies) do not end the statement.
+ * Statements made only of blanks and comments are dropped, as the server drops them: each statement
+ * returned produces one command result.
  */
 public final class SqlStatements {
   private SqlStatements() {}
@@ -39,8 +39,8 @@ public final class SqlStatements {
   }
 
   /**
-   * A lexical token: a keyword or identifier (upper-cased in {@link #word}), a quoted identifier,
-   * a string literal or a single other character.
+   * A lexical token: a keyword or identifier (upper-cased in {@link #word}), a quoted identifier, a
+   * string literal or a single other character.
    */
   public record Token(String raw, String word) {
     static Token of(String raw) {

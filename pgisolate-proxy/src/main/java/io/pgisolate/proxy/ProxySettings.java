@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * A validated, immutable proxy configuration; build it with {@link ProxyServer#builder()}.
  *
- * @param sharedBackend when present, every client is served on this one backend session and
- *     {@code backendSelector} is not used
+ * @param sharedBackend when present, every client is served on this one backend session and {@code
+ *     backendSelector} is not used
  * @param maxMessageLength the largest message accepted while the proxy decodes (start-up, and any
  *     mode that inspects messages); relayed bytes are never buffered whole
  */

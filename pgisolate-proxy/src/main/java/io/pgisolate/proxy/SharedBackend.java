@@ -16,15 +16,14 @@ public interface SharedBackend extends AutoCloseable {
   /**
    * Takes over an authenticated client connection. The client's pipeline holds a {@link
    * io.pgisolate.proxy.protocol.MessageFramer} and an encoder; the implementation adds its own
-   * handler, finishes the client's start-up (ParameterStatus, {@code proxyKey}, ReadyForQuery)
-   * and serves it from then on.
+   * handler, finishes the client's start-up (ParameterStatus, {@code proxyKey}, ReadyForQuery) and
+   * serves it from then on.
    *
    * @param startup the client's StartupMessage, its user authenticated by the proxy
    * @return where the client's cancel requests go at a given moment (null when it has nothing
    *     running on the backend)
    */
-  Supplier<CancelTarget> attach(
-      Channel client, StartupMessage startup, BackendKeyData proxyKey);
+  Supplier<CancelTarget> attach(Channel client, StartupMessage startup, BackendKeyData proxyKey);
 
   /** Closes the shared session; the proxy calls it when it stops. */
   @Override

@@ -10,11 +10,12 @@ import java.util.Locale;
  * rewrites, the test commands it executes itself, the statements it refuses, and the session
  * settings it keeps per client. Everything else is {@link Kind#OTHER} and runs as written.
  *
+ * @param tag the command tag PostgreSQL answers a BEGIN with (BEGIN or START TRANSACTION)
  * @param chain AND CHAIN was given (COMMIT, ROLLBACK)
  * @param detail the isolation level asked for (BEGIN, SET TRANSACTION), the test name (BEGIN TEST,
  *     ROLLBACK TEST), or why a statement is refused
  */
-record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
+record Command(Kind kind, boolean chain, boolean readOnly, String detail, String tag) {
   enum Kind {
     BEGIN,
     COMMIT,
@@ -37,31 +38,7 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
     OTHER
   }
 
-  static final Command OTHER = new Command(Kind.OTHER, false, false, null);
-
-  /** Whether the proxy answers this statement itself rather than preparing it on the server. */
-  boolean virtual() {
-    return switch (kind) {
-      case BEGIN,
-          COMMIT,
-          ROLLBACK,
-          BEGIN_TEST,
-          ROLLBACK_TEST,
-          REFUSED,
-          NO_TRANSACTION_BLOCK -> true;
-      default -> false;
-    };
-  }
-
-  /** The command tag PostgreSQL reports for it. */
-  String tag() {
-    return switch (kind) {
-      case BEGIN, BEGIN_TEST -> "BEGIN";
-      case COMMIT -> "COMMIT";
-      case ROLLBACK, ROLLBACK_TEST -> "ROLLBACK";
-      default -> throw new IllegalStateException("no fixed tag for " + kind);
-    };
-  }
+  static final Command OTHER = new Command(Kind.OTHER, false, false, null, null);
 
   static Command classify(Statement statement) {
     List<Token> t = statement.tokens(8);
@@ -75,9 +52,9 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
         if (second.equals("TEST")) {
           return test(Kind.BEGIN_TEST, t);
         }
-        return begin(t, second.equals("WORK") || second.equals("TRANSACTION") ? 2 : 1);
+        return begin(t, second.equals("WORK") || second.equals("TRANSACTION") ? 2 : 1, "BEGIN");
       case "START":
-        return second.equals("TRANSACTION") ? begin(t, 2) : OTHER;
+        return second.equals("TRANSACTION") ? begin(t, 2, "START TRANSACTION") : OTHER;
       case "COMMIT":
       case "END":
         if (second.equals("PREPARED")) {
@@ -95,13 +72,13 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
         }
         int afterNoise = second.equals("WORK") || second.equals("TRANSACTION") ? 2 : 1;
         if (word(t, afterNoise).equals("TO")) {
-          return new Command(Kind.ROLLBACK_TO, false, false, null);
+          return new Command(Kind.ROLLBACK_TO, false, false, null, null);
         }
         return end(Kind.ROLLBACK, t);
       case "SAVEPOINT":
-        return new Command(Kind.SAVEPOINT, false, false, null);
+        return new Command(Kind.SAVEPOINT, false, false, null, null);
       case "RELEASE":
-        return new Command(Kind.RELEASE, false, false, null);
+        return new Command(Kind.RELEASE, false, false, null, null);
       case "PREPARE":
         return second.equals("TRANSACTION")
             ? refused("PREPARE TRANSACTION (two-phase commit) cannot be part of a test")
@@ -113,7 +90,7 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
       case "SET":
         return set(t);
       case "RESET":
-        return new Command(Kind.SET_SESSION, false, false, null);
+        return new Command(Kind.SET_SESSION, false, false, null, null);
       case "DISCARD":
         return second.equals("ALL")
             ? noTransactionBlock("DISCARD ALL")
@@ -141,7 +118,7 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
     }
   }
 
-  private static Command begin(List<Token> t, int modesAt) {
+  private static Command begin(List<Token> t, int modesAt, String tag) {
     String level = isolationLevel(t, modesAt);
     boolean readOnly = false;
     for (int i = modesAt; i + 1 < t.size(); i++) {
@@ -149,7 +126,7 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
         readOnly = true;
       }
     }
-    return new Command(Kind.BEGIN, false, readOnly, level);
+    return new Command(Kind.BEGIN, false, readOnly, level, tag);
   }
 
   /** ISOLATION LEVEL x [y] among the tokens, normalised ("READ COMMITTED"), or null. */
@@ -173,7 +150,7 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
         chain = t.get(i + 1).is("CHAIN");
       }
     }
-    return new Command(kind, chain, false, null);
+    return new Command(kind, chain, false, null, null);
   }
 
   private static Command test(Kind kind, List<Token> t) {
@@ -181,20 +158,20 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
     if (name == null && t.size() > 2) {
       name = t.get(2).raw();
     }
-    return new Command(kind, false, false, name == null ? "" : name);
+    return new Command(kind, false, false, name == null ? "" : name, null);
   }
 
   private static Command set(List<Token> t) {
     String second = word(t, 1);
     if (second.equals("LOCAL")) {
-      return new Command(Kind.SET_LOCAL, false, false, null);
+      return new Command(Kind.SET_LOCAL, false, false, null, null);
     }
     if (second.equals("TRANSACTION")) {
       boolean readOnly = false;
       for (int i = 2; i + 1 < t.size(); i++) {
         readOnly |= t.get(i).is("READ") && t.get(i + 1).is("ONLY");
       }
-      return new Command(Kind.SET_TRANSACTION, false, readOnly, isolationLevel(t, 2));
+      return new Command(Kind.SET_TRANSACTION, false, readOnly, isolationLevel(t, 2), null);
     }
     if (second.equals("SESSION") && word(t, 2).equals("CHARACTERISTICS")) {
       return refused(
@@ -215,7 +192,7 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
               + " cannot be used in a test: the client's transactions are savepoints of the shared"
               + " transaction, which has its own characteristics");
     }
-    return new Command(Kind.SET_SESSION, false, false, null);
+    return new Command(Kind.SET_SESSION, false, false, null, null);
   }
 
   private static Command ddl(String verb, List<Token> t) {
@@ -240,11 +217,11 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail) {
   }
 
   private static Command refused(String why) {
-    return new Command(Kind.REFUSED, false, false, why);
+    return new Command(Kind.REFUSED, false, false, why, null);
   }
 
   private static Command noTransactionBlock(String what) {
-    return new Command(Kind.NO_TRANSACTION_BLOCK, false, false, what);
+    return new Command(Kind.NO_TRANSACTION_BLOCK, false, false, what, null);
   }
 
   private static String word(List<Token> t, int i) {

@@ -1,0 +1,266 @@
+package io.pgisolate.proxy.transactional;
+
+import io.netty.util.ReferenceCountUtil;
+import io.pgisolate.proxy.protocol.BackendMessage;
+import io.pgisolate.proxy.protocol.RawMessage;
+import io.pgisolate.proxy.protocol.Wire;
+import io.pgisolate.proxy.protocol.backend.CommandComplete;
+import io.pgisolate.proxy.protocol.backend.ErrorResponse;
+import io.pgisolate.proxy.protocol.backend.ParameterStatus;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * What the proxy expects back for one message it sent to the shared server, and what it does with
+ * the server's answer. Replies queue in the order their messages were sent, which is the order
+ * PostgreSQL answers in; a reply can also stand for output the proxy makes up itself ({@link
+ * #immediate}), so that it reaches the client exactly between the answers it belongs between.
+ */
+abstract class Reply {
+
+  /** Takes one server message (ownership passes); true when this reply is complete. */
+  abstract boolean read(RawMessage message);
+
+  /**
+   * The server skips this message after an error in the extended protocol, up to the next Sync: it
+   * is then never answered, and {@link #dropped} instead.
+   */
+  boolean skippable() {
+    return false;
+  }
+
+  /** Made up by the proxy: runs when it reaches the head of the queue, without a server message. */
+  boolean immediate() {
+    return false;
+  }
+
+  void run() {}
+
+  /** Will never be answered (skipped after an error, or the server connection is gone). */
+  void dropped() {}
+
+  /** Whether {@code received} is the last message the server sends for a message of type sent. */
+  static boolean completes(char sent, char received) {
+    if (received == ErrorResponse.TYPE) {
+      // An error ends every extended-protocol message; Query and Sync end only at ReadyForQuery.
+      return sent != 'Q' && sent != 'S' && sent != 'F';
+    }
+    return switch (sent) {
+      case 'P' -> received == '1';
+      case 'B' -> received == '2';
+      case 'C' -> received == '3';
+      case 'D' -> received == 'T' || received == 'n';
+      case 'E' -> received == 'C' || received == 'I' || received == 's';
+      default -> received == 'Z';
+    };
+  }
+
+  static boolean extended(char sent) {
+    return sent == 'P' || sent == 'B' || sent == 'C' || sent == 'D' || sent == 'E';
+  }
+
+  /** Passes the server's answer to a client, rewriting what the client must not see as is. */
+  static final class Forward extends Reply {
+    private final ClientSession client;
+    private final char sent;
+    private final int positionOffset;
+    private final boolean madeUpError;
+    private final Consumer<TxState> onSuccess;
+    private boolean failed;
+
+    /**
+     * @param positionOffset added to an error's position: where the statements sent start in the
+     *     client's query text
+     * @param madeUpError the statement is the proxy's own DO block raising an error for the client:
+     *     the error's context and source location are the proxy's, and are left out
+     * @param onSuccess applied to the client's confirmed state when the message succeeded
+     */
+    Forward(
+        ClientSession client,
+        char sent,
+        int positionOffset,
+        boolean madeUpError,
+        Consumer<TxState> onSuccess) {
+      this.client = client;
+      this.sent = sent;
+      this.positionOffset = positionOffset;
+      this.madeUpError = madeUpError;
+      this.onSuccess = onSuccess;
+    }
+
+    @Override
+    boolean read(RawMessage message) {
+      char type = message.type();
+      switch (type) {
+        case 'Z' -> {
+          client.serverStatus((char) message.body().getByte(0));
+          message.release();
+        }
+        case ErrorResponse.TYPE -> {
+          failed = true;
+          ErrorResponse error =
+              Wire.decodeWhole(ErrorResponse.TYPE, message.body(), ErrorResponse::decode);
+          message.release();
+          client.failed(Errors.forClient(error, positionOffset, madeUpError));
+        }
+        case ParameterStatus.TYPE -> {
+          client.parameterStatus(
+              Wire.decodeWhole(ParameterStatus.TYPE, message.body(), ParameterStatus::decode));
+          client.send(message);
+        }
+        case CommandComplete.TYPE -> {
+          client.commandTag(message);
+          client.send(message);
+        }
+        case 'G' -> {
+          client.send(message);
+          client.copyInStarted();
+        }
+        default -> client.send(message);
+      }
+      boolean done = completes(sent, type);
+      if (done && !failed && onSuccess != null) {
+        onSuccess.accept(client.confirmed());
+      }
+      return done;
+    }
+
+    @Override
+    boolean skippable() {
+      return extended(sent);
+    }
+
+    @Override
+    public String toString() {
+      return "Forward[" + sent + " for " + client + "]";
+    }
+  }
+
+  /** Swallows the server's answer to a statement the proxy sent for its own purposes. */
+  static final class Internal extends Reply {
+    private final char sent;
+    private final Consumer<ErrorResponse> onDone;
+    private ErrorResponse error;
+
+    /**
+     * @param onDone called once complete, with the error or null
+     */
+    Internal(char sent, Consumer<ErrorResponse> onDone) {
+      this.sent = sent;
+      this.onDone = onDone;
+    }
+
+    @Override
+    boolean read(RawMessage message) {
+      char type = message.type();
+      if (type == ErrorResponse.TYPE) {
+        error = Wire.decodeWhole(ErrorResponse.TYPE, message.body(), ErrorResponse::decode);
+      }
+      ReferenceCountUtil.release(message);
+      boolean done = completes(sent, type);
+      if (done && onDone != null) {
+        onDone.accept(error);
+      }
+      return done;
+    }
+
+    @Override
+    boolean skippable() {
+      return extended(sent);
+    }
+
+    @Override
+    public String toString() {
+      return "Internal[" + sent + "]";
+    }
+  }
+
+  /**
+   * Messages the proxy makes up for a client (a command tag, a warning), sent when everything
+   * before them has been answered; in the extended protocol they are skipped after an error, as the
+   * statement they stand for would have been.
+   */
+  static final class Synthetic extends Reply {
+    private final ClientSession client;
+    private final List<BackendMessage> messages;
+    private final Consumer<TxState> effect;
+    private final boolean skippable;
+
+    Synthetic(
+        ClientSession client,
+        List<BackendMessage> messages,
+        Consumer<TxState> effect,
+        boolean skippable) {
+      this.client = client;
+      this.messages = messages;
+      this.effect = effect;
+      this.skippable = skippable;
+    }
+
+    @Override
+    boolean read(RawMessage message) {
+      throw new IllegalStateException("a synthetic reply reads nothing");
+    }
+
+    @Override
+    boolean immediate() {
+      return true;
+    }
+
+    @Override
+    void run() {
+      messages.forEach(client::send);
+      if (effect != null) {
+        effect.accept(client.confirmed());
+      }
+    }
+
+    @Override
+    boolean skippable() {
+      return skippable;
+    }
+
+    @Override
+    public String toString() {
+      return "Synthetic" + messages;
+    }
+  }
+
+  /** A step of the proxy's own, run when everything sent before it has been answered. */
+  static final class Marker extends Reply {
+    private final Runnable action;
+    private final Runnable onDrop;
+
+    Marker(Runnable action, Runnable onDrop) {
+      this.action = action;
+      this.onDrop = onDrop;
+    }
+
+    @Override
+    boolean read(RawMessage message) {
+      throw new IllegalStateException("a marker reads nothing");
+    }
+
+    @Override
+    boolean immediate() {
+      return true;
+    }
+
+    @Override
+    void run() {
+      action.run();
+    }
+
+    @Override
+    void dropped() {
+      if (onDrop != null) {
+        onDrop.run();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Marker";
+    }
+  }
+}

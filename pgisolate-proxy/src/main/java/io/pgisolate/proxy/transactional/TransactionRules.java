@@ -1,0 +1,410 @@
+package io.pgisolate.proxy.transactional;
+
+import io.pgisolate.proxy.protocol.BackendMessage;
+import io.pgisolate.proxy.protocol.backend.CommandComplete;
+import io.pgisolate.proxy.transactional.TxState.Block;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * What PostgreSQL does with a transaction command (PostgreSQL's xact.c, BeginTransactionBlock,
+ * EndTransactionBlock, UserAbortTransactionBlock and friends), rewritten for a client whose
+ * transaction is a savepoint of the shared test transaction: BEGIN becomes SAVEPOINT, COMMIT
+ * RELEASE, ROLLBACK ROLLBACK TO; tags, warnings and errors are PostgreSQL's own.
+ *
+ * <p>Each rule applies its state change to the planned state at once (later statements of the same
+ * batch are planned against it) and hands the same change to the {@link Emitter}, to be applied to
+ * the confirmed state when the server has answered.
+ */
+final class TransactionRules {
+
+  /** How a rule's decisions reach the server and the client, in one protocol or the other. */
+  interface Emitter {
+    /** Runs the proxy's own statements; {@code effect} when the last one succeeded. */
+    void sql(Consumer<TxState> effect, String... statements);
+
+    /** Sends the client messages of the proxy's making, in order with the server's answers. */
+    void out(List<BackendMessage> messages, Consumer<TxState> effect);
+
+    /** Fails the client's statement with this error, raised by the server. */
+    void raise(String sqlState, String message, String hint);
+
+    /** Runs the client's statement as it is. */
+    void passthrough(Consumer<TxState> effect);
+  }
+
+  /** What the rules need from the session beyond the client's state. */
+  interface Context {
+    /** The client's savepoint, quoted. */
+    String savepoint();
+
+    /** The isolation level of the shared transaction ("READ COMMITTED"). */
+    String isolation();
+
+    /** The open test's name, or null. */
+    String test();
+
+    /** The test was ended by this client: the shared session is outside a test from now on. */
+    void testEnded();
+
+    /** Settings changed by SET LOCAL outlived the client's transaction: replay before next use. */
+    void settingsChanged();
+
+    /** The client's session settings after {@code pending} committed. */
+    void commitSettings(List<String> pending);
+  }
+
+  private final Context context;
+
+  TransactionRules(Context context) {
+    this.context = context;
+  }
+
+  /** Plans {@code command} (its text: {@code sql}) for a client in a test, at state {@code s}. */
+  void apply(Command command, String sql, TxState s, Emitter emit) {
+    if (s.block == Block.FAILED && !exitsTransaction(command)) {
+      // PostgreSQL refuses everything but COMMIT and ROLLBACK in a failed transaction (25P02),
+      // and the server, whose savepoint failed with it, says so itself.
+      emit.passthrough(null);
+      return;
+    }
+    // Whatever an idle client runs, errors included, runs in its implicit transaction: a savepoint
+    // that undoes it alone when it fails.
+    openSavepoint(s, emit);
+    String x = context.savepoint();
+    switch (command.kind()) {
+      case BEGIN -> begin(command, s, emit);
+      case COMMIT -> commit(command, s, emit, x);
+      case ROLLBACK -> rollback(command, s, emit, x);
+      case SAVEPOINT, RELEASE, ROLLBACK_TO -> {
+        if (s.block == Block.IDLE) {
+          emit.raise(
+              Errors.NO_ACTIVE_SQL_TRANSACTION,
+              savepointCommand(command) + " can only be used in transaction blocks",
+              null);
+        } else {
+          Consumer<TxState> effect =
+              command.kind() == Command.Kind.ROLLBACK_TO ? t -> t.block = Block.IN_TX : counted();
+          effect.accept(s);
+          emit.passthrough(effect);
+        }
+      }
+      case SET_TRANSACTION -> setTransaction(command, s, emit);
+      case SET_LOCAL -> {
+        Consumer<TxState> effect = t -> t.localSettings = true;
+        effect.accept(s);
+        openSavepoint(s, emit);
+        emit.passthrough(effect);
+      }
+      case SET_SESSION -> {
+        Consumer<TxState> effect =
+            t -> {
+              t.pendingSettings.add(sql);
+              t.statements++;
+            };
+        openSavepoint(s, emit);
+        effect.accept(s);
+        emit.passthrough(effect);
+      }
+      case REFUSED ->
+          emit.raise(
+              Errors.FEATURE_NOT_SUPPORTED,
+              command.detail(),
+              "pgisolate's transactional proxy runs every client inside one test transaction;"
+                  + " use a direct connection or the plain proxy for this");
+      case NO_TRANSACTION_BLOCK -> {
+        if (s.block == Block.IDLE) {
+          emit.raise(
+              Errors.ACTIVE_SQL_TRANSACTION,
+              command.detail() + " cannot run inside the shared test transaction",
+              "run it before BEGIN TEST or after ROLLBACK TEST");
+        } else {
+          // Inside a client transaction PostgreSQL's own error is exactly right.
+          emit.passthrough(null);
+        }
+      }
+      case BEGIN_TEST ->
+          emit.raise(
+              Errors.ACTIVE_SQL_TRANSACTION,
+              "test " + quoted(context.test()) + " is already open",
+              "end it with ROLLBACK TEST first");
+      case ROLLBACK_TEST -> rollbackTest(command, s, emit);
+      case OTHER -> {
+        openSavepoint(s, emit);
+        Consumer<TxState> effect = counted();
+        effect.accept(s);
+        emit.passthrough(effect);
+      }
+      default -> throw new IllegalStateException("no rule for " + command);
+    }
+  }
+
+  /** What runs before a client's first statement when it is idle: its implicit transaction. */
+  void openSavepoint(TxState s, Emitter emit) {
+    if (s.block == Block.IDLE && !s.savepointOpen) {
+      Consumer<TxState> open = t -> t.savepointOpen = true;
+      open.accept(s);
+      emit.sql(open, "SAVEPOINT " + context.savepoint());
+    }
+  }
+
+  /**
+   * Ends the implicit transaction of an idle client's statements that all succeeded: releasing the
+   * savepoint keeps their work in the shared transaction.
+   */
+  void closeImplicit(TxState s, Emitter emit) {
+    if (s.block == Block.IDLE && s.savepointOpen) {
+      Consumer<TxState> release = this::committed;
+      release.accept(s);
+      emit.sql(release, "RELEASE " + context.savepoint());
+    }
+  }
+
+  private void begin(Command command, TxState s, Emitter emit) {
+    if (s.block == Block.IN_TX) {
+      emit.out(
+          List.of(
+              Errors.warning(
+                  Errors.ACTIVE_SQL_TRANSACTION, "there is already a transaction in progress"),
+              new CommandComplete(command.tag())),
+          null);
+      return;
+    }
+    if (!sameIsolation(command.detail())) {
+      refuseIsolation(command.detail(), emit);
+      return;
+    }
+    openSavepoint(s, emit);
+    if (command.readOnly()) {
+      emit.sql(null, "SET TRANSACTION READ ONLY");
+    }
+    Consumer<TxState> begin =
+        t -> {
+          t.block = Block.IN_TX;
+          t.readOnly = command.readOnly();
+          t.statements = 0;
+        };
+    begin.accept(s);
+    emit.out(List.of(new CommandComplete(command.tag())), begin);
+  }
+
+  private void commit(Command command, TxState s, Emitter emit, String x) {
+    switch (s.block) {
+      case IDLE -> {
+        if (command.chain()) {
+          emit.raise(
+              Errors.NO_ACTIVE_SQL_TRANSACTION,
+              "COMMIT AND CHAIN can only be used in transaction blocks",
+              null);
+          return;
+        }
+        // Commits what the implicit transaction did so far, and goes on in a new one.
+        openSavepoint(s, emit);
+        Consumer<TxState> commit = t -> committedKeepingSavepoint(t);
+        commit.accept(s);
+        emit.sql(commit, "RELEASE " + x, "SAVEPOINT " + x);
+        emit.out(List.of(noTransactionWarning(), new CommandComplete("COMMIT")), null);
+      }
+      case IN_TX -> {
+        boolean readOnly = s.readOnly;
+        Consumer<TxState> commit = this::committed;
+        commit.accept(s);
+        if (readOnly) {
+          // Nothing to keep, and rolling back also undoes the read-only setting.
+          emit.sql(commit, "ROLLBACK TO " + x, "RELEASE " + x);
+        } else {
+          emit.sql(commit, "RELEASE " + x);
+        }
+        if (command.chain()) {
+          chain(readOnly, s, emit, x);
+        }
+        emit.out(List.of(new CommandComplete("COMMIT")), null);
+      }
+      case FAILED -> {
+        // COMMIT of a failed transaction rolls back, and says so.
+        rolledBack(command.chain(), s, emit, x);
+        emit.out(List.of(new CommandComplete("ROLLBACK")), null);
+      }
+    }
+  }
+
+  private void rollback(Command command, TxState s, Emitter emit, String x) {
+    if (s.block == Block.IDLE) {
+      if (command.chain()) {
+        emit.raise(
+            Errors.NO_ACTIVE_SQL_TRANSACTION,
+            "ROLLBACK AND CHAIN can only be used in transaction blocks",
+            null);
+        return;
+      }
+      // Aborts what the implicit transaction did so far, and goes on in a new one.
+      openSavepoint(s, emit);
+      Consumer<TxState> abort = t -> t.pendingSettings.clear();
+      abort.accept(s);
+      emit.sql(abort, "ROLLBACK TO " + x);
+      emit.out(List.of(noTransactionWarning(), new CommandComplete("ROLLBACK")), null);
+      return;
+    }
+    rolledBack(command.chain(), s, emit, x);
+    emit.out(List.of(new CommandComplete("ROLLBACK")), null);
+  }
+
+  private void rolledBack(boolean chain, TxState s, Emitter emit, String x) {
+    boolean readOnly = s.readOnly;
+    if (chain) {
+      // ROLLBACK TO keeps the savepoint: the new transaction starts in it at once.
+      Consumer<TxState> restart =
+          t -> {
+            t.block = Block.IN_TX;
+            t.statements = 0;
+            t.pendingSettings.clear();
+          };
+      restart.accept(s);
+      emit.sql(restart, "ROLLBACK TO " + x);
+      if (readOnly) {
+        emit.sql(null, "SET TRANSACTION READ ONLY");
+      }
+    } else {
+      Consumer<TxState> end = TxState::reset;
+      end.accept(s);
+      emit.sql(end, "ROLLBACK TO " + x, "RELEASE " + x);
+    }
+  }
+
+  private void chain(boolean readOnly, TxState s, Emitter emit, String x) {
+    Consumer<TxState> restart =
+        t -> {
+          t.block = Block.IN_TX;
+          t.savepointOpen = true;
+          t.readOnly = readOnly;
+        };
+    restart.accept(s);
+    if (readOnly) {
+      emit.sql(restart, "SAVEPOINT " + x, "SET TRANSACTION READ ONLY");
+    } else {
+      emit.sql(restart, "SAVEPOINT " + x);
+    }
+  }
+
+  /** The client's transaction committed: its settings stay, the savepoint is gone. */
+  private void committed(TxState t) {
+    if (t.confirmed && t.localSettings) {
+      context.settingsChanged();
+    }
+    if (t.confirmed && !t.pendingSettings.isEmpty()) {
+      context.commitSettings(List.copyOf(t.pendingSettings));
+    }
+    t.reset();
+  }
+
+  private void committedKeepingSavepoint(TxState t) {
+    committed(t);
+    t.savepointOpen = true;
+  }
+
+  private void setTransaction(Command command, TxState s, Emitter emit) {
+    if (!sameIsolation(command.detail())) {
+      refuseIsolation(command.detail(), emit);
+    } else if (s.block == Block.IDLE) {
+      emit.out(
+          List.of(
+              Errors.warning(
+                  Errors.NO_ACTIVE_SQL_TRANSACTION,
+                  "SET TRANSACTION can only be used in transaction blocks"),
+              new CommandComplete("SET")),
+          null);
+    } else if (command.readOnly() && s.statements > 0) {
+      emit.raise(
+          Errors.FEATURE_NOT_SUPPORTED,
+          "SET TRANSACTION READ ONLY after the first statement of a transaction cannot be undone"
+              + " inside the shared test transaction",
+          "use BEGIN READ ONLY, or SET TRANSACTION READ ONLY as the transaction's first statement");
+    } else {
+      Consumer<TxState> effect =
+          t -> {
+            t.localSettings = true;
+            t.readOnly |= command.readOnly();
+          };
+      effect.accept(s);
+      emit.passthrough(effect);
+    }
+  }
+
+  private void rollbackTest(Command command, TxState s, Emitter emit) {
+    String name = command.detail();
+    if (!name.isEmpty() && !name.equals(context.test())) {
+      emit.raise(
+          Errors.NO_ACTIVE_SQL_TRANSACTION,
+          "test " + quoted(name) + " is not open; the open test is " + quoted(context.test()),
+          null);
+      return;
+    }
+    Consumer<TxState> end =
+        t -> {
+          t.reset();
+          if (t.confirmed) {
+            context.testEnded();
+          }
+        };
+    end.accept(s);
+    emit.sql(end, "ROLLBACK /* pgisolate: end of test " + Comments.safe(context.test()) + " */");
+    emit.out(List.of(new CommandComplete("ROLLBACK")), null);
+  }
+
+  private boolean sameIsolation(String level) {
+    if (level == null) {
+      return true;
+    }
+    String outer = context.isolation();
+    // READ UNCOMMITTED is READ COMMITTED in PostgreSQL.
+    String asked = level.equals("READ UNCOMMITTED") ? "READ COMMITTED" : level;
+    return asked.equals(outer);
+  }
+
+  private void refuseIsolation(String level, Emitter emit) {
+    emit.raise(
+        Errors.FEATURE_NOT_SUPPORTED,
+        "a client transaction cannot use ISOLATION LEVEL "
+            + level
+            + " inside the shared test transaction, which is "
+            + context.isolation(),
+        "client transactions are savepoints of the test transaction and share its isolation"
+            + " level");
+  }
+
+  private static Consumer<TxState> counted() {
+    return t -> t.statements++;
+  }
+
+  private static boolean exitsTransaction(Command command) {
+    return switch (command.kind()) {
+      case COMMIT, ROLLBACK, ROLLBACK_TO, ROLLBACK_TEST -> true;
+      default -> false;
+    };
+  }
+
+  private static String savepointCommand(Command command) {
+    return switch (command.kind()) {
+      case SAVEPOINT -> "SAVEPOINT";
+      case RELEASE -> "RELEASE SAVEPOINT";
+      default -> "ROLLBACK TO SAVEPOINT";
+    };
+  }
+
+  private static BackendMessage noTransactionWarning() {
+    return Errors.warning(Errors.NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
+  }
+
+  private static String quoted(String name) {
+    return "'" + name + "'";
+  }
+
+  /** Text safe inside a block comment. */
+  static final class Comments {
+    private Comments() {}
+
+    static String safe(String text) {
+      return text.replace("*/", "* /").replace("/*", "/ *");
+    }
+  }
+}

@@ -1,0 +1,454 @@
+package io.pgisolate.proxy.transactional;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.pgisolate.proxy.BackendConnection;
+import io.pgisolate.proxy.BackendStartupHandler;
+import io.pgisolate.proxy.BackendTarget;
+import io.pgisolate.proxy.CancelTarget;
+import io.pgisolate.proxy.Channels;
+import io.pgisolate.proxy.SharedBackend;
+import io.pgisolate.proxy.Transport;
+import io.pgisolate.proxy.protocol.MessageEncoder;
+import io.pgisolate.proxy.protocol.MessageFramer;
+import io.pgisolate.proxy.protocol.RawMessage;
+import io.pgisolate.proxy.protocol.Wire;
+import io.pgisolate.proxy.protocol.backend.BackendKeyData;
+import io.pgisolate.proxy.protocol.backend.ErrorResponse;
+import io.pgisolate.proxy.protocol.backend.ParameterStatus;
+import io.pgisolate.proxy.protocol.frontend.Query;
+import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared-transaction mode's server side: one session on PostgreSQL that every client of the
+ * proxy uses in turn. A client holds the session from its first message to the ReadyForQuery that
+ * leaves it idle (so through COPY, and through its whole transaction); the others wait in arrival
+ * order, each for a bounded time. {@code BEGIN TEST 'name'} opens a transaction on the session and
+ * {@code ROLLBACK TEST} undoes it with everything every client did meanwhile; see {@link
+ * TransactionRules} for what clients' own transaction commands become.
+ *
+ * <p>Everything here runs on the proxy's single event loop.
+ */
+public final class TransactionalBackend implements SharedBackend {
+  static final Logger log = LoggerFactory.getLogger(TransactionalBackend.class);
+
+  /** The isolation level of every test transaction. */
+  static final String ISOLATION = "READ COMMITTED";
+
+  private final BackendTarget target;
+  private final Duration turnTimeout;
+  private final int connectTimeoutMillis;
+  private final Transport transport = new Transport();
+
+  private Channel server;
+  private boolean connecting;
+  private BackendKeyData serverKey;
+  private final Map<String, String> serverStatus = new LinkedHashMap<>();
+  private final ArrayDeque<Reply> replies = new ArrayDeque<>();
+  private boolean skipping;
+
+  private ClientSession holder;
+  private long heldSince;
+  private final ArrayDeque<ClientSession> waiting = new ArrayDeque<>();
+  private final List<ClientSession> clients = new ArrayList<>();
+
+  private String test;
+  private ClientSettings applied;
+  private ClientSettings appliedAtTestStart;
+
+  /**
+   * @param target the PostgreSQL session all clients share (its database is every client's)
+   * @param turnTimeout how long a client waits for the session before its statement fails
+   */
+  public TransactionalBackend(BackendTarget target, Duration turnTimeout, Duration connectTimeout) {
+    this.target = target;
+    this.turnTimeout = turnTimeout;
+    this.connectTimeoutMillis = (int) connectTimeout.toMillis();
+  }
+
+  @Override
+  public Supplier<CancelTarget> attach(
+      Channel client, StartupMessage startup, BackendKeyData proxyKey) {
+    ClientSession session = new ClientSession(this, client, startup, proxyKey);
+    clients.add(session);
+    client.pipeline().addLast("session", session);
+    client.closeFuture().addListener(f -> session.closed());
+    connect(client.eventLoop());
+    requestTurn(session);
+    // A cancel request reaches the server only while the client's statements run there.
+    return () ->
+        holder == session && server != null && serverKey != null
+            ? new CancelTarget(target.address(), serverKey)
+            : null;
+  }
+
+  // ---------------------------------------------------------------- the server connection
+
+  private void connect(EventLoop loop) {
+    if (server != null || connecting) {
+      return;
+    }
+    connecting = true;
+    new Bootstrap()
+        .group(loop)
+        .channel(transport.clientChannel(target.address()))
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+        .handler(
+            new ChannelInitializer<>() {
+              @Override
+              protected void initChannel(Channel channel) {
+                channel
+                    .pipeline()
+                    .addLast("framer", new MessageFramer(MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH))
+                    .addLast("encoder", MessageEncoder.INSTANCE)
+                    .addLast("startup", new BackendStartupHandler(target, new Startup()));
+              }
+            })
+        .connect(target.address())
+        .addListener(
+            (ChannelFutureListener)
+                future -> {
+                  if (!future.isSuccess()) {
+                    lost(
+                        "could not connect to PostgreSQL at "
+                            + target.address()
+                            + ": "
+                            + future.cause().getMessage());
+                  }
+                });
+  }
+
+  /** Start-up of the shared session: keeps its parameters and key, then serves clients. */
+  private final class Startup implements BackendConnection {
+    @Override
+    public void forward(RawMessage message) {
+      if (message.type() == ParameterStatus.TYPE) {
+        record(message);
+      }
+      message.release();
+    }
+
+    @Override
+    public void ready(Channel channel, BackendKeyData backendKey, RawMessage readyForQuery) {
+      readyForQuery.release();
+      server = channel;
+      serverKey = backendKey;
+      connecting = false;
+      channel.pipeline().addLast("replies", new ServerReader());
+      channel.pipeline().remove("startup");
+      channel.config().setAutoRead(true);
+      channel.closeFuture().addListener(f -> lost("the shared PostgreSQL session closed"));
+      log.info("transactional proxy: shared session open on {}", target);
+      nextTurn();
+    }
+
+    @Override
+    public void refused(RawMessage errorResponse) {
+      ErrorResponse error =
+          Wire.decodeWhole(ErrorResponse.TYPE, errorResponse.body(), ErrorResponse::decode);
+      errorResponse.release();
+      lost("PostgreSQL refused the shared session: " + error.message());
+    }
+
+    @Override
+    public void failed(String sqlState, String message, Throwable cause) {
+      lost(message);
+    }
+  }
+
+  /** Routes each server message to the reply at the head of the queue. */
+  private final class ServerReader extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      received((RawMessage) msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (holder != null) {
+        holder.flush();
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.warn("transactional proxy: the shared session failed", cause);
+      ctx.close();
+    }
+  }
+
+  private void received(RawMessage message) {
+    char type = message.type();
+    if (type == ParameterStatus.TYPE) {
+      record(message);
+    }
+    Reply head = replies.peek();
+    if (head == null || type == 'A') {
+      // Notifications (LISTEN is refused, so they come from before) and stray messages.
+      log.debug("transactional proxy: unexpected {} from the server", Wire.describe(type));
+      ReferenceCountUtil.release(message);
+      return;
+    }
+    boolean extended = head.skippable();
+    if (head.read(message)) {
+      replies.poll();
+      if (type == ErrorResponse.TYPE && extended) {
+        skipUntilSync();
+      }
+      if (type == 'Z') {
+        skipping = false;
+      }
+      runImmediate();
+    }
+  }
+
+  private void record(RawMessage message) {
+    ParameterStatus status =
+        Wire.decodeWhole(ParameterStatus.TYPE, message.body(), ParameterStatus::decode);
+    serverStatus.put(status.name(), status.value());
+  }
+
+  /**
+   * After an error in the extended protocol PostgreSQL discards every message up to the next Sync
+   * (PostgreSQL docs, "Extended Query"): their replies will not come.
+   */
+  private void skipUntilSync() {
+    while (!replies.isEmpty() && replies.peek().skippable()) {
+      replies.poll().dropped();
+    }
+    if (replies.isEmpty()) {
+      skipping = true;
+    }
+  }
+
+  private void runImmediate() {
+    while (!replies.isEmpty() && replies.peek().immediate()) {
+      replies.poll().run();
+    }
+  }
+
+  /** Sends {@code message} to the server, expecting {@code reply} (null: no answer comes). */
+  void send(Object message, Reply reply) {
+    server.write(message instanceof RawMessage raw ? raw.content() : message, server.voidPromise());
+    if (reply != null) {
+      expect(reply);
+    }
+  }
+
+  /** Queues a reply; one made up by the proxy runs at once when nothing is outstanding. */
+  void expect(Reply reply) {
+    if (skipping && reply.skippable()) {
+      reply.dropped();
+      return;
+    }
+    if (!reply.skippable()) {
+      skipping = false;
+    }
+    replies.add(reply);
+    runImmediate();
+  }
+
+  void flushServer() {
+    server.flush();
+  }
+
+  /** Runs the proxy's own simple query; {@code onDone} gets its error, or null. */
+  void query(String sql, Consumer<ErrorResponse> onDone) {
+    send(new Query(sql), new Reply.Internal('Q', onDone));
+  }
+
+  void readServer(boolean read) {
+    if (server != null && server.config().isAutoRead() != read) {
+      server.config().setAutoRead(read);
+    }
+  }
+
+  // ---------------------------------------------------------------- turns
+
+  boolean holds(ClientSession session) {
+    return holder == session && server != null;
+  }
+
+  void requestTurn(ClientSession session) {
+    if (holder == session || waiting.contains(session)) {
+      return;
+    }
+    waiting.add(session);
+    session.waitingSince(System.nanoTime(), turnTimeout);
+    nextTurn();
+  }
+
+  void releaseTurn(ClientSession session) {
+    if (holder == session) {
+      holder = null;
+      nextTurn();
+    }
+  }
+
+  boolean othersWaiting() {
+    return !waiting.isEmpty();
+  }
+
+  private void nextTurn() {
+    if (holder != null || server == null || waiting.isEmpty()) {
+      return;
+    }
+    holder = waiting.poll();
+    heldSince = System.nanoTime();
+    holder.turnStarted();
+  }
+
+  /** The client waited too long: it is taken out of the queue. */
+  void gaveUp(ClientSession session) {
+    waiting.remove(session);
+  }
+
+  /** Who holds the session, for messages about waiting. */
+  String holderDescription() {
+    if (holder == null) {
+      return "nobody";
+    }
+    return holder
+        + " for "
+        + Duration.ofNanos(System.nanoTime() - heldSince).toMillis()
+        + " ms ("
+        + holder.describeState()
+        + ")";
+  }
+
+  void closed(ClientSession session) {
+    clients.remove(session);
+    waiting.remove(session);
+  }
+
+  // ---------------------------------------------------------------- tests and settings
+
+  String test() {
+    return test;
+  }
+
+  void testBegan(String name) {
+    test = name;
+    appliedAtTestStart = applied;
+    log.info("transactional proxy: test '{}' began", name);
+  }
+
+  void testEnded() {
+    log.info("transactional proxy: test '{}' rolled back", test);
+    test = null;
+    // The rollback undid every SET since the test began.
+    applied = appliedAtTestStart;
+  }
+
+  /**
+   * Makes the session's settings those of {@code session} before it runs anything: RESET ALL and
+   * its own settings, when another client's are in place.
+   */
+  void applySettings(ClientSession session, Consumer<ErrorResponse> onDone) {
+    ClientSettings wanted = session.settings();
+    if (wanted.equals(applied)) {
+      if (onDone != null) {
+        onDone.accept(null);
+      }
+      return;
+    }
+    StringBuilder sql = new StringBuilder();
+    // Inside a test a failing SET must not abort the shared transaction.
+    String guard = test != null ? "pgisolate_settings" : null;
+    if (guard != null) {
+      sql.append("SAVEPOINT ").append(guard).append(";");
+    }
+    sql.append("RESET ALL;RESET ROLE");
+    for (String statement : wanted.statements()) {
+      sql.append(";").append(statement);
+    }
+    if (guard != null) {
+      sql.append(";RELEASE ").append(guard);
+    }
+    applied = wanted;
+    query(
+        sql.toString(),
+        error -> {
+          if (error != null) {
+            applied = null;
+            if (guard != null) {
+              query("ROLLBACK TO " + guard + ";RELEASE " + guard, null);
+            }
+          }
+          if (onDone != null) {
+            onDone.accept(error);
+          }
+        });
+  }
+
+  /** The session's settings changed in a way the proxy does not follow: replay before next use. */
+  void settingsUnknown() {
+    applied = null;
+  }
+
+  /** {@code session}'s settings are in place on the session (it just changed them there). */
+  void settingsApplied(ClientSession session) {
+    applied = session.settings();
+  }
+
+  Map<String, String> serverStatus() {
+    return serverStatus;
+  }
+
+  // ---------------------------------------------------------------- failure and shutdown
+
+  private void lost(String why) {
+    if (server == null && !connecting) {
+      return;
+    }
+    log.warn("transactional proxy: {}", why);
+    connecting = false;
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+    serverKey = null;
+    test = null;
+    applied = null;
+    holder = null;
+    waiting.clear();
+    List<Reply> pending = new ArrayList<>(replies);
+    replies.clear();
+    pending.forEach(Reply::dropped);
+    for (ClientSession session : List.copyOf(clients)) {
+      session.fatal(
+          "08006", "the shared PostgreSQL session of the transactional proxy ended: " + why);
+    }
+    clients.clear();
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      Channels.closeOnFlush(server);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TransactionalBackend[" + target + (test != null ? ", test '" + test + "'" : "") + "]";
+  }
+}

@@ -8,6 +8,7 @@ import java.util.Optional;
 /**
  * A validated, immutable proxy configuration; build it with {@link ProxyServer#builder()}.
  *
+ * @param tls TLS for clients over TCP, if it is offered
  * @param maxMessageLength the largest message accepted while the proxy decodes (start-up, and any
  *     mode that inspects messages); relayed bytes are never buffered whole
  */
@@ -16,6 +17,7 @@ public record ProxySettings(
     Optional<Path> unixSocketDirectory,
     BackendSelector backendSelector,
     ClientAuthentication clientAuthentication,
+    Optional<TlsSettings> tls,
     int maxMessageLength,
     int connectTimeoutMillis,
     int eventLoopThreads) {}

@@ -62,7 +62,12 @@ import picocli.CommandLine.Spec;
           + " client's own BEGIN/COMMIT/ROLLBACK become savepoints).",
       "",
       "--persist keeps the cluster's data directory and, in fresh mode, every clone (each"
-          + " one's name is logged when its connection ends)."
+          + " one's name is logged when its connection ends).",
+      "",
+      "TLS: with --tls-cert and --tls-key the proxy answers clients' SSLRequest with TLS, and"
+          + " accepts PostgreSQL 17's direct TLS (sslnegotiation=direct); --tls-required refuses"
+          + " cleartext clients over TCP. TLS covers the clients' side: the proxy's own"
+          + " connections to PostgreSQL (--backend included) stay cleartext."
     })
 final class ProxyCommand implements Callable<Integer> {
   /** What the proxy can do with a connection. */
@@ -129,6 +134,28 @@ final class ProxyCommand implements Callable<Integer> {
       paramLabel = "PASSWORD",
       description = "that user's password, with --auth scram or md5")
   String proxyPassword;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "offer TLS to clients over TCP with this PEM certificate chain (the proxy's certificate"
+              + " first; needs --tls-key)")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description =
+          "the certificate's private key: unencrypted PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)")
+  Path tlsKey;
+
+  @Option(
+      names = "--tls-required",
+      description =
+          "refuse clients over TCP that do not use TLS (needs --tls-cert; the --socket-dir socket"
+              + " stays cleartext, as PostgreSQL's does)")
+  boolean tlsRequired;
 
   @Option(
       names = "--backend",
@@ -199,6 +226,7 @@ final class ProxyCommand implements Callable<Integer> {
               .listenAddress(listen)
               .port(proxyPort)
               .clientAuthentication(clientAuthentication);
+      tls(builder); // reads and checks the files before anything starts
       if (socketDir != null) {
         builder.unixSocketDirectory(socketDir);
       }
@@ -308,6 +336,7 @@ final class ProxyCommand implements Callable<Integer> {
             + proxy.host()
             + ":"
             + proxy.port()
+            + (tlsCert == null ? "" : tlsRequired ? " (TLS required)" : " (TLS offered)")
             + proxy.unixSocket().map(s -> " and " + s).orElse("")
             + ", relaying to "
             + relayingTo
@@ -416,6 +445,29 @@ final class ProxyCommand implements Callable<Integer> {
 
   private static Path backendSocket(TempCluster cluster) {
     return cluster.socketDirectory().resolve(".s.PGSQL." + cluster.port());
+  }
+
+  private void tls(ProxyServer.Builder builder) {
+    if (tlsCert == null && tlsKey == null) {
+      if (tlsRequired) {
+        throw new IllegalArgumentException(
+            "--tls-required needs --tls-cert and --tls-key: there is no TLS to require. Hint:"
+                + " add --tls-cert FILE --tls-key FILE, or drop --tls-required.");
+      }
+      return;
+    }
+    if (tlsCert == null || tlsKey == null) {
+      String given = tlsCert == null ? "--tls-key" : "--tls-cert";
+      String missing = tlsCert == null ? "--tls-cert" : "--tls-key";
+      throw new IllegalArgumentException(
+          given
+              + " needs "
+              + missing
+              + ": TLS takes the certificate chain and its private key. Hint: add "
+              + missing
+              + " FILE.");
+    }
+    builder.tls(tlsCert, tlsKey).tlsRequired(tlsRequired);
   }
 
   private ClientAuthentication clientAuthentication() {

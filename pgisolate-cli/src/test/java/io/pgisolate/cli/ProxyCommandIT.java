@@ -85,6 +85,54 @@ class ProxyCommandIT {
   }
 
   @Test
+  void requiredTls(@TempDir Path dir) throws Exception {
+    Path certificate = dir.resolve("proxy.crt");
+    Path key = dir.resolve("proxy.key");
+    Process openssl =
+        new ProcessBuilder(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                key.toString(),
+                "-out",
+                certificate.toString())
+            .redirectErrorStream(true)
+            .start();
+    String made = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(openssl.waitFor()).as(made).isZero();
+
+    Process proxy =
+        start(
+            "proxy",
+            "--tls-cert",
+            certificate.toString(),
+            "--tls-key",
+            key.toString(),
+            "--tls-required");
+    Map<String, String> printed = readUntilReady(proxy);
+    String jdbc = printed.get("JDBC");
+    // verify-ca: the client checks that the proxy presented this very certificate.
+    try (Connection c =
+            DriverManager.getConnection(jdbc + "&sslmode=verify-ca&sslrootcert=" + certificate);
+        ResultSet rs = c.createStatement().executeQuery("select 42")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(42);
+    }
+    assertThatThrownBy(() -> DriverManager.getConnection(jdbc + "&sslmode=disable"))
+        .hasMessageContaining("this pgisolate proxy requires SSL");
+    assertThat(Signals.send(proxy.pid(), "TERM")).isTrue();
+    assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
   void existingBackend() throws Exception {
     try (TempCluster pg = TempCluster.builder().database("shop").start()) {
       Process proxy = start("proxy", "--backend", pg.uri());

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The proxy command's user-facing errors; none of these starts PostgreSQL. */
@@ -132,6 +135,47 @@ class ProxyCommandTest {
             "pgisolate: --proxy-user and --proxy-password only apply with --auth scram or md5;"
                 + " with --auth trust every client is let in. Hint: add --auth scram, or drop"
                 + " them.\n");
+  }
+
+  @Test
+  void tlsNeedsBothFiles() {
+    assertThat(run("proxy", "--tls-key", "key.pem")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --tls-key needs --tls-cert: TLS takes the certificate chain and its"
+                + " private key. Hint: add --tls-cert FILE.\n");
+  }
+
+  @Test
+  void requiringTlsNeedsTls() {
+    assertThat(run("proxy", "--tls-required")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --tls-required needs --tls-cert and --tls-key: there is no TLS to"
+                + " require. Hint: add --tls-cert FILE --tls-key FILE, or drop --tls-required.\n");
+  }
+
+  @Test
+  void badTlsFilesAreNamedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.pem");
+    assertThat(run("proxy", "--tls-cert", missing.toString(), "--tls-key", missing.toString()))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: TLS certificate file "
+                + missing
+                + " does not exist. Hint: check the path.\n");
+    err.getBuffer().setLength(0);
+    Path garbage = Files.writeString(dir.resolve("garbage.pem"), "hello\n");
+    assertThat(run("proxy", "--tls-cert", garbage.toString(), "--tls-key", garbage.toString()))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: TLS certificate file "
+                + garbage
+                + " holds no PEM certificate (-----BEGIN CERTIFICATE-----). Hint: it should hold"
+                + " the server's certificate, then any intermediate ones.\n");
+    assertThat(out.toString()).isEmpty();
   }
 
   @Test

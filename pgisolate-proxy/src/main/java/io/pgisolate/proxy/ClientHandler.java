@@ -25,6 +25,7 @@ import io.pgisolate.proxy.protocol.frontend.CancelRequest;
 import io.pgisolate.proxy.protocol.frontend.GssEncRequest;
 import io.pgisolate.proxy.protocol.frontend.SslRequest;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import io.pgisolate.proxy.protocol.frontend.StartupPacket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,10 +34,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * One client connection from its first byte until it is relayed: answers SSLRequest and
- * GSSENCRequest with 'N', forwards CancelRequests, negotiates the protocol version, authenticates
- * the client, has the {@link BackendSelector} choose a server, opens the session there, and then
- * replaces itself with a {@link Relay} in both directions.
+ * One client connection from its first byte until it is relayed: answers SSLRequest ('S' with TLS,
+ * see {@link ClientTls}) and GSSENCRequest ('N'), forwards CancelRequests, negotiates the protocol
+ * version, authenticates the client, has the {@link BackendSelector} choose a server, opens the
+ * session there, and then replaces itself with a {@link Relay} in both directions.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter implements BackendConnection {
   private enum State {
@@ -94,13 +95,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
 
   private void startupPacket(Object msg) {
     if (msg == SslRequest.INSTANCE || msg == GssEncRequest.INSTANCE) {
-      // No TLS, no GSSAPI encryption: 'N', and the client goes on in the clear (PostgreSQL docs,
-      // "SSL Session Encryption" and "GSSAPI Session Encryption").
-      ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'})).addListener(readNext());
+      // 'S' to SSLRequest when TLS is configured: the handshake, then the StartupMessage, arrive
+      // through the SslHandler ClientTls put first. Otherwise 'N', and the client goes on in the
+      // clear (PostgreSQL docs, "SSL Session Encryption" and "GSSAPI Session Encryption").
+      byte answer = shared.tls().answer(ctx.channel(), (StartupPacket) msg);
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {answer})).addListener(readNext());
     } else if (msg instanceof CancelRequest cancel) {
       state = State.FAILED;
       new CancelForwarder(shared).forward(ctx.channel(), cancel);
     } else if (msg instanceof StartupMessage message) {
+      shared.tls().checkStartup(ctx.channel());
       startup(message);
     } else {
       throw new ProtocolException("unexpected start-up packet " + msg);

@@ -51,7 +51,7 @@ public final class ProxyServer implements AutoCloseable {
   static final int MAX_STARTUP_PHASE_MESSAGE = 1 << 16;
 
   /** What every connection shares. */
-  record Shared(ProxySettings settings, Transport transport, CancelKeys cancelKeys) {
+  record Shared(ProxySettings settings, Transport transport, CancelKeys cancelKeys, ClientTls tls) {
     BackendSelector selector() {
       return settings.backendSelector();
     }
@@ -87,7 +87,7 @@ public final class ProxyServer implements AutoCloseable {
   public static ProxyServer start(ProxySettings settings) {
     Transport transport = new Transport();
     CancelKeys cancelKeys = new CancelKeys();
-    Shared shared = new Shared(settings, transport, cancelKeys);
+    Shared shared = new Shared(settings, transport, cancelKeys, ClientTls.of(settings.tls()));
     EventLoopGroup group =
         transport.newGroup(
             settings.eventLoopThreads(), new DefaultThreadFactory("pgisolate-proxy"));
@@ -101,7 +101,11 @@ public final class ProxyServer implements AutoCloseable {
       if (socket.isPresent()) {
         listeners.add(bind(shared, group, new DomainSocketAddress(socket.get().toFile())));
       }
-      log.info("pgisolate proxy listening on {}{}", bound, socket.map(s -> " and " + s).orElse(""));
+      log.info(
+          "pgisolate proxy listening on {}{}{}",
+          bound,
+          settings.tls().map(t -> t.required() ? " (TLS required)" : " (TLS offered)").orElse(""),
+          socket.map(s -> " and " + s).orElse(""));
       return new ProxyServer(settings, group, listeners, bound, socket, cancelKeys);
     } catch (RuntimeException e) {
       listeners.forEach(Channel::close);
@@ -120,6 +124,7 @@ public final class ProxyServer implements AutoCloseable {
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel channel) {
+                    shared.tls().initChannel(channel);
                     channel
                         .pipeline()
                         .addLast("startup", new StartupPacketDecoder(MAX_STARTUP_PHASE_MESSAGE))
@@ -195,6 +200,8 @@ public final class ProxyServer implements AutoCloseable {
     private BackendSelector backendSelector;
     private SharedBackend sharedBackend;
     private ClientAuthentication clientAuthentication = ClientAuthentication.trust();
+    private TlsSettings tls;
+    private boolean tlsRequired;
     private int maxMessageLength = MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private int eventLoopThreads =
@@ -271,6 +278,34 @@ public final class ProxyServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Offers TLS to clients over TCP, with this certificate chain (PEM, the proxy's certificate
+     * first) and its private key (unencrypted PKCS#8 PEM, {@code -----BEGIN PRIVATE KEY-----}):
+     * SSLRequest is answered 'S', and a PostgreSQL 17 client's direct TLS handshake ({@code
+     * sslnegotiation=direct}, ALPN "postgresql") is accepted. Without it every SSLRequest is
+     * answered 'N'. Both files are read and checked now.
+     *
+     * @throws IllegalArgumentException naming the file that is missing, unreadable, of the wrong
+     *     format, or (the key) not the certificate's
+     */
+    public Builder tls(Path certificateChain, Path privateKey) {
+      this.tls =
+          TlsSettings.load(
+              Objects.requireNonNull(certificateChain, "certificateChain"),
+              Objects.requireNonNull(privateKey, "privateKey"));
+      return this;
+    }
+
+    /**
+     * Refuses clients over TCP that do not use TLS (a FATAL error asks for sslmode=require); needs
+     * {@link #tls}. The UNIX socket is local and stays cleartext, as PostgreSQL's does. Default
+     * false.
+     */
+    public Builder tlsRequired(boolean required) {
+      this.tlsRequired = required;
+      return this;
+    }
+
     /** The largest message the proxy decodes; default PostgreSQL's own limit, 1 GiB - 2. */
     public Builder maxMessageLength(int bytes) {
       if (bytes < 5) {
@@ -337,12 +372,17 @@ public final class ProxyServer implements AutoCloseable {
             "backendSelector replaces backend, backendUser and backendPassword: set one or the"
                 + " other");
       }
+      if (tlsRequired && tls == null) {
+        throw new IllegalStateException(
+            "tlsRequired needs tls(certificateChain, privateKey): there is no TLS to require");
+      }
       return new ProxySettings(
           new InetSocketAddress(listenHost, port),
           Optional.ofNullable(unixSocketDirectory),
           selector,
           Optional.ofNullable(sharedBackend),
           clientAuthentication,
+          Optional.ofNullable(tls).map(t -> t.withRequired(tlsRequired)),
           maxMessageLength,
           (int) connectTimeout.toMillis(),
           // One loop serves the shared session and all its clients, so it needs no locks.

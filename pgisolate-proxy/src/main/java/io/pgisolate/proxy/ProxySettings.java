@@ -10,6 +10,7 @@ import java.util.Optional;
  *
  * @param sharedBackend when present, every client is served on this one backend session and {@code
  *     backendSelector} is not used
+ * @param tls TLS for clients over TCP, if it is offered
  * @param maxMessageLength the largest message accepted while the proxy decodes (start-up, and any
  *     mode that inspects messages); relayed bytes are never buffered whole
  */
@@ -19,6 +20,7 @@ public record ProxySettings(
     BackendSelector backendSelector,
     Optional<SharedBackend> sharedBackend,
     ClientAuthentication clientAuthentication,
+    Optional<TlsSettings> tls,
     int maxMessageLength,
     int connectTimeoutMillis,
     int eventLoopThreads) {}

@@ -15,6 +15,7 @@ import io.pgisolate.proxy.protocol.backend.ErrorResponse;
 import io.pgisolate.proxy.protocol.backend.NegotiateProtocolVersion;
 import io.pgisolate.proxy.protocol.backend.ReadyForQuery;
 import io.pgisolate.proxy.protocol.frontend.Query;
+import io.pgisolate.proxy.protocol.frontend.SslRequest;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -70,6 +71,30 @@ class ProxyBadInputIT {
         assertThat(socket.getInputStream().read()).isEqualTo(-1);
       }
       assertWorks(bystander);
+    }
+  }
+
+  @Test
+  void aTlsHandshakeIsExplainedWhenTheProxyHasNoTls() throws Exception {
+    try (Socket socket = socket()) {
+      // The start of a ClientHello record, as PostgreSQL 17's sslnegotiation=direct sends it.
+      socket.getOutputStream().write(bytes().b(0x16).b(3).b(1).b(2).b(0).b(1).get());
+      ErrorResponse error = (ErrorResponse) read(socket.getInputStream());
+      assertThat(error.sqlState()).isEqualTo("08P01");
+      assertThat(error.message())
+          .startsWith("received a TLS handshake instead of a startup packet: direct SSL");
+    }
+  }
+
+  @Test
+  void bytesBehindAnSslRequestAreRefusedEvenWithoutTls() throws Exception {
+    try (Socket socket = socket()) {
+      write(
+          socket,
+          SslRequest.INSTANCE,
+          new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "u")));
+      ErrorResponse error = (ErrorResponse) read(socket.getInputStream());
+      assertThat(error.message()).isEqualTo("received unencrypted data after SSL request");
     }
   }
 
@@ -217,10 +242,13 @@ class ProxyBadInputIT {
     }
   }
 
-  private static void write(Socket socket, Message message) throws IOException {
+  /** Writes the messages in one write. */
+  static void write(Socket socket, Message... messages) throws IOException {
     ByteBuf out = Unpooled.buffer();
     try {
-      message.encode(out);
+      for (Message message : messages) {
+        message.encode(out);
+      }
       OutputStream stream = socket.getOutputStream();
       stream.write(ByteBufUtil.getBytes(out));
       stream.flush();
@@ -229,7 +257,7 @@ class ProxyBadInputIT {
     }
   }
 
-  private static BackendMessage read(InputStream in) throws IOException {
+  static BackendMessage read(InputStream in) throws IOException {
     DataInputStream data = new DataInputStream(in);
     char type = (char) data.readUnsignedByte();
     byte[] body = new byte[data.readInt() - 4];

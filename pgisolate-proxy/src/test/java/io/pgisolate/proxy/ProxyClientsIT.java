@@ -102,9 +102,15 @@ class ProxyClientsIT {
 
   @Test
   void messagesLargerThanOneRead() throws SQLException {
+    try (Connection c = connect()) {
+      assertLargeMessagesGoBothWays(c);
+    }
+  }
+
+  /** Sends a 3 MiB parameter and reads it back, with a 2 MB column. */
+  static void assertLargeMessagesGoBothWays(Connection c) throws SQLException {
     String big = "x".repeat(3 * 1024 * 1024);
-    try (Connection c = connect();
-        PreparedStatement ps = c.prepareStatement("SELECT ?::text || 'y', repeat('z', 2000000)")) {
+    try (PreparedStatement ps = c.prepareStatement("SELECT ?::text || 'y', repeat('z', 2000000)")) {
       ps.setString(1, big);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

@@ -152,6 +152,16 @@ class ProxyToolsIT {
 
   /** Runs a libpq tool with the proxy's password; returns stdout and stderr, fails on exit != 0. */
   static String run(List<String> command) throws IOException, InterruptedException {
+    Run run = execute(command);
+    assertThat(run.exitCode()).as("%s printed:%n%s", command, run.output()).isZero();
+    return run.output();
+  }
+
+  /** How a tool exited and what it printed (stdout and stderr). */
+  record Run(int exitCode, String output) {}
+
+  /** Runs a libpq tool with the proxy's password, whatever its exit code. */
+  static Run execute(List<String> command) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("PGPASSWORD", PASSWORD);
     builder.environment().put("PGCONNECT_TIMEOUT", "10");
@@ -161,8 +171,7 @@ class ProxyToolsIT {
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
         throw new AssertionError("timed out: " + command);
       }
-      assertThat(process.exitValue()).as("%s printed:%n%s", command, output).isZero();
-      return output;
+      return new Run(process.exitValue(), output);
     } finally {
       process.destroyForcibly();
     }

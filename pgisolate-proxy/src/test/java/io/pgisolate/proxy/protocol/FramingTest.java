@@ -21,6 +21,7 @@ import io.pgisolate.proxy.protocol.frontend.Bind;
 import io.pgisolate.proxy.protocol.frontend.Describe;
 import io.pgisolate.proxy.protocol.frontend.Execute;
 import io.pgisolate.proxy.protocol.frontend.FrontendMessageDecoder;
+import io.pgisolate.proxy.protocol.frontend.GssEncRequest;
 import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.SslRequest;
@@ -68,11 +69,45 @@ class FramingTest {
   @Test
   void clientStreamSplitAtEveryByte() {
     byte[] wire = encode(CLIENT_STREAM);
+    // The SSLRequest always ends a read: a client waits for the answer before it goes on.
+    int ssl = 8;
     for (int split = 0; split <= wire.length; split++) {
-      assertThat(decode(FramingTest::clientChannel, wire, split, wire.length))
+      int[] cuts =
+          split < ssl ? new int[] {split, ssl, wire.length} : new int[] {ssl, split, wire.length};
+      assertThat(decode(FramingTest::clientChannel, wire, cuts))
           .as("split at %d", split)
           .isEqualTo(wire);
     }
+  }
+
+  @Test
+  void bytesBehindAnSslRequestAreRefused() {
+    for (Message request : List.of(SslRequest.INSTANCE, GssEncRequest.INSTANCE)) {
+      EmbeddedChannel channel = clientChannel();
+      byte[] wire = encode(List.of(request, CLIENT_STREAM.get(1)));
+      assertThatThrownBy(() -> channel.writeInbound(tracked(wire)))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessage(
+              request == SslRequest.INSTANCE
+                  ? "received unencrypted data after SSL request"
+                  : "received unencrypted data after GSSAPI encryption request");
+      assertThat(channel.<Object>readInbound()).isNull();
+      channel.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void aTlsHandshakeInsteadOfAStartupPacketIsExplained() {
+    EmbeddedChannel channel = clientChannel();
+    // The start of a ClientHello record: handshake (0x16), TLS 1.0 record version, length 512.
+    assertThatThrownBy(
+            () -> channel.writeInbound(tracked(bytes().b(0x16).b(3).b(1).b(2).b(0).get())))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessage(
+            "received a TLS handshake instead of a startup packet: direct SSL connections"
+                + " (sslnegotiation=direct) need TLS configured on the proxy, and must start with"
+                + " it");
+    channel.finishAndReleaseAll();
   }
 
   @Test

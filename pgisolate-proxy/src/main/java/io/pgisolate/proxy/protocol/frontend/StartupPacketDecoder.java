@@ -15,13 +15,21 @@ import java.util.List;
  * {@link MessageFramer}; bytes already received behind the packet go to the framer.
  *
  * <p>The checks follow the postmaster's ProcessStartupPacket: a length outside 8 to 10,000 bytes is
- * rejected before the body is awaited, and so is a protocol major version other than 3.
+ * rejected before the body is awaited, and so is a protocol major version other than 3; so are
+ * bytes received behind an SSLRequest or GSSENCRequest in the same read (the client must wait for
+ * the answer).
  */
 public final class StartupPacketDecoder extends StreamDecoder {
   /** SQLSTATE 0A000, feature_not_supported, which PostgreSQL uses for an unsupported protocol. */
   public static final String FEATURE_NOT_SUPPORTED = "0A000";
 
   private static final int MIN_LENGTH = 8;
+
+  /**
+   * The first byte of a TLS record carrying a handshake message, such as a ClientHello; a startup
+   * packet's first byte is 0, the top of its length.
+   */
+  public static final int TLS_HANDSHAKE_RECORD = 0x16;
 
   private final int maxMessageLength;
 
@@ -39,6 +47,12 @@ public final class StartupPacketDecoder extends StreamDecoder {
     }
     int length = in.getInt(in.readerIndex());
     if (length < MIN_LENGTH || length > StartupPacket.MAX_LENGTH) {
+      if (in.getUnsignedByte(in.readerIndex()) == TLS_HANDSHAKE_RECORD) {
+        throw new ProtocolException(
+            "received a TLS handshake instead of a startup packet: direct SSL connections"
+                + " (sslnegotiation=direct) need TLS configured on the proxy, and must start with"
+                + " it");
+      }
       throw new ProtocolException("invalid length of startup packet");
     }
     if (in.readableBytes() < length) {
@@ -46,6 +60,14 @@ public final class StartupPacketDecoder extends StreamDecoder {
     }
     ByteBuf packet = in.readSlice(length).skipBytes(4);
     StartupPacket decoded = decodePacket(packet);
+    if ((decoded == SslRequest.INSTANCE || decoded == GssEncRequest.INSTANCE) && in.isReadable()) {
+      // The client must wait for the one-byte answer. Bytes behind the request were sent before
+      // any encryption, perhaps injected by a man in the middle (CVE-2021-23214): PostgreSQL
+      // refuses them as a protocol violation, and so does the proxy, before it answers.
+      throw new ProtocolException(
+          "received unencrypted data after "
+              + (decoded == SslRequest.INSTANCE ? "SSL request" : "GSSAPI encryption request"));
+    }
     out.add(decoded);
     if (decoded instanceof StartupMessage || decoded instanceof CancelRequest) {
       ctx.pipeline().replace(this, "framer", new MessageFramer(maxMessageLength));

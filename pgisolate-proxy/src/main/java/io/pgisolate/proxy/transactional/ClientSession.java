@@ -294,9 +294,30 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       rules.openSavepoint(planned, emit);
     }
     server.send(new Query(sql), new Reply.Forward(ClientSession.this, 'Q', 0, false, effect));
+    if (list.stream().anyMatch(ClientSession::isCopy)) {
+      // COPY FROM STDIN puts the server in copy mode, where a query behind it breaks the
+      // protocol: the savepoint is released once the query has been answered.
+      server.expect(
+          new Reply.Marker(
+              () -> {
+                planned = confirmed.copy();
+                if (!unitFailed) {
+                  rules.closeImplicit(planned, emit);
+                }
+                endUnitWhenAnswered();
+                server.flushServer();
+              },
+              null));
+      return;
+    }
     // Pipelined: if the query fails, this fails too (harmlessly) and the unit's end rolls back.
     rules.closeImplicit(planned, emit);
     endUnitWhenAnswered();
+  }
+
+  private static boolean isCopy(Statement statement) {
+    List<SqlStatements.Token> first = statement.tokens(1);
+    return !first.isEmpty() && first.get(0).is("COPY");
   }
 
   /** Statements run one step at a time, because a step's rewriting depends on how the last went. */
@@ -396,9 +417,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   private static boolean plain(Command command) {
-    return command.kind() == Command.Kind.OTHER
-        || command.kind() == Command.Kind.SET_SESSION
-        || command.kind() == Command.Kind.SET_LOCAL;
+    return command.kind() == Command.Kind.OTHER || command.kind() == Command.Kind.SET_SESSION;
   }
 
   /** FunctionCall ('F') ends with ReadyForQuery, like a query, and runs as written. */
@@ -424,6 +443,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     SimpleEmitter(Statement statement, String text) {
       this.statement = statement;
       this.text = text;
+    }
+
+    @Override
+    public boolean alone() {
+      return SqlStatements.split(text).size() == 1;
     }
 
     @Override
@@ -522,6 +546,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
     ExtendedEmitter(Execute execute) {
       this.execute = execute;
+    }
+
+    @Override
+    public boolean alone() {
+      // Each Execute outside a transaction block runs in a transaction that is not a block.
+      return true;
     }
 
     @Override

@@ -31,6 +31,12 @@ final class TransactionRules {
 
     /** Runs the client's statement as it is. */
     void passthrough(Consumer<TxState> effect);
+
+    /**
+     * The statement is not part of an implicit transaction block of several statements (it is the
+     * only one of its query, or it came through the extended protocol).
+     */
+    boolean alone();
   }
 
   /** What the rules need from the session beyond the client's state. */
@@ -91,9 +97,19 @@ final class TransactionRules {
       }
       case SET_TRANSACTION -> setTransaction(command, s, emit);
       case SET_LOCAL -> {
+        if (s.block == Block.IDLE && emit.alone()) {
+          // Outside a transaction block PostgreSQL warns, and the setting ends with the
+          // statement's own transaction; the savepoint's RELEASE would keep it, so the settings
+          // are replayed before the next statement.
+          emit.out(
+              List.of(
+                  Errors.warning(
+                      Errors.NO_ACTIVE_SQL_TRANSACTION,
+                      "SET LOCAL can only be used in transaction blocks")),
+              null);
+        }
         Consumer<TxState> effect = t -> t.localSettings = true;
         effect.accept(s);
-        openSavepoint(s, emit);
         emit.passthrough(effect);
       }
       case SET_SESSION -> {
@@ -288,11 +304,11 @@ final class TransactionRules {
 
   /** The client's transaction committed: its settings stay, the savepoint is gone. */
   private void committed(TxState t) {
-    if (t.confirmed && t.localSettings) {
-      context.settingsChanged();
-    }
     if (t.confirmed && !t.pendingSettings.isEmpty()) {
       context.commitSettings(List.copyOf(t.pendingSettings));
+    }
+    if (t.confirmed && t.localSettings) {
+      context.settingsChanged();
     }
     t.reset();
   }

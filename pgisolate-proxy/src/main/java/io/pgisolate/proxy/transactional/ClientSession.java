@@ -461,10 +461,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
 
     @Override
-    public void raise(String sqlState, String message, String hint) {
-      server.send(
-          new Query(Errors.raise(sqlState, message, hint)),
-          new Reply.Forward(ClientSession.this, 'Q', 0, true, null));
+    public void check(String sql) {
+      server.send(new Query(sql), new Reply.Forward(ClientSession.this, 'Q', 0, true, null));
     }
 
     @Override
@@ -568,10 +566,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
 
     @Override
-    public void raise(String sqlState, String message, String hint) {
-      run(
-          Errors.raise(sqlState, message, hint),
-          new Reply.Forward(ClientSession.this, 'E', 0, true, null));
+    public void check(String sql) {
+      run(sql, new Reply.Forward(ClientSession.this, 'E', 0, true, null));
     }
 
     @Override
@@ -871,13 +867,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   void failed(ErrorResponse error) {
     send(error);
     unitFailed = true;
-    if (server.test() != null && confirmed.block != Block.IDLE) {
+    if (server.test() != null && confirmed.committing) {
+      // A COMMIT that fails ends the transaction: it is rolled back when the unit is answered.
+      confirmed.block = Block.IDLE;
+      confirmed.committing = false;
+    } else if (server.test() != null && confirmed.block != Block.IDLE) {
       confirmed.block = Block.FAILED;
     }
   }
 
   void parameterStatus(ParameterStatus status) {
     // The session's parameters are recorded by the server; the client sees its own changes.
+  }
+
+  boolean unitFailed() {
+    return unitFailed;
   }
 
   void commandTag(RawMessage commandComplete) {

@@ -71,8 +71,8 @@ abstract class Reply {
     /**
      * @param positionOffset added to an error's position: where the statements sent start in the
      *     client's query text
-     * @param madeUpError the statement is the proxy's own DO block raising an error for the client:
-     *     the error's context and source location are the proxy's, and are left out
+     * @param madeUpError the statement is the proxy's own (a DO block) and only its error is the
+     *     client's, without the context and source location, which are the proxy's
      * @param onSuccess applied to the client's confirmed state when the message succeeded
      */
     Forward(
@@ -109,8 +109,13 @@ abstract class Reply {
           client.send(message);
         }
         case CommandComplete.TYPE -> {
-          client.commandTag(message);
-          client.send(message);
+          if (madeUpError) {
+            // The proxy's own statement: only its error, if any, is the client's.
+            message.release();
+          } else {
+            client.commandTag(message);
+            client.send(message);
+          }
         }
         case 'G' -> {
           client.send(message);
@@ -209,6 +214,10 @@ abstract class Reply {
 
     @Override
     void run() {
+      if (client.unitFailed()) {
+        // Stands for a statement after the one that failed, which PostgreSQL would not run.
+        return;
+      }
       messages.forEach(client::send);
       if (effect != null) {
         effect.accept(client.confirmed());

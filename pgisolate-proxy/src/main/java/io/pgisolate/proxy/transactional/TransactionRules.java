@@ -27,7 +27,15 @@ final class TransactionRules {
     void out(List<BackendMessage> messages, Consumer<TxState> effect);
 
     /** Fails the client's statement with this error, raised by the server. */
-    void raise(String sqlState, String message, String hint);
+    default void raise(String sqlState, String message, String hint) {
+      check(Errors.raise(sqlState, message, hint));
+    }
+
+    /**
+     * Runs the proxy's own statement on the client's behalf: its error is the client's statement's
+     * error (without the context of the proxy's DO block).
+     */
+    void check(String sql);
 
     /** Runs the client's statement as it is. */
     void passthrough(Consumer<TxState> effect);
@@ -59,6 +67,22 @@ final class TransactionRules {
     /** The client's session settings after {@code pending} committed. */
     void commitSettings(List<String> pending);
   }
+
+  /**
+   * Fires the deferred constraint checks of the client's transaction, then puts the constraints
+   * that are INITIALLY DEFERRED back to deferred, so that the shared transaction's constraint modes
+   * are their defaults again (there is no SQL to say "back to the defaults").
+   */
+  static final String CHECK_DEFERRED_CONSTRAINTS =
+      "DO $pgisolate$DECLARE deferred text; BEGIN"
+          + " IF EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE condeferrable) THEN"
+          + " SET CONSTRAINTS ALL IMMEDIATE;"
+          + " SELECT string_agg(format('%I.%I', n.nspname, c.conname), ',') INTO deferred"
+          + " FROM pg_catalog.pg_constraint c"
+          + " JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace WHERE c.condeferred;"
+          + " IF deferred IS NOT NULL THEN"
+          + " EXECUTE 'SET CONSTRAINTS ' || deferred || ' DEFERRED'; END IF;"
+          + " END IF; END$pgisolate$";
 
   private final Context context;
 
@@ -223,6 +247,14 @@ final class TransactionRules {
       }
       case IN_TX -> {
         boolean readOnly = s.readOnly;
+        if (!readOnly) {
+          // PostgreSQL checks deferred constraints at COMMIT; RELEASE does not. If the check
+          // fails, the COMMIT fails and the transaction is over, rolled back.
+          Consumer<TxState> committing = t -> t.committing = true;
+          committing.accept(s);
+          emit.out(List.of(), committing);
+          emit.check(CHECK_DEFERRED_CONSTRAINTS);
+        }
         Consumer<TxState> commit = this::committed;
         commit.accept(s);
         if (readOnly) {

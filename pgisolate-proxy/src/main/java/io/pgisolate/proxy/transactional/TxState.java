@@ -39,6 +39,9 @@ final class TxState {
   /** SET LOCAL or SET TRANSACTION ran: the server's settings need restoring once it ends. */
   boolean localSettings;
 
+  /** COMMIT is checking deferred constraints: if that fails, the transaction is rolled back. */
+  boolean committing;
+
   /** Session settings (SET statements) made in the transaction, kept when it commits. */
   List<String> pendingSettings = new ArrayList<>();
 
@@ -54,6 +57,7 @@ final class TxState {
     copy.readOnly = readOnly;
     copy.statements = statements;
     copy.localSettings = localSettings;
+    copy.committing = committing;
     copy.pendingSettings = new ArrayList<>(pendingSettings);
     return copy;
   }
@@ -65,6 +69,7 @@ final class TxState {
     readOnly = false;
     statements = 0;
     localSettings = false;
+    committing = false;
     pendingSettings.clear();
   }
 

@@ -92,6 +92,14 @@ class PsqlThroughTransactionalProxyIT {
                 + "insert into tt values (17);\nselect 1/0;\ninsert into tt values (18);\ncommit;\n"
                 + "\\set AUTOCOMMIT on\nselect x from tt order by x;"),
         Arguments.of(
+            "deferred constraints are checked when a client commits, and stay deferred",
+            "drop table if exists child, parent; create table parent (id int primary key);"
+                + " create table child (parent_id int references parent deferrable initially"
+                + " deferred); begin; insert into child values (1); commit; begin; insert into"
+                + " child values (2); insert into parent values (2); commit; begin; set"
+                + " constraints all immediate; insert into child values (3); rollback;"
+                + " select * from child; drop table child, parent;"),
+        Arguments.of(
             "session settings stay with the session",
             "set application_name = 'mine'; show application_name; begin; set datestyle = 'SQL';"
                 + " rollback; show datestyle; set local work_mem = '1MB'; show work_mem;"

@@ -56,6 +56,9 @@ import java.util.function.Consumer;
 final class ClientSession extends ChannelInboundHandlerAdapter implements TransactionRules.Context {
   private static final AtomicInteger IDS = new AtomicInteger();
 
+  /** The savepoint around a guest's unit. */
+  private static final String GUEST = "pgisolate_guest";
+
   /** The proxy's own statement and portal, for statements it runs in the extended protocol. */
   private static final String OWN = "pgisolate_own";
 
@@ -82,6 +85,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private boolean copyIn;
   private boolean unitFailed;
   private boolean closed;
+  private boolean guest;
   private boolean writtenUnflushed;
   private char serverStatus = 'I';
   private ScheduledFuture<?> waitTimer;
@@ -112,7 +116,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     inbox.add(message);
     if (server.holds(this)) {
       pump();
-    } else if (started) {
+    } else if (started && !server.isParked(this)) {
       server.requestTurn(this);
     }
   }
@@ -300,6 +304,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       server.expect(
           new Reply.Marker(
               () -> {
+                if (closed) {
+                  return;
+                }
                 planned = confirmed.copy();
                 if (!unitFailed) {
                   rules.closeImplicit(planned, emit);
@@ -334,6 +341,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
 
     void next() {
+      if (closed) {
+        return; // the client is gone: its disconnect clean-up follows in the queue
+      }
       planned = confirmed.copy();
       if (unitFailed || next >= list.size()) {
         if (!unitFailed && server.test() != null) {
@@ -687,6 +697,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** Everything of the unit is answered: clean up after a failure, then ReadyForQuery. */
   private void unitAnswered() {
+    if (closed) {
+      return;
+    }
     if (server.test() != null && confirmed.block == Block.IDLE && confirmed.savepointOpen) {
       // The implicit transaction failed (or its RELEASE was skipped): undo it.
       confirmed.savepointOpen = false;
@@ -711,6 +724,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   private void unitEnded() {
+    if (closed) {
+      return;
+    }
     unitOpen = false;
     awaitingEnd = false;
     copyIn = false;
@@ -720,19 +736,39 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     planned = confirmed.copy();
     send(new ReadyForQuery(status()));
     flush();
-    if (idle() && (inbox.isEmpty() || server.othersWaiting())) {
-      server.releaseTurn(this);
-      if (!inbox.isEmpty()) {
-        server.requestTurn(this);
-      } else {
-        ctx.read();
-      }
+    if (guest || idle() && (inbox.isEmpty() || server.othersWaiting())) {
+      endTurn();
+    } else if (inbox.isEmpty()) {
+      // In a transaction and waiting for the client: others may prepare statements meanwhile.
+      server.parked(this);
+      ctx.read();
     } else {
       pump();
     }
   }
 
+  /** Hands the session on (a guest gives it back to the client it borrowed it from). */
+  private void endTurn() {
+    if (guest) {
+      guest = false;
+      // Sent before anything of the host's: the session is the host's again at once.
+      server.query("ROLLBACK TO " + GUEST + ";RELEASE " + GUEST, null);
+      server.flushServer();
+      server.guestDone(this);
+    } else {
+      server.releaseTurn(this);
+    }
+    if (!inbox.isEmpty()) {
+      server.requestTurn(this);
+    } else {
+      ctx.read();
+    }
+  }
+
   private char status() {
+    if (guest) {
+      return 'I';
+    }
     return server.test() != null ? confirmed.status() : serverStatus;
   }
 
@@ -740,11 +776,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     return server.test() != null ? confirmed.block == Block.IDLE : serverStatus == 'I';
   }
 
-  /** Called by the server when this client's turn begins. */
-  void turnStarted() {
+  /**
+   * Called by the server when this client's turn begins; as a guest, it runs one unit inside the
+   * transaction of a client that is waiting for its own client program.
+   */
+  void turnStarted(boolean asGuest) {
     if (waitTimer != null) {
       waitTimer.cancel(false);
       waitTimer = null;
+    }
+    guest = asGuest;
+    if (asGuest) {
+      // Whatever the guest does (settings, a failed Parse) is undone before the host goes on.
+      server.query("SAVEPOINT " + GUEST, null);
     }
     server.readServer(channel.isWritable());
     if (!started) {
@@ -752,6 +796,45 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     } else {
       pump();
     }
+  }
+
+  /** The session is this client's again after a guest's unit. */
+  void resume() {
+    if (closed) {
+      undoAfterDisconnect();
+    } else {
+      pump();
+    }
+  }
+
+  /**
+   * Whether this waiting client can run inside another client's transaction without being part of
+   * it: its start-up, or a unit that only prepares, describes or closes statements (which are not
+   * transactional). pgbench -M prepared prepares a statement with a blocking call while another of
+   * its connections is in a transaction: without this, it would wait for itself.
+   */
+  boolean canBeGuest() {
+    if (!started) {
+      return true;
+    }
+    for (RawMessage message : inbox) {
+      char type = message.type();
+      if (type == Sync.TYPE) {
+        return true;
+      }
+      boolean describesStatement = type == Describe.TYPE && message.body().getByte(0) == 'S';
+      if (type != Parse.TYPE && type != Close.TYPE && type != 'H' && !describesStatement) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Between units, in a transaction (not a failed one), with nothing to do. */
+  boolean waitingInTransaction() {
+    boolean inTransaction =
+        server.test() != null ? confirmed.block == Block.IN_TX : serverStatus == 'T';
+    return inTransaction && !unitOpen && !awaitingEnd && inbox.isEmpty() && !closed && started;
   }
 
   /**
@@ -771,12 +854,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
           send(proxyKey);
           send(ReadyForQuery.IDLE);
           flush();
-          server.releaseTurn(this);
-          if (!inbox.isEmpty()) {
-            server.requestTurn(this);
-          } else {
-            ctx.read();
-          }
+          endTurn();
         });
     server.flushServer();
   }
@@ -934,6 +1012,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
     boolean holding = server.holds(this);
     closed = true;
+    if (server.isParked(this)) {
+      // A guest has the session: this client's transaction is undone when it is given back.
+      inbox.forEach(ReferenceCountUtil::release);
+      inbox.clear();
+      return;
+    }
     inbox.forEach(ReferenceCountUtil::release);
     inbox.clear();
     server.closed(this);
@@ -953,7 +1037,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     server.flushServer();
   }
 
-  private void undoAfterDisconnect() {
+  void undoAfterDisconnect() {
     if (server.test() != null) {
       if (confirmed.savepointOpen || confirmed.block != Block.IDLE) {
         server.query("ROLLBACK TO " + savepoint() + ";RELEASE " + savepoint(), null);

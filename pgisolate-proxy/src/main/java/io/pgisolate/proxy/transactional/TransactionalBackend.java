@@ -65,6 +65,10 @@ public final class TransactionalBackend implements SharedBackend {
   private boolean skipping;
 
   private ClientSession holder;
+
+  /** A client in a transaction that lent the session to a guest (see ClientSession#canBeGuest). */
+  private ClientSession parked;
+
   private long heldSince;
   private final ArrayDeque<ClientSession> waiting = new ArrayDeque<>();
   private final List<ClientSession> clients = new ArrayList<>();
@@ -293,7 +297,49 @@ public final class TransactionalBackend implements SharedBackend {
     }
     waiting.add(session);
     session.waitingSince(System.nanoTime(), turnTimeout);
-    nextTurn();
+    if (holder != null && parked == null && holder.waitingInTransaction()) {
+      admitGuest();
+    } else {
+      nextTurn();
+    }
+  }
+
+  boolean isParked(ClientSession session) {
+    return parked == session;
+  }
+
+  /** The holder waits, in a transaction, for its client: a waiting guest may use the session. */
+  void parked(ClientSession session) {
+    if (holder == session && parked == null) {
+      admitGuest();
+    }
+  }
+
+  private void admitGuest() {
+    for (ClientSession candidate : waiting) {
+      if (candidate.canBeGuest()) {
+        waiting.remove(candidate);
+        parked = holder;
+        holder = candidate;
+        candidate.turnStarted(true);
+        return;
+      }
+    }
+  }
+
+  /** The guest's unit is done: the session goes back to the client that lent it. */
+  void guestDone(ClientSession guest) {
+    if (holder != guest || parked == null) {
+      return;
+    }
+    holder = parked;
+    parked = null;
+    if (holder.waitingInTransaction()) {
+      // Its client has still not answered: the next guest, if any.
+      admitGuest();
+    } else {
+      holder.resume();
+    }
   }
 
   void releaseTurn(ClientSession session) {
@@ -313,7 +359,7 @@ public final class TransactionalBackend implements SharedBackend {
     }
     holder = waiting.poll();
     heldSince = System.nanoTime();
-    holder.turnStarted();
+    holder.turnStarted(false);
   }
 
   /** The client waited too long: it is taken out of the queue. */
@@ -364,6 +410,17 @@ public final class TransactionalBackend implements SharedBackend {
    */
   void applySettings(ClientSession session, Consumer<ErrorResponse> onDone) {
     ClientSettings wanted = session.settings();
+    if (parked != null) {
+      // A guest: its settings last until its savepoint is rolled back, the host's stay applied.
+      if (!wanted.equals(applied)) {
+        StringBuilder sql = new StringBuilder("RESET ALL;RESET ROLE");
+        wanted.statements().forEach(statement -> sql.append(";").append(statement));
+        query(sql.toString(), onDone);
+      } else if (onDone != null) {
+        onDone.accept(null);
+      }
+      return;
+    }
     if (wanted.equals(applied)) {
       if (onDone != null) {
         onDone.accept(null);
@@ -429,6 +486,7 @@ public final class TransactionalBackend implements SharedBackend {
     test = null;
     applied = null;
     holder = null;
+    parked = null;
     waiting.clear();
     List<Reply> pending = new ArrayList<>(replies);
     replies.clear();

@@ -1,0 +1,423 @@
+package io.pgisolate.proxy.transactional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.pgisolate.proxy.protocol.Message;
+import io.pgisolate.proxy.protocol.frontend.Bind;
+import io.pgisolate.proxy.protocol.frontend.Execute;
+import io.pgisolate.proxy.protocol.frontend.Parse;
+import io.pgisolate.proxy.protocol.frontend.Query;
+import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.PGConnection;
+
+/**
+ * What the shared transaction promises beyond single statements: clients cannot hurt each other
+ * (errors, settings, refused statements, clients that die mid-way, cancels, a client that holds the
+ * session too long), and pgbench runs through it without failures and leaves nothing behind.
+ */
+class SharedTransactionIT {
+  static TransactionalProxy fixture;
+
+  @BeforeAll
+  static void start() {
+    fixture = new TransactionalProxy(Duration.ofSeconds(2));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  @BeforeEach
+  void table() throws SQLException {
+    try (Connection connection = fixture.direct("");
+        Statement statement = connection.createStatement()) {
+      statement.execute("DROP TABLE IF EXISTS shared; CREATE TABLE shared (id int PRIMARY KEY)");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "PREPARE TRANSACTION 'x'",
+        "COMMIT PREPARED 'x'",
+        "BEGIN ISOLATION LEVEL SERIALIZABLE",
+        "START TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+        "VACUUM shared",
+        "CREATE DATABASE never",
+        "LISTEN channel",
+        "DISCARD ALL",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE"
+      })
+  void refusedClearlyAndTheSharedTransactionSurvives(String sql) throws Exception {
+    try (TransactionalProxy.OpenTest test = fixture.begin("refused");
+        Connection other = fixture.proxied("");
+        Connection client = fixture.proxied("");
+        Statement statement = client.createStatement()) {
+      other.createStatement().execute("INSERT INTO shared VALUES (1)");
+      assertThatThrownBy(() -> statement.execute(sql))
+          .isInstanceOf(SQLException.class)
+          .satisfies(
+              e ->
+                  assertThat(e.getMessage())
+                      .containsAnyOf(
+                          "cannot be part of a test",
+                          "inside the shared test transaction",
+                          "cannot be used in a test",
+                          "notifications are delivered at commit",
+                          "would affect every client")
+                      .doesNotContain("current transaction is aborted"));
+      assertThat(count(statement)).as("the other client's row").isEqualTo(1);
+      statement.execute("INSERT INTO shared VALUES (2)");
+      assertThat(count(other.createStatement())).isEqualTo(2);
+    }
+    assertThat(count(fixture.direct("").createStatement())).as("after ROLLBACK TEST").isZero();
+  }
+
+  @Test
+  void settingsAndTheirReportsStayWithTheClient() throws Exception {
+    try (TransactionalProxy.OpenTest test = fixture.begin("settings");
+        Connection first = fixture.proxied("ApplicationName=first&options=-c%20work_mem=3MB");
+        Connection second = fixture.proxied("ApplicationName=second")) {
+      assertThat(show(first, "application_name")).isEqualTo("first");
+      assertThat(show(first, "work_mem")).isEqualTo("3MB");
+      assertThat(show(second, "application_name")).isEqualTo("second");
+      assertThat(show(second, "work_mem")).isEqualTo("4MB");
+      first.createStatement().execute("SET search_path = nowhere, public");
+      first.createStatement().execute("SET application_name = 'renamed'");
+      assertThat(show(second, "search_path")).isEqualTo("\"$user\", public");
+      assertThat(show(first, "search_path")).isEqualTo("nowhere, public");
+      // ParameterStatus reached only the client that changed the reported parameter.
+      assertThat(((PGConnection) first).getParameterStatus("application_name"))
+          .isEqualTo("renamed");
+      assertThat(((PGConnection) second).getParameterStatus("application_name"))
+          .isEqualTo("second");
+      // A setting made in a transaction that rolled back is gone, for the client too.
+      first.setAutoCommit(false);
+      first.createStatement().execute("SET work_mem = '5MB'");
+      first.rollback();
+      first.setAutoCommit(true);
+      assertThat(show(first, "work_mem")).isEqualTo("3MB");
+    }
+  }
+
+  @Test
+  void aClientHoldingTheSessionTooLongMakesOthersFailClearlyNotHang() throws Exception {
+    try (TransactionalProxy.OpenTest test = fixture.begin("holder");
+        Connection holder = fixture.proxied("ApplicationName=holder");
+        Connection waiter = fixture.proxied("")) {
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("INSERT INTO shared VALUES (1)");
+      assertThatThrownBy(() -> waiter.createStatement().execute("SELECT 1"))
+          .hasMessageContaining("timed out after 2000 ms waiting for the shared server session")
+          .hasMessageContaining("held by client")
+          .hasMessageContaining("in a transaction");
+      holder.commit();
+      assertThat(count(waiter.createStatement())).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aClientKilledMidTransactionIsRolledBackAndOthersGoOn() throws Exception {
+    try (TransactionalProxy.OpenTest test = fixture.begin("killed");
+        Connection survivor = fixture.proxied("")) {
+      survivor.createStatement().execute("INSERT INTO shared VALUES (1)");
+      Connection victim = fixture.proxied("");
+      victim.setAutoCommit(false);
+      victim.createStatement().execute("INSERT INTO shared VALUES (2)");
+      victim.abort(Runnable::run); // the socket goes, no Terminate
+      assertThat(ids(survivor)).containsExactly(1);
+      survivor.createStatement().execute("INSERT INTO shared VALUES (2)");
+      assertThat(ids(survivor)).containsExactly(1, 2);
+    }
+  }
+
+  @Test
+  void aClientGoneMidCopyOrMidPipelineLeavesTheSessionInStep() throws Exception {
+    try (TransactionalProxy.OpenTest test = fixture.begin("mid-copy");
+        Connection survivor = fixture.proxied("")) {
+      survivor.createStatement().execute("INSERT INTO shared VALUES (1)");
+      try (RawClient copier = new RawClient()) {
+        copier.send(new Query("COPY shared FROM STDIN"));
+        assertThat(copier.readUntil('G')).contains('G');
+        copier.sendRaw('d', "2\n3\n".getBytes(StandardCharsets.UTF_8));
+      }
+      try (RawClient pipeliner = new RawClient()) {
+        pipeliner.send(new Parse("s", "INSERT INTO shared VALUES (4)", new int[0]));
+        pipeliner.send(new Bind("", "s", new short[0], List.of(), new short[0]));
+        pipeliner.send(new Execute("", 0));
+        pipeliner.flush();
+      }
+      assertThat(ids(survivor)).containsExactly(1);
+    }
+  }
+
+  @Test
+  void cancelReachesOnlyTheClientWhoseKeyItIs() throws Exception {
+    try (TransactionalProxy.OpenTest test = fixture.begin("cancel");
+        Connection sleeper = fixture.proxied("");
+        Connection other = fixture.proxied("")) {
+      Statement sleeping = sleeper.createStatement();
+      sleeping.setQueryTimeout(1);
+      assertThatThrownBy(() -> sleeping.execute("SELECT pg_sleep(30)"))
+          .hasMessageContaining("canceling statement due to user request");
+      // The other client cancels while the first one's statement runs: it is not cancelled.
+      Statement longer = sleeper.createStatement();
+      CompletableFuture<Boolean> running =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return longer.execute("SELECT pg_sleep(0.5)");
+                } catch (SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Statement idle = other.createStatement();
+      idle.cancel();
+      assertThat(running.get(30, TimeUnit.SECONDS)).isTrue();
+      sleeping.execute("INSERT INTO shared VALUES (1)");
+      assertThat(count(other.createStatement())).isEqualTo(1);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended", "prepared"})
+  void pgbenchWritesAndEverythingIsGoneAfterRollbackTest(String mode) throws Exception {
+    String host = fixture.proxy.host();
+    String port = String.valueOf(fixture.proxy.port());
+    String database = fixture.pg.database();
+    run(
+        List.of(
+            "pgbench", "-i", "-s", "1", "-q", "-h", host, "-p", port, "-U", "postgres", database));
+    String before = balances();
+    String output;
+    try (TransactionalProxy.OpenTest test = fixture.begin("pgbench " + mode)) {
+      output =
+          run(
+              List.of(
+                  "pgbench",
+                  "-M",
+                  mode,
+                  "-c",
+                  "8",
+                  "-j",
+                  "2",
+                  "-t",
+                  "40",
+                  "-n",
+                  "-h",
+                  host,
+                  "-p",
+                  port,
+                  "-U",
+                  "postgres",
+                  database));
+      try (Connection inside = fixture.proxied("")) {
+        assertThat(count(inside, "pgbench_history")).isEqualTo(8 * 40);
+      }
+    }
+    assertThat(output)
+        .contains("query mode: " + mode)
+        .contains("number of transactions actually processed: 320/320")
+        .contains("number of failed transactions: 0");
+    assertThat(balances()).isEqualTo(before);
+    try (Connection direct = fixture.direct("")) {
+      assertThat(count(direct, "pgbench_history")).isZero();
+    }
+  }
+
+  @Test
+  void pgbenchPipelinesThroughTheSharedTransaction(@TempDir Path dir) throws Exception {
+    Path script = dir.resolve("pipeline.sql");
+    Files.writeString(
+        script,
+        "\\set id random(1, 1000000)\n\\startpipeline\nINSERT INTO shared VALUES (:id) ON CONFLICT"
+            + " DO NOTHING;\nSELECT count(*) FROM shared;\n\\endpipeline\n");
+    String output;
+    try (TransactionalProxy.OpenTest test = fixture.begin("pipeline")) {
+      output =
+          run(
+              List.of(
+                  "pgbench",
+                  "-M",
+                  "extended",
+                  "-c",
+                  "4",
+                  "-t",
+                  "50",
+                  "-n",
+                  "-f",
+                  script.toString(),
+                  "-h",
+                  fixture.proxy.host(),
+                  "-p",
+                  String.valueOf(fixture.proxy.port()),
+                  "-U",
+                  "postgres",
+                  fixture.pg.database()));
+    }
+    assertThat(output).contains("number of failed transactions: 0");
+    assertThat(count(fixture.direct("").createStatement())).isZero();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static String balances() throws SQLException {
+    try (Connection direct = fixture.direct("");
+        ResultSet rows =
+            direct
+                .createStatement()
+                .executeQuery(
+                    "SELECT (SELECT sum(abalance) FROM pgbench_accounts) || '/'"
+                        + " || (SELECT sum(bbalance) FROM pgbench_branches)")) {
+      rows.next();
+      return rows.getString(1);
+    }
+  }
+
+  private static int count(Connection connection, String table) throws SQLException {
+    try (ResultSet rows =
+        connection.createStatement().executeQuery("SELECT count(*) FROM " + table)) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  private static int count(Statement statement) throws SQLException {
+    try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM shared")) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  private static List<Integer> ids(Connection connection) throws SQLException {
+    List<Integer> ids = new ArrayList<>();
+    try (PreparedStatement select =
+            connection.prepareStatement("SELECT id FROM shared ORDER BY id");
+        ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        ids.add(rows.getInt(1));
+      }
+    }
+    return ids;
+  }
+
+  private static String show(Connection connection, String name) throws SQLException {
+    try (ResultSet rows = connection.createStatement().executeQuery("SHOW " + name)) {
+      rows.next();
+      return rows.getString(1);
+    }
+  }
+
+  static String run(List<String> command) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("PGPASSWORD", fixture.pg.password());
+    builder.environment().put("PGCONNECT_TIMEOUT", "10");
+    Process process = builder.start();
+    try {
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+      assertThat(process.exitValue()).as("%s printed:%n%s", command, output).isZero();
+      return output;
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  /** A client speaking the protocol by hand, to stop at places no driver stops. */
+  static final class RawClient implements AutoCloseable {
+    private final Socket socket;
+    private final OutputStream out;
+    private final DataInputStream in;
+
+    RawClient() throws IOException {
+      socket = new Socket(fixture.proxy.host(), fixture.proxy.port());
+      socket.setSoTimeout(30_000);
+      out = socket.getOutputStream();
+      in = new DataInputStream(socket.getInputStream());
+      send(
+          new StartupMessage(
+              StartupMessage.PROTOCOL_3_0,
+              Map.of("user", fixture.pg.user(), "database", fixture.pg.database())));
+      flush();
+      readUntil('Z');
+    }
+
+    void send(Message message) throws IOException {
+      ByteBuf buf = Unpooled.buffer();
+      message.encode(buf);
+      byte[] bytes = new byte[buf.readableBytes()];
+      buf.readBytes(bytes);
+      buf.release();
+      out.write(bytes);
+      if (message instanceof Query) {
+        flush();
+      }
+    }
+
+    void sendRaw(char type, byte[] body) throws IOException {
+      out.write(type);
+      int length = body.length + 4;
+      out.write(
+          new byte[] {
+            (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length
+          });
+      out.write(body);
+      flush();
+    }
+
+    void flush() throws IOException {
+      out.flush();
+    }
+
+    /** Reads message types up to and including {@code last}. */
+    List<Character> readUntil(char last) throws IOException {
+      List<Character> types = new ArrayList<>();
+      while (true) {
+        char type = (char) in.readUnsignedByte();
+        int length = in.readInt();
+        in.skipNBytes(length - 4);
+        types.add(type);
+        if (type == last) {
+          return types;
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.setSoLinger(true, 0); // a reset, as when the process is killed
+      socket.close();
+    }
+  }
+}

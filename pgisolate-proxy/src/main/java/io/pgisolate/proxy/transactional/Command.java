@@ -41,7 +41,7 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail, String
   static final Command OTHER = new Command(Kind.OTHER, false, false, null, null);
 
   static Command classify(Statement statement) {
-    List<Token> t = statement.tokens(8);
+    List<Token> t = statement.tokens(24);
     if (t.isEmpty()) {
       return OTHER;
     }

@@ -297,8 +297,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (!list.isEmpty()) {
       rules.openSavepoint(planned, emit);
     }
+    boolean copy = list.stream().anyMatch(ClientSession::isCopy);
+    String release = copy ? null : rules.closeImplicitInline(planned);
+    if (release != null) {
+      // The savepoint is released by the query itself, one statement more: if the query fails,
+      // the RELEASE does not run, and the unit's end rolls back instead.
+      Consumer<TxState> onSuccess =
+          effect == null ? rules.implicitCommitted() : effect.andThen(rules.implicitCommitted());
+      server.send(
+          new Query(sql + "\n;" + release),
+          new Reply.Forward(ClientSession.this, 'Q', 0, false, onSuccess, true));
+      endUnitWhenAnswered();
+      return;
+    }
     server.send(new Query(sql), new Reply.Forward(ClientSession.this, 'Q', 0, false, effect));
-    if (list.stream().anyMatch(ClientSession::isCopy)) {
+    if (copy) {
       // COPY FROM STDIN puts the server in copy mode, where a query behind it breaks the
       // protocol: the savepoint is released once the query has been answered.
       server.expect(
@@ -317,8 +330,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
               null));
       return;
     }
-    // Pipelined: if the query fails, this fails too (harmlessly) and the unit's end rolls back.
-    rules.closeImplicit(planned, emit);
     endUnitWhenAnswered();
   }
 

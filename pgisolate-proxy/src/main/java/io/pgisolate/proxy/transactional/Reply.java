@@ -66,7 +66,18 @@ abstract class Reply {
     private final int positionOffset;
     private final boolean madeUpError;
     private final Consumer<TxState> onSuccess;
+    private final boolean releaseAppended;
+    private RawMessage lastTag;
     private boolean failed;
+
+    Forward(
+        ClientSession client,
+        char sent,
+        int positionOffset,
+        boolean madeUpError,
+        Consumer<TxState> onSuccess) {
+      this(client, sent, positionOffset, madeUpError, onSuccess, false);
+    }
 
     /**
      * @param positionOffset added to an error's position: where the statements sent start in the
@@ -74,23 +85,38 @@ abstract class Reply {
      * @param madeUpError the statement is the proxy's own (a DO block) and only its error is the
      *     client's, without the context and source location, which are the proxy's
      * @param onSuccess applied to the client's confirmed state when the message succeeded
+     * @param releaseAppended the query ends with the proxy's RELEASE of the client's savepoint,
+     *     whose command tag (the last before ReadyForQuery, when nothing failed) is not the
+     *     client's
      */
     Forward(
         ClientSession client,
         char sent,
         int positionOffset,
         boolean madeUpError,
-        Consumer<TxState> onSuccess) {
+        Consumer<TxState> onSuccess,
+        boolean releaseAppended) {
       this.client = client;
       this.sent = sent;
       this.positionOffset = positionOffset;
       this.madeUpError = madeUpError;
       this.onSuccess = onSuccess;
+      this.releaseAppended = releaseAppended;
     }
 
     @Override
     boolean read(RawMessage message) {
       char type = message.type();
+      if (lastTag != null) {
+        RawMessage tag = lastTag;
+        lastTag = null;
+        if (type == 'Z' && !failed) {
+          tag.release(); // RELEASE's
+        } else {
+          client.commandTag(tag);
+          client.send(tag);
+        }
+      }
       switch (type) {
         case 'Z' -> {
           client.serverStatus((char) message.body().getByte(0));
@@ -112,6 +138,8 @@ abstract class Reply {
           if (madeUpError) {
             // The proxy's own statement: only its error, if any, is the client's.
             message.release();
+          } else if (releaseAppended) {
+            lastTag = message; // the client's, unless ReadyForQuery follows
           } else {
             client.commandTag(message);
             client.send(message);
@@ -128,6 +156,14 @@ abstract class Reply {
         onSuccess.accept(client.confirmed());
       }
       return done;
+    }
+
+    @Override
+    void dropped() {
+      if (lastTag != null) {
+        lastTag.release();
+        lastTag = null;
+      }
     }
 
     @Override

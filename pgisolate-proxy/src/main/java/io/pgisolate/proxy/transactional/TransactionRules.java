@@ -200,6 +200,23 @@ final class TransactionRules {
     }
   }
 
+  /**
+   * As {@link #closeImplicit}, but for the proxy to append to the client's own query: the RELEASE
+   * to append (or null when there is no implicit transaction), with the change applied to {@code
+   * s}; {@link #implicitCommitted} is the change to apply when the query succeeded.
+   */
+  String closeImplicitInline(TxState s) {
+    if (s.block == Block.IDLE && s.savepointOpen) {
+      committed(s);
+      return "RELEASE " + context.savepoint();
+    }
+    return null;
+  }
+
+  Consumer<TxState> implicitCommitted() {
+    return this::committed;
+  }
+
   private void begin(Command command, TxState s, Emitter emit) {
     if (s.block == Block.IN_TX) {
       emit.out(

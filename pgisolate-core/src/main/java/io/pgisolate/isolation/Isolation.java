@@ -15,6 +15,14 @@ public interface Isolation extends AutoCloseable {
   /** Begins one test's isolated place, waiting up to {@code timeout} for it. */
   Isolated begin(Duration timeout);
 
+  /**
+   * As {@link #begin(Duration)}, for the test called {@code testName}: strategies that name what
+   * they begin (a shared transaction's {@code BEGIN TEST 'name'}) use it; the others ignore it.
+   */
+  default Isolated begin(Duration timeout, String testName) {
+    return begin(timeout);
+  }
+
   /** A line describing the state (ready, in use, failures), for messages. */
   String state();
 

@@ -7,5 +7,11 @@ public enum IsolationMode {
   /** A schema of its own in a shared database, found through search_path. */
   SCHEMA,
   /** A savepoint in a worker's open transaction, rolled back after the test. */
-  TRANSACTION
+  TRANSACTION,
+  /**
+   * One transaction shared by every connection, through pgisolate's transactional proxy ({@code
+   * BEGIN TEST} / {@code ROLLBACK TEST} around each test), so an application under test with
+   * connections of its own, or another process, is isolated too. Needs pgisolate-proxy.
+   */
+  SHARED_TRANSACTION
 }

@@ -8,8 +8,9 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * The database a test was given: a database of its own, a schema of its own in a shared database,
- * or a transaction that is rolled back after the test (see {@link #isolation()}).
+ * The database a test was given: a database of its own, a schema of its own in a shared database, a
+ * transaction that is rolled back after the test, or a transaction shared by every connection to a
+ * transactional proxy (see {@link #isolation()}).
  */
 public final class PgDatabase {
   private final Isolated isolated;
@@ -22,7 +23,7 @@ public final class PgDatabase {
     return isolated.mode();
   }
 
-  /** The server it lives on. */
+  /** The server it lives on; in SHARED_TRANSACTION isolation, the proxy (all clients use it). */
   public PgServer server() {
     return isolated.server();
   }
@@ -32,13 +33,14 @@ public final class PgDatabase {
     return isolated.database();
   }
 
-  /** The test's schema in SCHEMA and TRANSACTION isolation; empty in DATABASE isolation. */
+  /** The test's schema in SCHEMA and TRANSACTION isolation; empty in the others. */
   public Optional<String> schema() {
     return isolated.schema();
   }
 
   /**
-   * A pgjdbc URL (with {@code currentSchema} in SCHEMA isolation).
+   * A pgjdbc URL (with {@code currentSchema} in SCHEMA isolation; the proxy's in SHARED_TRANSACTION
+   * isolation: every connection made with it works in the test's transaction).
    *
    * @throws io.pgisolate.PgIsolateException in TRANSACTION isolation, which has no URL
    */

@@ -63,15 +63,27 @@ public final class PgIsolateExtension
 
   private static void begin(ExtensionContext context, ExtensionSettings settings) {
     Isolation isolation =
-        SharedServer.of(context).isolation(settings.isolation(), settings.source());
-    Lease lease = new Lease(isolation.begin(settings.acquireTimeout()), settings);
+        settings.isolation() == IsolationMode.SHARED_TRANSACTION
+            ? SharedTransactions.of(context, settings.source())
+            : SharedServer.of(context).isolation(settings.isolation(), settings.source());
+    Lease lease =
+        new Lease(isolation.begin(settings.acquireTimeout(), testName(context)), settings);
     context.getStore(NAMESPACE).put(LEASE, lease);
-    if (settings.keepOnFailure() && settings.isolation() == IsolationMode.TRANSACTION) {
+    if (settings.keepOnFailure()
+        && (settings.isolation() == IsolationMode.TRANSACTION
+            || settings.isolation() == IsolationMode.SHARED_TRANSACTION)) {
       log.warn(
-          "pgisolate: keepOnFailure has no effect with isolation = TRANSACTION ({}): a test's"
+          "pgisolate: keepOnFailure has no effect with isolation = {} ({}): a test's"
               + " changes are rolled back",
+          settings.isolation(),
           context.getDisplayName());
     }
+  }
+
+  /** {@code Class#method} for a test, {@code Class} for a class-scoped database. */
+  static String testName(ExtensionContext context) {
+    String type = context.getRequiredTestClass().getName();
+    return context.getTestMethod().map(m -> type + "#" + m.getName()).orElse(type);
   }
 
   private static void end(ExtensionContext context) {

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>The schema comes from the attributes, else from {@code junit-platform.properties} ({@code
  * pgisolate.scripts}, {@code pgisolate.migrations}, {@code pgisolate.flyway}, {@code
  * pgisolate.liquibase}). The server is a temporary cluster shared by every test class of the JVM,
- * or the server at {@code pgisolate.url}.
+ * or the server at {@code pgisolate.url}. SHARED_TRANSACTION tests use a transactional proxy in
+ * front of it, or the proxy at {@code pgisolate.proxy.url}.
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
@@ -46,9 +47,12 @@ public @interface PgIsolated {
 
   /**
    * How a test is isolated: a database of its own (default), a schema of its own in a shared
-   * database, or a transaction rolled back after it. The same parameters are injected in each,
-   * except that TRANSACTION has no {@code @JdbcUrl} (a new connection cannot see the transaction).
-   * See docs/isolation-modes.md for what each mode does not isolate.
+   * database, a transaction rolled back after it, or a transaction that every connection to a
+   * transactional proxy shares (SHARED_TRANSACTION: hand {@code @JdbcUrl} to the application under
+   * test, its pool or another process, and all it does is rolled back after the test; needs
+   * pgisolate-proxy). The same parameters are injected in each, except that TRANSACTION has no
+   * {@code @JdbcUrl} (a new connection cannot see the transaction). See docs/isolation-modes.md for
+   * what each mode does not isolate.
    */
   IsolationMode isolation() default IsolationMode.DATABASE;
 

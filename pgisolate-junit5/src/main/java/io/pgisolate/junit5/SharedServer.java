@@ -96,7 +96,9 @@ final class SharedServer implements AutoCloseable {
   /**
    * The isolation of {@code source} in {@code mode}, started on first use. SCHEMA and TRANSACTION
    * work in a database of their own: an empty clone, dropped at the end (kept when a failed test's
-   * schema was kept).
+   * schema was kept). SHARED_TRANSACTION starts a transactional proxy in front of a clone of the
+   * template (the schema committed there before any test); reach it through {@link
+   * SharedTransactions}, which also knows about a proxy of another process.
    */
   Isolation isolation(IsolationMode mode, InitSource source) {
     return isolations.computeIfAbsent(
@@ -109,6 +111,8 @@ final class SharedServer implements AutoCloseable {
                       : new DatabaseIsolation(pool(source));
               case SCHEMA -> new InDatabase(pool(InitSource.empty()), mode, source);
               case TRANSACTION -> new InDatabase(pool(InitSource.empty()), mode, source);
+              case SHARED_TRANSACTION ->
+                  SharedTransactionIsolation.start(cluster, server, pool(source));
             });
   }
 

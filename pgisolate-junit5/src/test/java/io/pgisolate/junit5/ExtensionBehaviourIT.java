@@ -21,7 +21,7 @@ import org.junit.platform.testkit.engine.Event;
 /** Runs small test classes through the JUnit engine, to see failures and parallel runs. */
 class ExtensionBehaviourIT {
 
-  private static EngineExecutionResults run(Class<?> testClass, String... config) {
+  static EngineExecutionResults run(Class<?> testClass, String... config) {
     var request = EngineTestKit.engine("junit-jupiter").selectors(selectClass(testClass));
     for (int i = 0; i < config.length; i += 2) {
       request = request.configurationParameter(config[i], config[i + 1]);
@@ -82,7 +82,7 @@ class ExtensionBehaviourIT {
     }
   }
 
-  private static final String[] PARALLEL = {
+  static final String[] PARALLEL = {
     "junit.jupiter.execution.parallel.enabled",
     "true",
     "junit.jupiter.execution.parallel.config.strategy",
@@ -205,7 +205,7 @@ class ExtensionBehaviourIT {
     }
   }
 
-  private static String message(Event event) {
+  static String message(Event event) {
     return event
         .getPayload(org.junit.platform.engine.TestExecutionResult.class)
         .orElseThrow()

@@ -28,12 +28,12 @@ import org.postgresql.core.BaseConnection;
  * connection, and after ROLLBACK TEST nothing of its work is left.
  */
 class PgjdbcThroughTransactionalProxyIT {
-  static TransactionalProxy fixture;
+  static TransactionalFixture fixture;
   static final AtomicInteger TABLES = new AtomicInteger();
 
   @BeforeAll
   static void start() {
-    fixture = new TransactionalProxy(Duration.ofSeconds(30));
+    fixture = new TransactionalFixture(Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -70,7 +70,7 @@ class PgjdbcThroughTransactionalProxyIT {
       statement.execute("TRUNCATE " + table);
     }
     List<String> proxied;
-    try (TransactionalProxy.OpenTest test = fixture.begin(table)) {
+    try (SharedTransaction test = fixture.begin(table)) {
       try (Connection connection = fixture.proxied(options)) {
         proxied = scenario(connection, table, autoCommit);
       }
@@ -189,7 +189,7 @@ class PgjdbcThroughTransactionalProxyIT {
 
   @Test
   void twoConnectionsWithTheSameStatementNamesKeepThemApart() throws Exception {
-    try (TransactionalProxy.OpenTest test = fixture.begin("names");
+    try (SharedTransaction test = fixture.begin("names");
         Connection first = fixture.proxied("prepareThreshold=1");
         Connection second = fixture.proxied("prepareThreshold=1");
         PreparedStatement one = first.prepareStatement("SELECT 1 + ?");
@@ -212,7 +212,7 @@ class PgjdbcThroughTransactionalProxyIT {
 
   @Test
   void aClientErrorOutsideATransactionLeavesTheSharedTransactionAlone() throws Exception {
-    try (TransactionalProxy.OpenTest test = fixture.begin("errors");
+    try (SharedTransaction test = fixture.begin("errors");
         Connection first = fixture.proxied("");
         Connection second = fixture.proxied("");
         Statement a = first.createStatement();

@@ -29,12 +29,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ON_ERROR_ROLLBACK depend on them) included.
  */
 class PsqlThroughTransactionalProxyIT {
-  static TransactionalProxy fixture;
+  static TransactionalFixture fixture;
   @TempDir static Path dir;
 
   @BeforeAll
   static void start() {
-    fixture = new TransactionalProxy(Duration.ofSeconds(30));
+    fixture = new TransactionalFixture(Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -201,7 +201,7 @@ class PsqlThroughTransactionalProxyIT {
     String direct = psql(directConnection(), args);
     resetTable();
     String proxied;
-    try (TransactionalProxy.OpenTest test = fixture.begin("psql")) {
+    try (SharedTransaction test = fixture.begin("psql")) {
       proxied = psql(proxyConnection(), args);
     }
     assertThat(proxied).isEqualTo(direct);

@@ -44,11 +44,11 @@ import org.postgresql.PGConnection;
  * session too long), and pgbench runs through it without failures and leaves nothing behind.
  */
 class SharedTransactionIT {
-  static TransactionalProxy fixture;
+  static TransactionalFixture fixture;
 
   @BeforeAll
   static void start() {
-    fixture = new TransactionalProxy(Duration.ofSeconds(2));
+    fixture = new TransactionalFixture(Duration.ofSeconds(2));
   }
 
   @AfterAll
@@ -80,7 +80,7 @@ class SharedTransactionIT {
         "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE"
       })
   void refusedClearlyAndTheSharedTransactionSurvives(String sql) throws Exception {
-    try (TransactionalProxy.OpenTest test = fixture.begin("refused");
+    try (SharedTransaction test = fixture.begin("refused");
         Connection other = fixture.proxied("");
         Connection client = fixture.proxied("");
         Statement statement = client.createStatement()) {
@@ -106,7 +106,7 @@ class SharedTransactionIT {
 
   @Test
   void settingsAndTheirReportsStayWithTheClient() throws Exception {
-    try (TransactionalProxy.OpenTest test = fixture.begin("settings");
+    try (SharedTransaction test = fixture.begin("settings");
         Connection first = fixture.proxied("ApplicationName=first&options=-c%20work_mem=3MB");
         Connection second = fixture.proxied("ApplicationName=second")) {
       assertThat(show(first, "application_name")).isEqualTo("first");
@@ -133,7 +133,7 @@ class SharedTransactionIT {
 
   @Test
   void aClientHoldingTheSessionTooLongMakesOthersFailClearlyNotHang() throws Exception {
-    try (TransactionalProxy.OpenTest test = fixture.begin("holder");
+    try (SharedTransaction test = fixture.begin("holder");
         Connection holder = fixture.proxied("ApplicationName=holder");
         Connection waiter = fixture.proxied("")) {
       holder.setAutoCommit(false);
@@ -149,7 +149,7 @@ class SharedTransactionIT {
 
   @Test
   void aClientKilledMidTransactionIsRolledBackAndOthersGoOn() throws Exception {
-    try (TransactionalProxy.OpenTest test = fixture.begin("killed");
+    try (SharedTransaction test = fixture.begin("killed");
         Connection survivor = fixture.proxied("")) {
       survivor.createStatement().execute("INSERT INTO shared VALUES (1)");
       Connection victim = fixture.proxied("");
@@ -164,7 +164,7 @@ class SharedTransactionIT {
 
   @Test
   void aClientGoneMidCopyOrMidPipelineLeavesTheSessionInStep() throws Exception {
-    try (TransactionalProxy.OpenTest test = fixture.begin("mid-copy");
+    try (SharedTransaction test = fixture.begin("mid-copy");
         Connection survivor = fixture.proxied("")) {
       survivor.createStatement().execute("INSERT INTO shared VALUES (1)");
       try (RawClient copier = new RawClient()) {
@@ -184,7 +184,7 @@ class SharedTransactionIT {
 
   @Test
   void cancelReachesOnlyTheClientWhoseKeyItIs() throws Exception {
-    try (TransactionalProxy.OpenTest test = fixture.begin("cancel");
+    try (SharedTransaction test = fixture.begin("cancel");
         Connection sleeper = fixture.proxied("");
         Connection other = fixture.proxied("")) {
       Statement sleeping = sleeper.createStatement();
@@ -221,7 +221,7 @@ class SharedTransactionIT {
             "pgbench", "-i", "-s", "1", "-q", "-h", host, "-p", port, "-U", "postgres", database));
     String before = balances();
     String output;
-    try (TransactionalProxy.OpenTest test = fixture.begin("pgbench " + mode)) {
+    try (SharedTransaction test = fixture.begin("pgbench " + mode)) {
       output =
           run(
               List.of(
@@ -264,7 +264,7 @@ class SharedTransactionIT {
         "\\set id random(1, 1000000)\n\\startpipeline\nINSERT INTO shared VALUES (:id) ON CONFLICT"
             + " DO NOTHING;\nSELECT count(*) FROM shared;\n\\endpipeline\n");
     String output;
-    try (TransactionalProxy.OpenTest test = fixture.begin("pipeline")) {
+    try (SharedTransaction test = fixture.begin("pipeline")) {
       output =
           run(
               List.of(

@@ -1,0 +1,172 @@
+package io.pgisolate.proxy.transactional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgisolate.PgIsolateException;
+import io.pgisolate.cluster.TempCluster;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java API of the shared-transaction mode: {@link TransactionalProxy} in front of a cluster or
+ * a server URL, and {@link SharedTransaction} around a test that an "application" (its own JDBC
+ * connection, and psql in another process) works in.
+ */
+class TransactionalProxyIT {
+  static TempCluster pg;
+
+  @BeforeAll
+  static void start() throws SQLException {
+    pg = TempCluster.builder().start();
+    try (Connection c = pg.dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE orders (id int PRIMARY KEY, item text)");
+      s.execute("INSERT INTO orders VALUES (0, 'committed before the tests')");
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  @Test
+  @SuppressWarnings("try") // the test is only opened and closed
+  void everythingTheApplicationDidIsUndoneAfterTheTest() throws Exception {
+    try (TransactionalProxy proxy = TransactionalProxy.start(pg)) {
+      try (SharedTransaction test = proxy.begin("OrdersIT#placesOrders");
+          Connection app = DriverManager.getConnection(proxy.jdbcUrl())) {
+        app.createStatement().execute("INSERT INTO orders VALUES (1, 'from the app')");
+        app.setAutoCommit(false);
+        app.createStatement().execute("INSERT INTO orders VALUES (2, 'committed by the app')");
+        app.commit();
+        psql(proxy, "INSERT INTO orders VALUES (3, 'from another process')");
+
+        assertThat(count(app)).isEqualTo(4); // every client sees the test's work
+        try (Connection direct = pg.dataSource().getConnection()) {
+          assertThat(count(direct)).isEqualTo(1); // none of it is committed
+        }
+      } // ROLLBACK TEST
+      try (Connection after = proxy.connect()) {
+        assertThat(count(after)).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void startsInFrontOfAServerUrlAndBeginsTestsByUrl() throws Exception {
+    for (String url : new String[] {pg.uri(), pg.jdbcUrl()}) {
+      try (TransactionalProxy proxy = TransactionalProxy.start(url)) {
+        assertThat(proxy.jdbcUrl())
+            .isEqualTo(
+                "jdbc:postgresql://127.0.0.1:"
+                    + proxy.port()
+                    + "/"
+                    + pg.database()
+                    + "?user=postgres");
+        assertThat(proxy.uri()).startsWith("postgresql://postgres@127.0.0.1:" + proxy.port());
+        try (SharedTransaction test = SharedTransaction.begin(proxy.uri(), "by URL");
+            Connection app = DriverManager.getConnection(proxy.jdbcUrl())) {
+          assertThat(test.name()).isEqualTo("by URL");
+          app.createStatement().execute("INSERT INTO orders VALUES (10, 'over TCP')");
+          assertThat(count(app)).isEqualTo(2);
+        }
+        try (Connection after = proxy.dataSource().getConnection()) {
+          assertThat(count(after)).isEqualTo(1);
+        }
+      }
+    }
+  }
+
+  @Test
+  @SuppressWarnings("try") // the test is only opened and closed
+  void aSecondTestWhileOneIsOpenIsRefusedWithAHint() {
+    try (TransactionalProxy proxy = TransactionalProxy.start(pg);
+        SharedTransaction first = proxy.begin("first")) {
+      assertThatThrownBy(() -> proxy.begin("it's second"))
+          .isInstanceOf(PgIsolateException.class)
+          .hasMessageStartingWith("could not begin test 'it''s second' on the proxy at")
+          .hasMessageContaining("test 'first' is already open")
+          .hasMessageContaining("Hint: a transactional proxy runs one test at a time");
+    }
+  }
+
+  @Test
+  void beginTestOnPostgresqlItselfSaysItIsNotATransactionalProxy() {
+    assertThatThrownBy(() -> SharedTransaction.begin(pg.jdbcUrl(), "direct"))
+        .isInstanceOf(PgIsolateException.class)
+        .hasMessageContaining("could not begin test 'direct' on the proxy at jdbc:postgresql://")
+        .hasMessageContaining("syntax error at or near \"TEST\"")
+        .hasMessageContaining("not a transactional proxy")
+        .hasMessageContaining("Hint: start one with `pgisolate proxy --mode transactional`")
+        .hasMessageNotContaining(pg.password());
+  }
+
+  @Test
+  void rollingBackATestAnotherClientEndedSaysSo() throws Exception {
+    try (TransactionalProxy proxy = TransactionalProxy.start(pg)) {
+      SharedTransaction test = proxy.begin("ended elsewhere");
+      try (Connection other = proxy.connect()) {
+        other.createStatement().execute("ROLLBACK TEST 'ended elsewhere'");
+      }
+      assertThatThrownBy(test::close)
+          .isInstanceOf(PgIsolateException.class)
+          .hasMessageContaining("could not roll back test 'ended elsewhere'")
+          .hasMessageContaining("no test is open")
+          .hasMessageContaining("Hint: another client may have ended the test");
+      test.close(); // a second close does nothing
+    }
+  }
+
+  @Test
+  void anUnreachableBackendFailsAtStart() {
+    assertThatThrownBy(() -> TransactionalProxy.start("postgres://app:secret@127.0.0.1:1/shop"))
+        .isInstanceOf(PgIsolateException.class)
+        .hasMessageStartingWith(
+            "could not start a transactional proxy in front of PgServer[app@127.0.0.1:1]"
+                + " (database shop):")
+        .hasMessageContaining("could not connect to PostgreSQL at")
+        .hasMessageContaining("Hint: check that PostgreSQL runs there")
+        .hasMessageNotContaining("secret");
+  }
+
+  @Test
+  void aTestNeedsAName() {
+    try (TransactionalProxy proxy = TransactionalProxy.start(pg)) {
+      assertThatThrownBy(() -> proxy.begin(" "))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "a shared-transaction test needs a name (it appears in the server log), was ' '");
+    }
+  }
+
+  static int count(Connection c) throws SQLException {
+    try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM orders")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /** Runs {@code sql} with psql, another process, through the proxy. */
+  static void psql(TransactionalProxy proxy, String sql) throws IOException, InterruptedException {
+    Process process =
+        new ProcessBuilder("psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", proxy.uri(), "-c", sql)
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("psql finished").isTrue();
+    assertThat(process.exitValue()).as("psql printed:%n%s", output).isZero();
+  }
+}

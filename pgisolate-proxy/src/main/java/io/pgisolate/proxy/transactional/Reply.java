@@ -107,7 +107,8 @@ abstract class Reply {
     @Override
     boolean read(RawMessage message) {
       char type = message.type();
-      if (lastTag != null) {
+      // ParameterStatus comes just before ReadyForQuery, behind RELEASE's tag: keep holding it.
+      if (lastTag != null && type != ParameterStatus.TYPE) {
         RawMessage tag = lastTag;
         lastTag = null;
         if (type == 'Z' && !failed) {

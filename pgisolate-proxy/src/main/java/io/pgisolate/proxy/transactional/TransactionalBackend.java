@@ -73,6 +73,7 @@ public final class TransactionalBackend implements SharedBackend {
   private final ArrayDeque<ClientSession> waiting = new ArrayDeque<>();
   private final List<ClientSession> clients = new ArrayList<>();
 
+  private volatile boolean closing;
   private String test;
   private ClientSettings applied;
   private ClientSettings appliedAtTestStart;
@@ -476,7 +477,11 @@ public final class TransactionalBackend implements SharedBackend {
     if (server == null && !connecting) {
       return;
     }
-    log.warn("transactional proxy: {}", why);
+    if (closing) {
+      log.debug("transactional proxy: {} (the proxy is stopping)", why);
+    } else {
+      log.warn("transactional proxy: {}", why);
+    }
     connecting = false;
     if (server != null) {
       server.close();
@@ -500,6 +505,7 @@ public final class TransactionalBackend implements SharedBackend {
 
   @Override
   public void close() {
+    closing = true;
     if (server != null) {
       Channels.closeOnFlush(server);
     }

@@ -181,6 +181,32 @@ class ProxyCommandIT {
   }
 
   @Test
+  void transactionalModeUndoesEachTestOnAnExistingServer() throws Exception {
+    try (TempCluster pg = TempCluster.builder().start()) {
+      try (Connection direct = pg.dataSource().getConnection()) {
+        direct.createStatement().execute("create table orders (id int)");
+      }
+      Process proxy = start("proxy", "--mode", "transactional", "--backend", pg.uri());
+      String jdbc = readUntilReady(proxy).get("JDBC");
+      try (Connection control = DriverManager.getConnection(jdbc);
+          Connection app = DriverManager.getConnection(jdbc)) {
+        control.createStatement().execute("BEGIN TEST 'first'");
+        app.setAutoCommit(false);
+        app.createStatement().execute("insert into orders values (1)");
+        app.commit();
+        assertThat(scalar(control, "select count(*) from orders")).isEqualTo("1");
+        control.createStatement().execute("ROLLBACK TEST 'first'");
+        assertThat(scalar(app, "select count(*) from orders")).isEqualTo("0");
+      }
+      try (Connection direct = pg.dataSource().getConnection()) {
+        assertThat(scalar(direct, "select count(*) from orders")).isEqualTo("0");
+      }
+      assertThat(Signals.send(proxy.pid(), "TERM")).isTrue();
+      assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
   void freshSingleAndPersistOnAnExistingServer() throws Exception {
     try (TempCluster pg = TempCluster.builder().start()) {
       Process single = start("proxy", "--mode", "fresh", "--single", "--backend", pg.uri());

@@ -29,8 +29,8 @@ class ProxyCommandTest {
     assertThat(run("proxy", "--mode", "stale")).isEqualTo(ErrorReporter.USAGE);
     assertThat(err.toString())
         .isEqualTo(
-            "pgisolate: Invalid value for option '--mode': expected one of [plain, fresh]"
-                + " (case-sensitive) but was 'stale'. Hint: see 'pgisolate proxy --help'.\n");
+            "pgisolate: Invalid value for option '--mode': expected one of [plain, fresh,"
+                + " transactional] (case-sensitive) but was 'stale'. Hint: see 'pgisolate proxy --help'.\n");
   }
 
   @Test

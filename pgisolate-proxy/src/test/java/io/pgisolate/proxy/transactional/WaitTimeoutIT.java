@@ -1,0 +1,57 @@
+package io.pgisolate.proxy.transactional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A client that holds the shared session too long: the others fail clearly instead of hanging. */
+class WaitTimeoutIT {
+  static TransactionalFixture fixture;
+
+  @BeforeAll
+  static void start() throws SQLException {
+    fixture = new TransactionalFixture(Duration.ofSeconds(2));
+    try (Connection connection = fixture.direct("");
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE TABLE shared (id int PRIMARY KEY)");
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  @Test
+  void aClientHoldingTheSessionTooLongMakesOthersFailClearlyNotHang() throws Exception {
+    try (SharedTransaction test = fixture.begin("holder");
+        Connection holder = fixture.proxied("ApplicationName=holder");
+        Connection waiter = fixture.proxied("")) {
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("INSERT INTO shared VALUES (1)");
+      assertThatThrownBy(() -> waiter.createStatement().execute("SELECT 1"))
+          .hasMessageContaining("timed out after 2000 ms waiting for the shared server session")
+          .hasMessageContaining("held by client")
+          .hasMessageContaining("in a transaction");
+      holder.commit();
+      assertThat(count(waiter.createStatement())).isEqualTo(1);
+    }
+  }
+
+  private static int count(Statement statement) throws SQLException {
+    try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM shared")) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+}

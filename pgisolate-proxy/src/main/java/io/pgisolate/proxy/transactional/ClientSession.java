@@ -1,25 +1,17 @@
 package io.pgisolate.proxy.transactional;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.pgisolate.proxy.protocol.BackendMessage;
 import io.pgisolate.proxy.protocol.ProtocolException;
 import io.pgisolate.proxy.protocol.RawMessage;
 import io.pgisolate.proxy.protocol.Wire;
 import io.pgisolate.proxy.protocol.backend.BackendKeyData;
-import io.pgisolate.proxy.protocol.backend.BindComplete;
-import io.pgisolate.proxy.protocol.backend.CloseComplete;
-import io.pgisolate.proxy.protocol.backend.CommandComplete;
 import io.pgisolate.proxy.protocol.backend.ErrorResponse;
-import io.pgisolate.proxy.protocol.backend.NoData;
-import io.pgisolate.proxy.protocol.backend.ParameterDescription;
 import io.pgisolate.proxy.protocol.backend.ParameterStatus;
-import io.pgisolate.proxy.protocol.backend.ParseComplete;
 import io.pgisolate.proxy.protocol.backend.ReadyForQuery;
 import io.pgisolate.proxy.protocol.frontend.Bind;
 import io.pgisolate.proxy.protocol.frontend.Close;
@@ -31,13 +23,8 @@ import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
 import io.pgisolate.proxy.protocol.frontend.Sync;
 import io.pgisolate.proxy.transactional.TxState.Block;
-import io.pgisolate.sql.Sql;
-import io.pgisolate.sql.SqlStatements;
-import io.pgisolate.sql.SqlStatements.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,9 +46,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   /** The savepoint around a guest's unit. */
   private static final String GUEST = "pgisolate_guest";
 
-  /** The proxy's own statement and portal, for statements it runs in the extended protocol. */
-  private static final String OWN = "pgisolate_own";
-
   private final int id = IDS.incrementAndGet();
   private final TransactionalBackend server;
   private final Channel channel;
@@ -69,18 +53,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private final BackendKeyData proxyKey;
   private final String savepoint;
   private final TransactionRules rules = new TransactionRules(this);
+  private final SimpleQueries simple;
+  private final ExtendedMessages extended;
   private ChannelHandlerContext ctx;
 
   private final ArrayDeque<RawMessage> inbox = new ArrayDeque<>();
-  private final Map<String, Prepared> statements = new HashMap<>();
-  private final Map<String, Prepared> portals = new HashMap<>();
   private ClientSettings settings;
 
   private final TxState confirmed = new TxState(true);
   private TxState planned = confirmed.copy();
 
   private boolean started;
-  private boolean unitOpen;
   private boolean awaitingEnd;
   private boolean copyIn;
   private boolean unitFailed;
@@ -98,6 +81,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.proxyKey = key;
     this.savepoint = "pgisolate_client_" + id;
     this.settings = ClientSettings.fromStartup(startup.parameters());
+    this.simple = new SimpleQueries(this, server, rules);
+    this.extended = new ExtendedMessages(this, server, rules, id);
   }
 
   @Override
@@ -179,61 +164,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       case Query.TYPE -> {
         Query query = Wire.decodeWhole(Query.TYPE, message.body(), Query::decode);
         message.release();
-        query(query.sql());
+        simple.query(query.sql());
       }
-      case Parse.TYPE -> {
-        Parse parse = Wire.decodeWhole(Parse.TYPE, message.body(), Parse::decode);
-        message.release();
-        beginUnit();
-        Prepared prepared = Prepared.of(parse.sql());
-        statements.put(parse.name(), prepared);
-        if (prepared.virtual()) {
-          answer(ParseComplete.INSTANCE);
-          return;
-        }
-        server.send(
-            new Parse(own(parse.name()), parse.sql(), parse.parameterTypes()),
-            new Reply.Forward(ClientSession.this, 'P', 0, false, null));
-      }
-      case Bind.TYPE -> bind(message);
-      case Describe.TYPE -> {
-        Describe describe = Wire.decodeWhole(Describe.TYPE, message.body(), Describe::decode);
-        message.release();
-        beginUnit();
-        Prepared described = (describe.kind() == 'S' ? statements : portals).get(describe.name());
-        if (described != null && described.virtual()) {
-          if (describe.kind() == 'S') {
-            answer(new ParameterDescription(new int[0]));
-          }
-          answer(NoData.INSTANCE);
-          return;
-        }
-        server.send(
-            new Describe(describe.kind(), own(describe.name())),
-            new Reply.Forward(ClientSession.this, 'D', 0, false, null));
-      }
-      case Close.TYPE -> {
-        Close close = Wire.decodeWhole(Close.TYPE, message.body(), Close::decode);
-        message.release();
-        beginUnit();
-        Prepared closed = (close.kind() == 'S' ? statements : portals).remove(close.name());
-        if (closed != null && closed.virtual()) {
-          answer(CloseComplete.INSTANCE);
-          return;
-        }
-        server.send(
-            new Close(close.kind(), own(close.name())),
-            new Reply.Forward(ClientSession.this, 'C', 0, false, null));
-      }
-      case Execute.TYPE -> {
-        Execute execute = Wire.decodeWhole(Execute.TYPE, message.body(), Execute::decode);
-        message.release();
-        beginUnit();
-        execute(execute);
-      }
+      case 'F' -> simple.functionCall(message);
+      case Parse.TYPE -> extended.parse(message);
+      case Bind.TYPE -> extended.bind(message);
+      case Describe.TYPE -> extended.describe(message);
+      case Close.TYPE -> extended.close(message);
+      case Execute.TYPE -> extended.execute(message);
       case Sync.TYPE -> {
         message.release();
-        sync();
+        extended.sync();
       }
       case 'H' -> server.send(message, null);
       case 'd', 'c', 'f' -> {
@@ -242,7 +183,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         }
         server.send(message, null);
       }
-      case 'F' -> functionCall(message);
       case 'X' -> {
         message.release();
         channel.close();
@@ -254,455 +194,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
   }
 
-  // ---------------------------------------------------------------- the simple protocol
-
-  private void query(String sql) {
-    awaitingEnd = true;
-    startUnit();
-    List<Statement> list = SqlStatements.split(sql);
-    List<Command> commands = list.stream().map(Command::classify).toList();
-    if (server.test() == null) {
-      plainQuery(sql, list, commands);
-    } else if (list.isEmpty() || commands.stream().allMatch(ClientSession::plain)) {
-      testQuery(sql, list, commands);
-    } else {
-      new SimpleRun(sql, list, commands).next();
-    }
-  }
-
-  /** Outside a test: the query runs as written, except the proxy's test commands. */
-  private void plainQuery(String sql, List<Statement> list, List<Command> commands) {
-    int testCommand = indexOfTestCommand(commands);
-    if (testCommand < 0) {
-      server.send(new Query(sql), new Reply.Forward(ClientSession.this, 'Q', 0, false, null));
-      endUnitWhenAnswered();
-      return;
-    }
-    SimpleEmitter emit = new SimpleEmitter(list.get(testCommand), sql);
-    if (list.size() > 1) {
-      emit.raise(
-          Errors.FEATURE_NOT_SUPPORTED,
-          "BEGIN TEST and ROLLBACK TEST must be sent on their own, not with other statements",
-          null);
-    } else {
-      outsideTest(commands.get(0), emit);
-    }
-    endUnitWhenAnswered();
-  }
-
-  /** A test is open and no statement needs rewriting: the query runs in the client's savepoint. */
-  private void testQuery(String sql, List<Statement> list, List<Command> commands) {
-    Consumer<TxState> effect = planPlain(list, commands, sql);
-    SimpleEmitter emit = new SimpleEmitter(null, sql);
-    if (!list.isEmpty()) {
-      rules.openSavepoint(planned, emit);
-    }
-    boolean copy = list.stream().anyMatch(ClientSession::isCopy);
-    String release = copy ? null : rules.closeImplicitInline(planned);
-    if (release != null) {
-      // The savepoint is released by the query itself, one statement more: if the query fails,
-      // the RELEASE does not run, and the unit's end rolls back instead.
-      Consumer<TxState> onSuccess =
-          effect == null ? rules.implicitCommitted() : effect.andThen(rules.implicitCommitted());
-      server.send(
-          new Query(sql + "\n;" + release),
-          new Reply.Forward(ClientSession.this, 'Q', 0, false, onSuccess, true));
-      endUnitWhenAnswered();
-      return;
-    }
-    server.send(new Query(sql), new Reply.Forward(ClientSession.this, 'Q', 0, false, effect));
-    if (copy) {
-      // COPY FROM STDIN puts the server in copy mode, where a query behind it breaks the
-      // protocol: the savepoint is released once the query has been answered.
-      server.expect(
-          new Reply.Marker(
-              () -> {
-                if (closed) {
-                  return;
-                }
-                planned = confirmed.copy();
-                if (!unitFailed) {
-                  rules.closeImplicit(planned, emit);
-                }
-                endUnitWhenAnswered();
-                server.flushServer();
-              },
-              null));
-      return;
-    }
-    endUnitWhenAnswered();
-  }
-
-  private static boolean isCopy(Statement statement) {
-    List<SqlStatements.Token> first = statement.tokens(1);
-    return !first.isEmpty() && first.get(0).is("COPY");
-  }
-
-  /** Statements run one step at a time, because a step's rewriting depends on how the last went. */
-  private final class SimpleRun {
-    private final String sql;
-    private final List<Statement> list;
-    private final List<Command> commands;
-    private int next;
-
-    SimpleRun(String sql, List<Statement> list, List<Command> commands) {
-      this.sql = sql;
-      this.list = list;
-      this.commands = commands;
-    }
-
-    void next() {
-      if (closed) {
-        return; // the client is gone: its disconnect clean-up follows in the queue
-      }
-      planned = confirmed.copy();
-      if (unitFailed || next >= list.size()) {
-        if (!unitFailed && server.test() != null) {
-          rules.closeImplicit(planned, new SimpleEmitter(null, sql));
-        }
-        endUnitWhenAnswered();
-        server.flushServer();
-        return;
-      }
-      Statement first = list.get(next);
-      if (server.test() == null) {
-        // ROLLBACK TEST ended the test: the rest runs as it would outside one.
-        int start = first.start();
-        server.send(
-            new Query(sql.substring(start, list.get(list.size() - 1).end())),
-            new Reply.Forward(ClientSession.this, 'Q', codePoints(start), false, null));
-        next = list.size();
-      } else if (runsAsWritten(commands.get(next))) {
-        int end = next;
-        while (end < list.size() && runsAsWritten(commands.get(end))) {
-          end++;
-        }
-        List<Statement> segment = list.subList(next, end);
-        List<Command> segmentCommands = commands.subList(next, end);
-        int from = first.start();
-        String text = sql.substring(from, segment.get(segment.size() - 1).end());
-        SimpleEmitter emit = new SimpleEmitter(null, sql);
-        if (planned.block != Block.FAILED) {
-          rules.openSavepoint(planned, emit);
-        }
-        Consumer<TxState> effect = planPlain(segment, segmentCommands, sql);
-        server.send(
-            new Query(text),
-            new Reply.Forward(ClientSession.this, 'Q', codePoints(from), false, effect));
-        next = end;
-      } else {
-        rules.apply(commands.get(next), first.sql(), planned, new SimpleEmitter(first, sql));
-        next++;
-      }
-      server.expect(new Reply.Marker(this::next, null));
-      server.flushServer();
-    }
-
-    private boolean runsAsWritten(Command command) {
-      return plain(command)
-          || planned.block == Block.FAILED
-              && command.kind() != Command.Kind.COMMIT
-              && command.kind() != Command.Kind.ROLLBACK
-              && command.kind() != Command.Kind.ROLLBACK_TO
-              && command.kind() != Command.Kind.ROLLBACK_TEST;
-    }
-
-    private int codePoints(int charIndex) {
-      return sql.codePointCount(0, charIndex);
-    }
-  }
-
-  /** The effect of statements that run as written: counted, and their SETs remembered. */
-  private Consumer<TxState> planPlain(List<Statement> list, List<Command> commands, String sql) {
-    List<String> sets = new ArrayList<>();
-    boolean local = false;
-    for (int i = 0; i < list.size(); i++) {
-      Command.Kind kind = commands.get(i).kind();
-      if (kind == Command.Kind.SET_SESSION) {
-        sets.add(list.get(i).sql());
-      }
-      local |= kind == Command.Kind.SET_LOCAL;
-    }
-    boolean anyLocal = local;
-    int count = list.size();
-    Consumer<TxState> effect =
-        t -> {
-          t.statements += count;
-          t.pendingSettings.addAll(sets);
-          t.localSettings |= anyLocal;
-        };
-    if (planned.block != Block.FAILED) {
-      effect.accept(planned);
-    }
-    return planned.block == Block.FAILED ? null : effect;
-  }
-
-  private static boolean plain(Command command) {
-    return command.kind() == Command.Kind.OTHER || command.kind() == Command.Kind.SET_SESSION;
-  }
-
-  /** FunctionCall ('F') ends with ReadyForQuery, like a query, and runs as written. */
-  private void functionCall(RawMessage message) {
-    awaitingEnd = true;
-    startUnit();
-    SimpleEmitter emit = new SimpleEmitter(null, "");
-    if (server.test() != null) {
-      rules.openSavepoint(planned, emit);
-    }
-    server.send(message, new Reply.Forward(ClientSession.this, 'F', 0, false, null));
-    if (server.test() != null) {
-      rules.closeImplicit(planned, emit);
-    }
-    endUnitWhenAnswered();
-  }
-
-  /** The rules' decisions as simple queries. */
-  private final class SimpleEmitter implements TransactionRules.Emitter {
-    private final Statement statement;
-    private final String text;
-
-    SimpleEmitter(Statement statement, String text) {
-      this.statement = statement;
-      this.text = text;
-    }
-
-    @Override
-    public boolean alone() {
-      return SqlStatements.split(text).size() == 1;
-    }
-
-    @Override
-    public void sql(Consumer<TxState> effect, String... sql) {
-      server.query(String.join(";", sql), error -> own(error, effect));
-    }
-
-    @Override
-    public void out(List<BackendMessage> messages, Consumer<TxState> effect) {
-      server.expect(new Reply.Synthetic(ClientSession.this, messages, effect, false));
-    }
-
-    @Override
-    public void check(String sql) {
-      server.send(new Query(sql), new Reply.Forward(ClientSession.this, 'Q', 0, true, null));
-    }
-
-    @Override
-    public void passthrough(Consumer<TxState> effect) {
-      int offset = text.codePointCount(0, statement.start());
-      server.send(
-          new Query(statement.sql()),
-          new Reply.Forward(ClientSession.this, 'Q', offset, false, effect));
-    }
-  }
-
-  // ---------------------------------------------------------------- the extended protocol
-
-  private void beginUnit() {
-    if (!unitOpen) {
-      unitOpen = true;
-      startUnit();
-      if (server.test() != null && planned.block != Block.FAILED) {
-        rules.openSavepoint(planned, new ExtendedEmitter(null));
-      }
-    }
-  }
-
-  private void bind(RawMessage message) {
-    beginUnit();
-    ByteBuf body = message.body();
-    String portal = Wire.readCString(body);
-    String statement = Wire.readCString(body);
-    Prepared prepared = statements.getOrDefault(statement, Prepared.UNKNOWN);
-    portals.put(portal, prepared);
-    if (prepared.virtual()) {
-      message.release();
-      answer(BindComplete.INSTANCE);
-      return;
-    }
-    if (portal.isEmpty() && statement.isEmpty()) {
-      server.send(message, new Reply.Forward(ClientSession.this, 'B', 0, false, null));
-      return;
-    }
-    // Only the names change: the parameters are copied as they are.
-    ByteBuf out = channel.alloc().buffer(message.content().readableBytes() + 32);
-    int length = Wire.begin(out, Bind.TYPE);
-    Wire.writeCString(out, own(portal));
-    Wire.writeCString(out, own(statement));
-    out.writeBytes(body);
-    Wire.end(out, length);
-    message.release();
-    server.send(out, new Reply.Forward(ClientSession.this, 'B', 0, false, null));
-  }
-
-  private void execute(Execute execute) {
-    Prepared prepared = portals.getOrDefault(execute.portal(), Prepared.UNKNOWN);
-    Command command = prepared.command();
-    ExtendedEmitter emit = new ExtendedEmitter(execute);
-    if (server.test() == null) {
-      if (isTestCommand(command) || isListen(command)) {
-        outsideTest(command, emit);
-      } else {
-        emit.passthrough(null);
-      }
-    } else {
-      rules.apply(command, prepared.sql(), planned, emit);
-    }
-  }
-
-  private void sync() {
-    beginUnit();
-    awaitingEnd = true;
-    if (server.test() != null && planned.block != Block.FAILED) {
-      rules.closeImplicit(planned, new ExtendedEmitter(null));
-    }
-    server.send(Sync.INSTANCE, new Reply.Forward(ClientSession.this, 'S', 0, false, null));
-    endUnitWhenAnswered();
-  }
-
-  /** The rules' decisions as extended-protocol messages, between the client's own. */
-  private final class ExtendedEmitter implements TransactionRules.Emitter {
-    private final Execute execute;
-
-    ExtendedEmitter(Execute execute) {
-      this.execute = execute;
-    }
-
-    @Override
-    public boolean alone() {
-      // Each Execute outside a transaction block runs in a transaction that is not a block.
-      return true;
-    }
-
-    @Override
-    public void sql(Consumer<TxState> effect, String... sql) {
-      for (int i = 0; i < sql.length; i++) {
-        boolean last = i == sql.length - 1;
-        run(sql[i], new Reply.Internal('E', error -> own(error, last ? effect : null)));
-      }
-    }
-
-    @Override
-    public void out(List<BackendMessage> messages, Consumer<TxState> effect) {
-      server.expect(new Reply.Synthetic(ClientSession.this, messages, effect, true));
-    }
-
-    @Override
-    public void check(String sql) {
-      run(sql, new Reply.Forward(ClientSession.this, 'E', 0, true, null));
-    }
-
-    @Override
-    public void passthrough(Consumer<TxState> effect) {
-      server.send(
-          new Execute(own(execute.portal()), execute.maxRows()),
-          new Reply.Forward(ClientSession.this, 'E', 0, false, effect));
-    }
-
-    /**
-     * Runs {@code sql} as the proxy's own named statement and portal, leaving the client's unnamed
-     * ones alone. Both are closed first: an error in the last round may have left them behind.
-     */
-    private void run(String sql, Reply execute) {
-      server.send(new Close('P', OWN), new Reply.Internal('C', null));
-      server.send(new Close('S', OWN), new Reply.Internal('C', null));
-      server.send(new Parse(OWN, sql, new int[0]), new Reply.Internal('P', null));
-      server.send(
-          new Bind(OWN, OWN, new short[0], List.of(), new short[0]), new Reply.Internal('B', null));
-      server.send(new Execute(OWN, 0), execute);
-    }
-  }
-
-  /** A statement prepared with Parse (PostgreSQL allows one only), and what it means. */
-  private record Prepared(Command command, String sql) {
-    static final Prepared UNKNOWN = new Prepared(Command.OTHER, "");
-
-    /**
-     * BEGIN TEST and ROLLBACK TEST are not SQL: the server never sees them prepared, the proxy
-     * answers for them until they are executed.
-     */
-    boolean virtual() {
-      return isTestCommand(command);
-    }
-
-    static Prepared of(String sql) {
-      List<Statement> list = SqlStatements.split(sql);
-      return list.size() == 1
-          ? new Prepared(Command.classify(list.get(0)), list.get(0).sql())
-          : new Prepared(Command.OTHER, sql);
-    }
-  }
-
-  /** An answer of the proxy's making to an extended-protocol message, in its place in order. */
-  private void answer(BackendMessage message) {
-    server.expect(new Reply.Synthetic(this, List.of(message), null, true));
-  }
-
-  /** The server-side name of a client's statement or portal; the unnamed ones stay unnamed. */
-  private String own(String name) {
-    return name.isEmpty() ? name : "c" + id + "_" + name;
-  }
-
-  // ---------------------------------------------------------------- outside a test
-
-  /** BEGIN TEST, ROLLBACK TEST and LISTEN outside a test. */
-  private void outsideTest(Command command, TransactionRules.Emitter emit) {
-    switch (command.kind()) {
-      case BEGIN_TEST -> {
-        if (serverStatus != 'I') {
-          emit.raise(
-              Errors.ACTIVE_SQL_TRANSACTION,
-              "BEGIN TEST cannot run inside a transaction",
-              "end the transaction with COMMIT or ROLLBACK first");
-          return;
-        }
-        String name = command.detail();
-        emit.sql(
-            t -> server.testBegan(name),
-            "BEGIN ISOLATION LEVEL "
-                + TransactionalBackend.ISOLATION
-                + " /* pgisolate: test "
-                + TransactionRules.Comments.safe(name)
-                + " */");
-        emit.out(List.of(new CommandComplete("BEGIN")), null);
-      }
-      case ROLLBACK_TEST ->
-          emit.raise(
-              Errors.NO_ACTIVE_SQL_TRANSACTION, "no test is open", "BEGIN TEST 'name' opens one");
-      default ->
-          emit.raise(
-              Errors.FEATURE_NOT_SUPPORTED,
-              command.detail(),
-              "the transactional proxy shares one server session among all clients; use the plain"
-                  + " proxy for notifications");
-    }
-  }
-
-  private static int indexOfTestCommand(List<Command> commands) {
-    for (int i = 0; i < commands.size(); i++) {
-      if (isTestCommand(commands.get(i)) || isListen(commands.get(i))) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  private static boolean isTestCommand(Command command) {
-    return command.kind() == Command.Kind.BEGIN_TEST
-        || command.kind() == Command.Kind.ROLLBACK_TEST;
-  }
-
-  private static boolean isListen(Command command) {
-    return command.kind() == Command.Kind.REFUSED && command.detail().startsWith("LISTEN");
-  }
-
   // ---------------------------------------------------------------- units and turns
 
-  private void startUnit() {
+  void startUnit() {
     unitFailed = false;
     server.applySettings(this, null);
   }
 
-  private void endUnitWhenAnswered() {
+  void endUnitWhenAnswered() {
     server.expect(new Reply.Marker(this::unitAnswered, null));
   }
 
@@ -738,7 +237,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (closed) {
       return;
     }
-    unitOpen = false;
+    extended.unitEnded();
     awaitingEnd = false;
     copyIn = false;
     if (server.test() == null) {
@@ -845,7 +344,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   boolean waitingInTransaction() {
     boolean inTransaction =
         server.test() != null ? confirmed.block == Block.IN_TX : serverStatus == 'T';
-    return inTransaction && !unitOpen && !awaitingEnd && inbox.isEmpty() && !closed && started;
+    return inTransaction
+        && !extended.unitOpen()
+        && !awaitingEnd
+        && inbox.isEmpty()
+        && !closed
+        && started;
   }
 
   /**
@@ -930,6 +434,34 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     return confirmed;
   }
 
+  /** The state the client's next statements are planned against. */
+  TxState planned() {
+    return planned;
+  }
+
+  /** Everything sent is answered: plan from the confirmed state again. */
+  void replan() {
+    planned = confirmed.copy();
+  }
+
+  /** A Query, FunctionCall or Sync is out: nothing more is sent until it is answered. */
+  void awaitEnd() {
+    awaitingEnd = true;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** The shared session's own transaction status at the client's last ReadyForQuery. */
+  char serverStatus() {
+    return serverStatus;
+  }
+
+  io.netty.buffer.ByteBufAllocator alloc() {
+    return channel.alloc();
+  }
+
   ClientSettings settings() {
     return settings;
   }
@@ -983,7 +515,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   /** The proxy's own statement finished: apply its effect, or show the client why it failed. */
-  private void own(ErrorResponse error, Consumer<TxState> effect) {
+  void ownStatementDone(ErrorResponse error, Consumer<TxState> effect) {
     if (error != null && unitFailed) {
       // Sent behind the client's statement, which failed first: this failing too is expected.
       return;
@@ -1041,7 +573,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (copyIn) {
       server.send(new CopyFail("client disconnected"), null);
     }
-    if (unitOpen && !awaitingEnd) {
+    if (extended.unitOpen() && !awaitingEnd) {
       server.send(Sync.INSTANCE, new Reply.Internal('S', null));
     }
     server.expect(new Reply.Marker(this::undoAfterDisconnect, null));
@@ -1063,18 +595,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** The client's prepared statements go with it; they would otherwise pile up on the session. */
   private void closeStatements(boolean holding) {
-    if (!holding || statements.keySet().stream().allMatch(String::isEmpty)) {
-      statements.clear();
-      return;
+    String deallocate = extended.deallocateAll();
+    if (holding && deallocate != null) {
+      server.query(deallocate, null);
     }
-    StringBuilder sql = new StringBuilder();
-    for (String name : statements.keySet()) {
-      if (!name.isEmpty()) {
-        sql.append("DEALLOCATE ").append(Sql.identifier(own(name))).append(";");
-      }
-    }
-    statements.clear();
-    server.query(sql.toString(), null);
   }
 
   String describeState() {
@@ -1098,6 +622,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   @Override
   public String test() {
     return server.test();
+  }
+
+  @Override
+  public void testBegan(String name) {
+    server.testBegan(name);
   }
 
   @Override

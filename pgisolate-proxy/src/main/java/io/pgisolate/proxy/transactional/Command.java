@@ -40,6 +40,15 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail, String
 
   static final Command OTHER = new Command(Kind.OTHER, false, false, null, null);
 
+  /** BEGIN TEST or ROLLBACK TEST: not SQL, carried out by the proxy. */
+  boolean isTestCommand() {
+    return kind == Kind.BEGIN_TEST || kind == Kind.ROLLBACK_TEST;
+  }
+
+  boolean isListen() {
+    return kind == Kind.REFUSED && detail.startsWith("LISTEN");
+  }
+
   static Command classify(Statement statement) {
     List<Token> t = statement.tokens(24);
     if (t.isEmpty()) {

@@ -58,6 +58,9 @@ final class TransactionRules {
     /** The open test's name, or null. */
     String test();
 
+    /** This client began a test: the shared session is in it from now on. */
+    void testBegan(String name);
+
     /** The test was ended by this client: the shared session is outside a test from now on. */
     void testEnded();
 
@@ -176,6 +179,43 @@ final class TransactionRules {
         emit.passthrough(effect);
       }
       default -> throw new IllegalStateException("no rule for " + command);
+    }
+  }
+
+  /**
+   * Outside a test everything runs as written but BEGIN TEST, ROLLBACK TEST and LISTEN.
+   *
+   * @param serverStatus the shared session's transaction status ('I' idle)
+   */
+  void outsideTest(Command command, char serverStatus, Emitter emit) {
+    switch (command.kind()) {
+      case BEGIN_TEST -> {
+        if (serverStatus != 'I') {
+          emit.raise(
+              Errors.ACTIVE_SQL_TRANSACTION,
+              "BEGIN TEST cannot run inside a transaction",
+              "end the transaction with COMMIT or ROLLBACK first");
+          return;
+        }
+        String name = command.detail();
+        emit.sql(
+            t -> context.testBegan(name),
+            "BEGIN ISOLATION LEVEL "
+                + context.isolation()
+                + " /* pgisolate: test "
+                + Comments.safe(name)
+                + " */");
+        emit.out(List.of(new CommandComplete("BEGIN")), null);
+      }
+      case ROLLBACK_TEST ->
+          emit.raise(
+              Errors.NO_ACTIVE_SQL_TRANSACTION, "no test is open", "BEGIN TEST 'name' opens one");
+      default ->
+          emit.raise(
+              Errors.FEATURE_NOT_SUPPORTED,
+              command.detail(),
+              "the transactional proxy shares one server session among all clients; use the plain"
+                  + " proxy for notifications");
     }
   }
 

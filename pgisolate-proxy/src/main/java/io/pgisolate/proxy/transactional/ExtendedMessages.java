@@ -1,0 +1,278 @@
+package io.pgisolate.proxy.transactional;
+
+import io.netty.buffer.ByteBuf;
+import io.pgisolate.proxy.protocol.BackendMessage;
+import io.pgisolate.proxy.protocol.RawMessage;
+import io.pgisolate.proxy.protocol.Wire;
+import io.pgisolate.proxy.protocol.backend.BindComplete;
+import io.pgisolate.proxy.protocol.backend.CloseComplete;
+import io.pgisolate.proxy.protocol.backend.NoData;
+import io.pgisolate.proxy.protocol.backend.ParameterDescription;
+import io.pgisolate.proxy.protocol.backend.ParseComplete;
+import io.pgisolate.proxy.protocol.frontend.Bind;
+import io.pgisolate.proxy.protocol.frontend.Close;
+import io.pgisolate.proxy.protocol.frontend.Describe;
+import io.pgisolate.proxy.protocol.frontend.Execute;
+import io.pgisolate.proxy.protocol.frontend.Parse;
+import io.pgisolate.proxy.protocol.frontend.Sync;
+import io.pgisolate.proxy.transactional.TxState.Block;
+import io.pgisolate.sql.Sql;
+import io.pgisolate.sql.SqlStatements;
+import io.pgisolate.sql.SqlStatements.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One client's extended-protocol messages (PostgreSQL docs, "Extended Query"): its prepared
+ * statement and portal names made its own on the shared session, BEGIN TEST and ROLLBACK TEST
+ * answered by the proxy, and, in a test, Execute of a transaction command rewritten by {@link
+ * TransactionRules}. A unit ends with Sync; inside a test an idle client's unit runs in its
+ * savepoint.
+ */
+final class ExtendedMessages {
+  /** The proxy's own statement and portal, for statements it runs in the extended protocol. */
+  private static final String OWN = "pgisolate_own";
+
+  private final ClientSession session;
+  private final TransactionalBackend server;
+  private final TransactionRules rules;
+  private final String prefix;
+  private final Map<String, Prepared> statements = new HashMap<>();
+  private final Map<String, Prepared> portals = new HashMap<>();
+  private boolean unitOpen;
+
+  ExtendedMessages(
+      ClientSession session, TransactionalBackend server, TransactionRules rules, int clientId) {
+    this.session = session;
+    this.server = server;
+    this.rules = rules;
+    this.prefix = "c" + clientId + "_";
+  }
+
+  /** Messages of a unit have been sent, and its Sync has not. */
+  boolean unitOpen() {
+    return unitOpen;
+  }
+
+  void unitEnded() {
+    unitOpen = false;
+  }
+
+  void parse(RawMessage message) {
+    Parse parse = Wire.decodeWhole(Parse.TYPE, message.body(), Parse::decode);
+    message.release();
+    beginUnit();
+    Prepared prepared = Prepared.of(parse.sql());
+    statements.put(parse.name(), prepared);
+    if (prepared.virtual()) {
+      answer(ParseComplete.INSTANCE);
+      return;
+    }
+    server.send(
+        new Parse(own(parse.name()), parse.sql(), parse.parameterTypes()),
+        new Reply.Forward(session, 'P', 0, false, null));
+  }
+
+  void describe(RawMessage message) {
+    Describe describe = Wire.decodeWhole(Describe.TYPE, message.body(), Describe::decode);
+    message.release();
+    beginUnit();
+    Prepared described = (describe.kind() == 'S' ? statements : portals).get(describe.name());
+    if (described != null && described.virtual()) {
+      if (describe.kind() == 'S') {
+        answer(new ParameterDescription(new int[0]));
+      }
+      answer(NoData.INSTANCE);
+      return;
+    }
+    server.send(
+        new Describe(describe.kind(), own(describe.name())),
+        new Reply.Forward(session, 'D', 0, false, null));
+  }
+
+  void close(RawMessage message) {
+    Close close = Wire.decodeWhole(Close.TYPE, message.body(), Close::decode);
+    message.release();
+    beginUnit();
+    Prepared closed = (close.kind() == 'S' ? statements : portals).remove(close.name());
+    if (closed != null && closed.virtual()) {
+      answer(CloseComplete.INSTANCE);
+      return;
+    }
+    server.send(
+        new Close(close.kind(), own(close.name())),
+        new Reply.Forward(session, 'C', 0, false, null));
+  }
+
+  void execute(RawMessage message) {
+    Execute execute = Wire.decodeWhole(Execute.TYPE, message.body(), Execute::decode);
+    message.release();
+    beginUnit();
+    execute(execute);
+  }
+
+  /**
+   * The statements to run when the client has gone: its prepared statements would otherwise pile up
+   * on the session. Null when it has none.
+   */
+  String deallocateAll() {
+    StringBuilder sql = new StringBuilder();
+    for (String name : statements.keySet()) {
+      if (!name.isEmpty()) {
+        sql.append("DEALLOCATE ").append(Sql.identifier(own(name))).append(";");
+      }
+    }
+    statements.clear();
+    return sql.length() == 0 ? null : sql.toString();
+  }
+
+  private void beginUnit() {
+    if (!unitOpen) {
+      unitOpen = true;
+      session.startUnit();
+      if (server.test() != null && session.planned().block != Block.FAILED) {
+        rules.openSavepoint(session.planned(), new ExtendedEmitter(null));
+      }
+    }
+  }
+
+  void bind(RawMessage message) {
+    beginUnit();
+    ByteBuf body = message.body();
+    String portal = Wire.readCString(body);
+    String statement = Wire.readCString(body);
+    Prepared prepared = statements.getOrDefault(statement, Prepared.UNKNOWN);
+    portals.put(portal, prepared);
+    if (prepared.virtual()) {
+      message.release();
+      answer(BindComplete.INSTANCE);
+      return;
+    }
+    if (portal.isEmpty() && statement.isEmpty()) {
+      server.send(message, new Reply.Forward(session, 'B', 0, false, null));
+      return;
+    }
+    // Only the names change: the parameters are copied as they are.
+    ByteBuf out = session.alloc().buffer(message.content().readableBytes() + 32);
+    int length = Wire.begin(out, Bind.TYPE);
+    Wire.writeCString(out, own(portal));
+    Wire.writeCString(out, own(statement));
+    out.writeBytes(body);
+    Wire.end(out, length);
+    message.release();
+    server.send(out, new Reply.Forward(session, 'B', 0, false, null));
+  }
+
+  private void execute(Execute execute) {
+    Prepared prepared = portals.getOrDefault(execute.portal(), Prepared.UNKNOWN);
+    Command command = prepared.command();
+    ExtendedEmitter emit = new ExtendedEmitter(execute);
+    if (server.test() == null) {
+      if (command.isTestCommand() || command.isListen()) {
+        rules.outsideTest(command, session.serverStatus(), emit);
+      } else {
+        emit.passthrough(null);
+      }
+    } else {
+      rules.apply(command, prepared.sql(), session.planned(), emit);
+    }
+  }
+
+  void sync() {
+    beginUnit();
+    session.awaitEnd();
+    if (server.test() != null && session.planned().block != Block.FAILED) {
+      rules.closeImplicit(session.planned(), new ExtendedEmitter(null));
+    }
+    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
+    session.endUnitWhenAnswered();
+  }
+
+  /** The rules' decisions as extended-protocol messages, between the client's own. */
+  private final class ExtendedEmitter implements TransactionRules.Emitter {
+    private final Execute execute;
+
+    ExtendedEmitter(Execute execute) {
+      this.execute = execute;
+    }
+
+    @Override
+    public boolean alone() {
+      // Each Execute outside a transaction block runs in a transaction that is not a block.
+      return true;
+    }
+
+    @Override
+    public void sql(Consumer<TxState> effect, String... sql) {
+      for (int i = 0; i < sql.length; i++) {
+        boolean last = i == sql.length - 1;
+        run(
+            sql[i],
+            new Reply.Internal(
+                'E', error -> session.ownStatementDone(error, last ? effect : null)));
+      }
+    }
+
+    @Override
+    public void out(List<BackendMessage> messages, Consumer<TxState> effect) {
+      server.expect(new Reply.Synthetic(session, messages, effect, true));
+    }
+
+    @Override
+    public void check(String sql) {
+      run(sql, new Reply.Forward(session, 'E', 0, true, null));
+    }
+
+    @Override
+    public void passthrough(Consumer<TxState> effect) {
+      server.send(
+          new Execute(own(execute.portal()), execute.maxRows()),
+          new Reply.Forward(session, 'E', 0, false, effect));
+    }
+
+    /**
+     * Runs {@code sql} as the proxy's own named statement and portal, leaving the client's unnamed
+     * ones alone. Both are closed first: an error in the last round may have left them behind.
+     */
+    private void run(String sql, Reply execute) {
+      server.send(new Close('P', OWN), new Reply.Internal('C', null));
+      server.send(new Close('S', OWN), new Reply.Internal('C', null));
+      server.send(new Parse(OWN, sql, new int[0]), new Reply.Internal('P', null));
+      server.send(
+          new Bind(OWN, OWN, new short[0], List.of(), new short[0]), new Reply.Internal('B', null));
+      server.send(new Execute(OWN, 0), execute);
+    }
+  }
+
+  /** A statement prepared with Parse (PostgreSQL allows one only), and what it means. */
+  private record Prepared(Command command, String sql) {
+    static final Prepared UNKNOWN = new Prepared(Command.OTHER, "");
+
+    /**
+     * BEGIN TEST and ROLLBACK TEST are not SQL: the server never sees them prepared, the proxy
+     * answers for them until they are executed.
+     */
+    boolean virtual() {
+      return command.isTestCommand();
+    }
+
+    static Prepared of(String sql) {
+      List<Statement> list = SqlStatements.split(sql);
+      return list.size() == 1
+          ? new Prepared(Command.classify(list.get(0)), list.get(0).sql())
+          : new Prepared(Command.OTHER, sql);
+    }
+  }
+
+  /** An answer of the proxy's making to an extended-protocol message, in its place in order. */
+  private void answer(BackendMessage message) {
+    server.expect(new Reply.Synthetic(session, List.of(message), null, true));
+  }
+
+  /** The server-side name of a client's statement or portal; the unnamed ones stay unnamed. */
+  private String own(String name) {
+    return name.isEmpty() ? name : prefix + name;
+  }
+}

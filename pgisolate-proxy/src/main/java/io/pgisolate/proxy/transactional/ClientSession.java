@@ -51,7 +51,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private final Channel channel;
   private final StartupMessage startup;
   private final BackendKeyData proxyKey;
-  private final String savepoint;
   private final TransactionRules rules = new TransactionRules(this);
   private final SimpleQueries simple;
   private final ExtendedMessages extended;
@@ -79,7 +78,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     this.channel = channel;
     this.startup = startup;
     this.proxyKey = key;
-    this.savepoint = "pgisolate_client_" + id;
     this.settings = ClientSettings.fromStartup(startup.parameters());
     this.simple = new SimpleQueries(this, server, rules);
     this.extended = new ExtendedMessages(this, server, rules, id);
@@ -217,7 +215,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       boolean local = confirmed.localSettings;
       confirmed.localSettings = false;
       server.query(
-          "ROLLBACK TO " + savepoint() + ";RELEASE " + savepoint(),
+          "ROLLBACK TO " + savepoint(),
           error -> {
             if (error != null) {
               TransactionalBackend.log.warn("{}: undoing its statements failed: {}", this, error);
@@ -449,6 +447,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     awaitingEnd = true;
   }
 
+  /**
+   * Sent behind an idle client's unit that ends by releasing and re-opening the base savepoint:
+   * after a failure the base savepoint is failed and this restores it; after a success it is a
+   * fresh, empty savepoint, and this changes nothing. So the unit needs no clean-up that waits for
+   * its answer.
+   */
+  void heal() {
+    server.query(
+        "ROLLBACK TO " + TransactionalBackend.BASE, error -> confirmed.savepointOpen = false);
+  }
+
+  /** In a client transaction of its own, within the test (failed or not). */
+  boolean inTransaction() {
+    return confirmed.block != Block.IDLE;
+  }
+
+  /** Running one unit inside another client's transaction (see {@link #canBeGuest}). */
+  boolean isGuest() {
+    return guest;
+  }
+
   boolean isClosed() {
     return closed;
   }
@@ -583,7 +602,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   void undoAfterDisconnect() {
     if (server.test() != null) {
       if (confirmed.savepointOpen || confirmed.block != Block.IDLE) {
-        server.query("ROLLBACK TO " + savepoint() + ";RELEASE " + savepoint(), null);
+        server.query("ROLLBACK TO " + savepoint(), null);
       }
     } else if (serverStatus != 'I') {
       server.query("ROLLBACK", null);
@@ -611,7 +630,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   @Override
   public String savepoint() {
-    return savepoint;
+    return TransactionalBackend.BASE;
   }
 
   @Override

@@ -20,10 +20,14 @@ final class ClientSettings {
 
   private final Map<String, String> startup;
   private final Map<String, String> session;
+  private final List<String> statements;
 
   private ClientSettings(Map<String, String> startup, Map<String, String> session) {
     this.startup = startup;
     this.session = session;
+    List<String> all = new ArrayList<>(startup.values());
+    all.addAll(session.values());
+    this.statements = List.copyOf(all);
   }
 
   /** The settings a client's StartupMessage asks for, "options" ({@code -c name=value}) too. */
@@ -68,9 +72,7 @@ final class ClientSettings {
 
   /** The statements that give a fresh session (after RESET ALL) these settings. */
   List<String> statements() {
-    List<String> all = new ArrayList<>(startup.values());
-    all.addAll(session.values());
-    return all;
+    return statements;
   }
 
   /** The parameter a SET or RESET statement is about, as a lower-case key. */
@@ -113,13 +115,13 @@ final class ClientSettings {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ClientSettings other
-        && List.copyOf(statements()).equals(List.copyOf(other.statements()));
+    // Compared before every unit of work: most clients of one application have equal settings.
+    return o == this || o instanceof ClientSettings other && statements.equals(other.statements);
   }
 
   @Override
   public int hashCode() {
-    return statements().hashCode();
+    return statements.hashCode();
   }
 
   @Override

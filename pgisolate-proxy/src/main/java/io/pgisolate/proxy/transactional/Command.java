@@ -49,11 +49,37 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail, String
     return kind == Kind.REFUSED && detail.startsWith("LISTEN");
   }
 
+  /** The leading keywords that make a statement more than {@link Kind#OTHER}. */
+  private static final java.util.Set<String> KEYWORDS =
+      java.util.Set.of(
+          "BEGIN",
+          "START",
+          "COMMIT",
+          "END",
+          "ABORT",
+          "ROLLBACK",
+          "SAVEPOINT",
+          "RELEASE",
+          "PREPARE",
+          "LISTEN",
+          "SET",
+          "RESET",
+          "DISCARD",
+          "DEALLOCATE",
+          "VACUUM",
+          "CLUSTER",
+          "REINDEX",
+          "CREATE",
+          "DROP",
+          "ALTER");
+
   static Command classify(Statement statement) {
-    List<Token> t = statement.tokens(24);
-    if (t.isEmpty()) {
+    // Most statements are decided by their first word alone: tokenise further only when needed.
+    List<Token> firstToken = statement.tokens(1);
+    if (firstToken.isEmpty() || !KEYWORDS.contains(firstToken.get(0).word())) {
       return OTHER;
     }
+    List<Token> t = statement.tokens(24);
     String first = t.get(0).word();
     String second = word(t, 1);
     switch (first) {

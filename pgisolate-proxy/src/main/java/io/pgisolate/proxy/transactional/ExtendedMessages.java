@@ -132,7 +132,7 @@ final class ExtendedMessages {
     if (!unitOpen) {
       unitOpen = true;
       session.startUnit();
-      if (server.test() != null && session.planned().block != Block.FAILED) {
+      if (server.test() != null && !session.isGuest() && session.planned().block != Block.FAILED) {
         rules.openSavepoint(session.planned(), new ExtendedEmitter(null));
       }
     }
@@ -183,10 +183,17 @@ final class ExtendedMessages {
   void sync() {
     beginUnit();
     session.awaitEnd();
-    if (server.test() != null && session.planned().block != Block.FAILED) {
-      rules.closeImplicit(session.planned(), new ExtendedEmitter(null));
-    }
+    // A guest's unit runs in a savepoint of its own, inside another client's transaction.
+    String release =
+        server.test() != null && !session.isGuest()
+            ? rules.closeImplicitInline(session.planned())
+            : null;
     server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
+    if (release != null) {
+      // After the Sync, as simple queries: they run whether or not the unit failed.
+      server.query(release, error -> session.ownStatementDone(error, rules.implicitCommitted()));
+      session.heal();
+    }
     session.endUnitWhenAnswered();
   }
 

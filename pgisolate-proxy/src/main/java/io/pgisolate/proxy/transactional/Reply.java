@@ -66,8 +66,8 @@ abstract class Reply {
     private final int positionOffset;
     private final boolean madeUpError;
     private final Consumer<TxState> onSuccess;
-    private final boolean releaseAppended;
-    private RawMessage lastTag;
+    private final int appendedTags;
+    private final java.util.ArrayDeque<RawMessage> heldTags = new java.util.ArrayDeque<>(2);
     private boolean failed;
 
     Forward(
@@ -76,7 +76,7 @@ abstract class Reply {
         int positionOffset,
         boolean madeUpError,
         Consumer<TxState> onSuccess) {
-      this(client, sent, positionOffset, madeUpError, onSuccess, false);
+      this(client, sent, positionOffset, madeUpError, onSuccess, 0);
     }
 
     /**
@@ -85,9 +85,9 @@ abstract class Reply {
      * @param madeUpError the statement is the proxy's own (a DO block) and only its error is the
      *     client's, without the context and source location, which are the proxy's
      * @param onSuccess applied to the client's confirmed state when the message succeeded
-     * @param releaseAppended the query ends with the proxy's RELEASE of the client's savepoint,
-     *     whose command tag (the last before ReadyForQuery, when nothing failed) is not the
-     *     client's
+     * @param appendedTags the query ends with this many statements of the proxy's (RELEASE and
+     *     SAVEPOINT of the base savepoint), whose command tags, the last before ReadyForQuery when
+     *     nothing failed, are not the client's
      */
     Forward(
         ClientSession client,
@@ -95,27 +95,29 @@ abstract class Reply {
         int positionOffset,
         boolean madeUpError,
         Consumer<TxState> onSuccess,
-        boolean releaseAppended) {
+        int appendedTags) {
       this.client = client;
       this.sent = sent;
       this.positionOffset = positionOffset;
       this.madeUpError = madeUpError;
       this.onSuccess = onSuccess;
-      this.releaseAppended = releaseAppended;
+      this.appendedTags = appendedTags;
     }
 
     @Override
     boolean read(RawMessage message) {
       char type = message.type();
-      // ParameterStatus comes just before ReadyForQuery, behind RELEASE's tag: keep holding it.
-      if (lastTag != null && type != ParameterStatus.TYPE) {
-        RawMessage tag = lastTag;
-        lastTag = null;
-        if (type == 'Z' && !failed) {
-          tag.release(); // RELEASE's
-        } else {
-          client.commandTag(tag);
-          client.send(tag);
+      // ParameterStatus comes just before ReadyForQuery, behind the appended tags: keep them.
+      if (!heldTags.isEmpty() && type != ParameterStatus.TYPE && type != CommandComplete.TYPE) {
+        boolean ours = type == 'Z' && !failed;
+        while (!heldTags.isEmpty()) {
+          RawMessage tag = heldTags.poll();
+          if (ours) {
+            tag.release();
+          } else {
+            client.commandTag(tag);
+            client.send(tag);
+          }
         }
       }
       switch (type) {
@@ -139,8 +141,14 @@ abstract class Reply {
           if (madeUpError) {
             // The proxy's own statement: only its error, if any, is the client's.
             message.release();
-          } else if (releaseAppended) {
-            lastTag = message; // the client's, unless ReadyForQuery follows
+          } else if (appendedTags > 0) {
+            // The last ones before ReadyForQuery are the proxy's; earlier ones the client's.
+            heldTags.add(message);
+            if (heldTags.size() > appendedTags) {
+              RawMessage tag = heldTags.poll();
+              client.commandTag(tag);
+              client.send(tag);
+            }
           } else {
             client.commandTag(message);
             client.send(message);
@@ -161,10 +169,8 @@ abstract class Reply {
 
     @Override
     void dropped() {
-      if (lastTag != null) {
-        lastTag.release();
-        lastTag = null;
-      }
+      heldTags.forEach(RawMessage::release);
+      heldTags.clear();
     }
 
     @Override

@@ -76,7 +76,8 @@ final class SimpleQueries {
           effect == null ? rules.implicitCommitted() : effect.andThen(rules.implicitCommitted());
       server.send(
           new Query(sql + "\n;" + release),
-          new Reply.Forward(session, 'Q', 0, false, onSuccess, true));
+          new Reply.Forward(session, 'Q', 0, false, onSuccess, 2));
+      session.heal();
       session.endUnitWhenAnswered();
       return;
     }

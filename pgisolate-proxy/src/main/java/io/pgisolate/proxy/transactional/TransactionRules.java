@@ -49,7 +49,11 @@ final class TransactionRules {
 
   /** What the rules need from the session beyond the client's state. */
   interface Context {
-    /** The client's savepoint, quoted. */
+    /**
+     * The savepoint the shared transaction is always inside while a test is open (quoted): the work
+     * of the client whose statements are running collects in it, until it is released (kept) or
+     * rolled back to (undone), after which it is opened again, empty.
+     */
     String savepoint();
 
     /** The isolation level of the shared transaction ("READ COMMITTED"). */
@@ -204,7 +208,8 @@ final class TransactionRules {
                 + context.isolation()
                 + " /* pgisolate: test "
                 + Comments.safe(name)
-                + " */");
+                + " */",
+            "SAVEPOINT " + context.savepoint());
         emit.out(List.of(new CommandComplete("BEGIN")), null);
       }
       case ROLLBACK_TEST ->
@@ -222,9 +227,10 @@ final class TransactionRules {
   /** What runs before a client's first statement when it is idle: its implicit transaction. */
   void openSavepoint(TxState s, Emitter emit) {
     if (s.block == Block.IDLE && !s.savepointOpen) {
+      // The savepoint is there already, empty: from now on it holds this client's work.
       Consumer<TxState> open = t -> t.savepointOpen = true;
       open.accept(s);
-      emit.sql(open, "SAVEPOINT " + context.savepoint());
+      emit.out(List.of(), open);
     }
   }
 
@@ -236,7 +242,7 @@ final class TransactionRules {
     if (s.block == Block.IDLE && s.savepointOpen) {
       Consumer<TxState> release = this::committed;
       release.accept(s);
-      emit.sql(release, "RELEASE " + context.savepoint());
+      emit.sql(release, "RELEASE " + context.savepoint(), "SAVEPOINT " + context.savepoint());
     }
   }
 
@@ -248,7 +254,7 @@ final class TransactionRules {
   String closeImplicitInline(TxState s) {
     if (s.block == Block.IDLE && s.savepointOpen) {
       committed(s);
-      return "RELEASE " + context.savepoint();
+      return "RELEASE " + context.savepoint() + ";SAVEPOINT " + context.savepoint();
     }
     return null;
   }
@@ -316,9 +322,9 @@ final class TransactionRules {
         commit.accept(s);
         if (readOnly) {
           // Nothing to keep, and rolling back also undoes the read-only setting.
-          emit.sql(commit, "ROLLBACK TO " + x, "RELEASE " + x);
+          emit.sql(commit, "ROLLBACK TO " + x);
         } else {
-          emit.sql(commit, "RELEASE " + x);
+          emit.sql(commit, "RELEASE " + x, "SAVEPOINT " + x);
         }
         if (command.chain()) {
           chain(readOnly, s, emit, x);
@@ -372,7 +378,7 @@ final class TransactionRules {
     } else {
       Consumer<TxState> end = TxState::reset;
       end.accept(s);
-      emit.sql(end, "ROLLBACK TO " + x, "RELEASE " + x);
+      emit.sql(end, "ROLLBACK TO " + x);
     }
   }
 
@@ -385,9 +391,9 @@ final class TransactionRules {
         };
     restart.accept(s);
     if (readOnly) {
-      emit.sql(restart, "SAVEPOINT " + x, "SET TRANSACTION READ ONLY");
+      emit.sql(restart, "SET TRANSACTION READ ONLY");
     } else {
-      emit.sql(restart, "SAVEPOINT " + x);
+      emit.out(List.of(), restart);
     }
   }
 

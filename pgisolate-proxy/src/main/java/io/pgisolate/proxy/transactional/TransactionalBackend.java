@@ -49,6 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class TransactionalBackend implements SharedBackend {
   static final Logger log = LoggerFactory.getLogger(TransactionalBackend.class);
 
+  /**
+   * The savepoint the test transaction is always inside: each unit of work of an idle client ends
+   * with RELEASE and SAVEPOINT of it when it succeeded, ROLLBACK TO it when it failed.
+   */
+  static final String BASE = "pgisolate_base";
+
   /** The isolation level of every test transaction. */
   static final String ISOLATION = "READ COMMITTED";
 
@@ -422,39 +428,37 @@ public final class TransactionalBackend implements SharedBackend {
       }
       return;
     }
-    if (wanted.equals(applied)) {
+    if (wanted.equals(applied) || test != null && session.inTransaction()) {
+      // In its own transaction a client's settings are in place (its SET LOCALs included).
       if (onDone != null) {
         onDone.accept(null);
       }
       return;
     }
-    StringBuilder sql = new StringBuilder();
-    // Inside a test a failing SET must not abort the shared transaction.
-    String guard = test != null ? "pgisolate_settings" : null;
-    if (guard != null) {
-      sql.append("SAVEPOINT ").append(guard).append(";");
-    }
-    sql.append("RESET ALL;RESET ROLE");
+    StringBuilder sql = new StringBuilder("RESET ALL;RESET ROLE");
     for (String statement : wanted.statements()) {
       sql.append(";").append(statement);
     }
-    if (guard != null) {
-      sql.append(";RELEASE ").append(guard);
-    }
     applied = wanted;
+    if (test == null) {
+      query(sql.toString(), error -> settingsApplied(error, onDone));
+      return;
+    }
+    // Inside a test the settings are kept in the shared transaction like an idle client's work,
+    // and a failing SET must not leave the base savepoint failed.
     query(
-        sql.toString(),
-        error -> {
-          if (error != null) {
-            applied = null;
-            if (guard != null) {
-              query("ROLLBACK TO " + guard + ";RELEASE " + guard, null);
-            }
-          }
-          if (onDone != null) {
-            onDone.accept(error);
-          }
-        });
+        sql.append(";RELEASE ").append(BASE).append(";SAVEPOINT ").append(BASE).toString(),
+        error -> settingsApplied(error, onDone));
+    query("ROLLBACK TO " + BASE, null);
+  }
+
+  private void settingsApplied(ErrorResponse error, Consumer<ErrorResponse> onDone) {
+    if (error != null) {
+      applied = null;
+    }
+    if (onDone != null) {
+      onDone.accept(error);
+    }
   }
 
   /** The session's settings changed in a way the proxy does not follow: replay before next use. */

@@ -68,6 +68,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private boolean unitFailed;
   private boolean closed;
   private boolean guest;
+  private boolean detached;
   private boolean writtenUnflushed;
   private char serverStatus = 'I';
   private ScheduledFuture<?> waitTimer;
@@ -99,7 +100,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     inbox.add(message);
     if (server.holds(this)) {
       pump();
-    } else if (started && !server.isParked(this)) {
+    } else if (started && !server.isParked(this) && !detached) {
       server.requestTurn(this);
     }
   }
@@ -235,6 +236,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (closed) {
       return;
     }
+    detached = false;
     extended.unitEnded();
     awaitingEnd = false;
     copyIn = false;
@@ -456,6 +458,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   void heal() {
     server.query(
         "ROLLBACK TO " + TransactionalBackend.BASE, error -> confirmed.savepointOpen = false);
+  }
+
+  /**
+   * The unit just sent leaves the session clean whatever its outcome (see {@link #heal}), and
+   * changes no settings: the next client may send its own behind it without waiting for the answer.
+   * Clients then share the session in a pipeline, which is what keeps a single server session busy.
+   */
+  void detach() {
+    if (guest || !server.holds(this)) {
+      return;
+    }
+    server.flushServer();
+    detached = true;
+    server.releaseTurn(this);
   }
 
   /** In a client transaction of its own, within the test (failed or not). */

@@ -43,6 +43,9 @@ final class ExtendedMessages {
   private final Map<String, Prepared> portals = new HashMap<>();
   private boolean unitOpen;
 
+  /** Every statement the unit executed ran as written (no transaction command, no SET). */
+  private boolean unitPlain;
+
   ExtendedMessages(
       ClientSession session, TransactionalBackend server, TransactionRules rules, int clientId) {
     this.session = session;
@@ -131,6 +134,7 @@ final class ExtendedMessages {
   private void beginUnit() {
     if (!unitOpen) {
       unitOpen = true;
+      unitPlain = true;
       session.startUnit();
       if (server.test() != null && !session.isGuest() && session.planned().block != Block.FAILED) {
         rules.openSavepoint(session.planned(), new ExtendedEmitter(null));
@@ -168,6 +172,7 @@ final class ExtendedMessages {
   private void execute(Execute execute) {
     Prepared prepared = portals.getOrDefault(execute.portal(), Prepared.UNKNOWN);
     Command command = prepared.command();
+    unitPlain &= command.kind() == Command.Kind.OTHER;
     ExtendedEmitter emit = new ExtendedEmitter(execute);
     if (server.test() == null) {
       if (command.isTestCommand() || command.isListen()) {
@@ -195,6 +200,9 @@ final class ExtendedMessages {
       session.heal();
     }
     session.endUnitWhenAnswered();
+    if (release != null && unitPlain) {
+      session.detach();
+    }
   }
 
   /** The rules' decisions as extended-protocol messages, between the client's own. */

@@ -36,6 +36,11 @@ abstract class Reply {
 
   void run() {}
 
+  /** The client whose statement this answers, if it is one of a client's own statements. */
+  ClientSession owner() {
+    return null;
+  }
+
   /** Will never be answered (skipped after an error, or the server connection is gone). */
   void dropped() {}
 
@@ -165,6 +170,11 @@ abstract class Reply {
         onSuccess.accept(client.confirmed());
       }
       return done;
+    }
+
+    @Override
+    ClientSession owner() {
+      return client;
     }
 
     @Override

@@ -70,8 +70,8 @@ final class SimpleQueries {
     boolean copy = list.stream().anyMatch(SimpleQueries::isCopy);
     String release = copy ? null : rules.closeImplicitInline(session.planned());
     if (release != null) {
-      // The savepoint is released by the query itself, one statement more: if the query fails,
-      // the RELEASE does not run, and the unit's end rolls back instead.
+      // The base savepoint is released and opened again by the query itself; if the query fails,
+      // that does not run, and the ROLLBACK TO behind it repairs the savepoint instead.
       Consumer<TxState> onSuccess =
           effect == null ? rules.implicitCommitted() : effect.andThen(rules.implicitCommitted());
       server.send(
@@ -79,6 +79,9 @@ final class SimpleQueries {
           new Reply.Forward(session, 'Q', 0, false, onSuccess, 2));
       session.heal();
       session.endUnitWhenAnswered();
+      if (commands.stream().allMatch(command -> command.kind() == Command.Kind.OTHER)) {
+        session.detach();
+      }
       return;
     }
     server.send(new Query(sql), new Reply.Forward(session, 'Q', 0, false, effect));

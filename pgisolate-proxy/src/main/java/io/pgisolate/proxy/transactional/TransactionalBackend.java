@@ -103,9 +103,13 @@ public final class TransactionalBackend implements SharedBackend {
     client.closeFuture().addListener(f -> session.closed());
     connect(client.eventLoop());
     requestTurn(session);
-    // A cancel request reaches the server only while the client's statements run there.
+    // A cancel request reaches the server only while the client's own statement runs there:
+    // the first answer outstanding is one to it.
     return () ->
-        holder == session && server != null && serverKey != null
+        server != null
+                && serverKey != null
+                && !replies.isEmpty()
+                && replies.peek().owner() == session
             ? new CancelTarget(target.address(), serverKey)
             : null;
   }

@@ -1,0 +1,62 @@
+package io.pgisolate.bench;
+
+import io.netty.channel.unix.DomainSocketAddress;
+import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.proxy.ProxyServer;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+
+/** How a benchmark's proxies and pgbouncer reach PostgreSQL: {@code --backend-transport}. */
+enum BackendTransport {
+  TCP("TCP"),
+  UNIX("its UNIX socket");
+
+  private final String description;
+
+  BackendTransport(String description) {
+    this.description = description;
+  }
+
+  /** The {@code --backend-transport tcp|unix} option; tcp when it is not given. */
+  static BackendTransport fromOptions(String[] args) {
+    String value = Main.stringOption(args, "--backend-transport", "tcp");
+    return switch (value) {
+      case "tcp" -> TCP;
+      case "unix" -> UNIX;
+      default ->
+          throw new IllegalArgumentException(
+              "--backend-transport must be tcp or unix, was '" + value + "'");
+    };
+  }
+
+  /** "TCP" or "its UNIX socket", for the benchmark's header. */
+  String description() {
+    return description;
+  }
+
+  /** Where PostgreSQL is reached: its TCP port or its socket file. */
+  SocketAddress address(TempCluster pg) {
+    return this == TCP
+        ? new InetSocketAddress(pg.host(), pg.port())
+        : new DomainSocketAddress(socketFile(pg).toFile());
+  }
+
+  /** The host as libpq (and pgbouncer) take it: a TCP host, or the socket's directory. */
+  String libpqHost(TempCluster pg) {
+    return this == TCP ? pg.host() : pg.socketDirectory().toString();
+  }
+
+  /** A pass-through proxy (the proxy's plain mode) in front of {@code pg}, as its superuser. */
+  ProxyServer.Builder plainProxy(TempCluster pg) {
+    ProxyServer.Builder builder =
+        ProxyServer.builder().backendUser(pg.user()).backendPassword(pg.password());
+    return this == TCP
+        ? builder.backend(pg.host(), pg.port())
+        : builder.backendSocket(socketFile(pg));
+  }
+
+  private static Path socketFile(TempCluster pg) {
+    return pg.socketDirectory().resolve(".s.PGSQL." + pg.port());
+  }
+}

@@ -187,18 +187,7 @@ final class ProxyConnectBench {
   }
 
   private static void print(List<Samples> results, Samples baseline) {
-    double base50 = baseline.percentileMillis(50);
-    double base99 = baseline.percentileMillis(99);
-    System.out.printf(
-        "%-45s %5s %9s %9s %9s %11s %11s%n",
-        "contender", "n", "p50 ms", "p99 ms", "max ms", "p50/direct", "p99/direct");
-    for (Samples s : results) {
-      double p50 = s.percentileMillis(50);
-      double p99 = s.percentileMillis(99);
-      System.out.printf(
-          "%-45s %5d %9.2f %9.2f %9.2f %10.2fx %10.2fx%n",
-          s.name, s.count(), p50, p99, s.maxMillis(), p50 / base50, p99 / base99);
-    }
+    Report.percentiles(System.out, results, baseline, "direct", "ms");
     System.out.println(
         "ratios are against " + baseline.name + "; target: proxy fresh p50 <= 10 ms.");
   }

@@ -1,10 +1,8 @@
 package io.pgisolate.bench;
 
-import io.netty.channel.unix.DomainSocketAddress;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.proxy.ProxyServer;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
+import io.pgisolate.proxy.transactional.TransactionalProxy;
 import java.nio.file.Path;
 
 /** How a benchmark's proxies and pgbouncer reach PostgreSQL: {@code --backend-transport}. */
@@ -35,13 +33,6 @@ enum BackendTransport {
     return description;
   }
 
-  /** Where PostgreSQL is reached: its TCP port or its socket file. */
-  SocketAddress address(TempCluster pg) {
-    return this == TCP
-        ? new InetSocketAddress(pg.host(), pg.port())
-        : new DomainSocketAddress(socketFile(pg).toFile());
-  }
-
   /** The host as libpq (and pgbouncer) take it: a TCP host, or the socket's directory. */
   String libpqHost(TempCluster pg) {
     return this == TCP ? pg.host() : pg.socketDirectory().toString();
@@ -54,6 +45,12 @@ enum BackendTransport {
     return this == TCP
         ? builder.backend(pg.host(), pg.port())
         : builder.backendSocket(socketFile(pg));
+  }
+
+  /** A transactional proxy (shared-transaction mode) in front of {@code pg}'s database. */
+  TransactionalProxy.Builder transactionalProxy(TempCluster pg) {
+    TransactionalProxy.Builder builder = TransactionalProxy.builder();
+    return this == TCP ? builder.backend(pg.server()).database(pg.database()) : builder.backend(pg);
   }
 
   private static Path socketFile(TempCluster pg) {

@@ -1,6 +1,7 @@
 package io.pgisolate.bench;
 
 import java.util.Arrays;
+import java.util.List;
 
 /** Benchmarks of pgisolate against raw PostgreSQL and peer tools: bin/bench NAME [options]. */
 public final class Main {
@@ -19,6 +20,7 @@ public final class Main {
       case "isolation" -> IsolationBench.run(rest);
       case "proxy" -> ProxyBench.run(rest);
       case "proxy-connect" -> ProxyConnectBench.run(rest);
+      case "transactional-proxy" -> TransactionalProxyBench.run(rest);
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'.");
         usage();
@@ -51,6 +53,16 @@ public final class Main {
     System.err.println(
         "                  [--connections 200] [--cluster-connections 20] [--ready 4]"
             + " [--strategy FILE_COPY|WAL_LOG]");
+    System.err.println(
+        "  transactional-proxy  shared-transaction proxy: BEGIN TEST + ROLLBACK TEST overhead,"
+            + " pgbench -S with a test open vs direct and the plain proxy, rollback checks"
+            + " (issue 7)");
+    System.err.println(
+        "                  [--seconds 10] [--rounds 3] [--clients 1,8,32] [--scale 10]"
+            + " [--protocol simple|extended|prepared]");
+    System.err.println(
+        "                  [--tests 1000] [--tpcb-seconds 5] [--tpcb-clients 8]"
+            + " [--backend-transport tcp|unix]");
   }
 
   static String stringOption(String[] args, String name, String fallback) {
@@ -69,5 +81,13 @@ public final class Main {
       }
     }
     return fallback;
+  }
+
+  /** A comma-separated list of integers, such as {@code --clients 1,8,32}. */
+  static List<Integer> intListOption(String[] args, String name, String fallback) {
+    return Arrays.stream(stringOption(args, name, fallback).split(","))
+        .map(String::trim)
+        .map(Integer::parseInt)
+        .toList();
   }
 }

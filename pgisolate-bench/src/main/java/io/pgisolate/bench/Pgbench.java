@@ -16,17 +16,28 @@ final class Pgbench {
       Pattern.compile("tps = ([0-9.]+) \\((?:without|excluding) initial connection");
   private static final Pattern TRANSACTIONS =
       Pattern.compile("number of transactions actually processed: ([0-9]+)");
+  private static final Pattern FAILED = Pattern.compile("number of failed transactions: ([0-9]+)");
 
-  /** What one pgbench run reported. */
-  record Result(double tps, long transactions) {}
+  /** The query modes of pgbench's -M. */
+  static final List<String> QUERY_MODES = List.of("simple", "extended", "prepared");
+
+  /**
+   * What one pgbench run reported.
+   *
+   * @param failed transactions that failed (serialization or deadlock errors, retried up to
+   *     --max-tries); -1 from a pgbench older than 15, which does not report them
+   */
+  record Result(double tps, long transactions, long failed) {}
 
   /** Where a pgbench run connects: a server, the proxy or pgbouncer. */
   record Endpoint(String host, int port, String user, String password, String database) {}
 
   private final String executable;
+  private final String queryMode;
 
-  private Pgbench(String executable) {
+  Pgbench(String executable, String queryMode) {
     this.executable = executable;
+    this.queryMode = queryMode;
   }
 
   /** The pgbench on the PATH, or a message saying how to get one. */
@@ -34,11 +45,24 @@ final class Pgbench {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
       Path candidate = Path.of(dir.isEmpty() ? "." : dir, "pgbench");
       if (Files.isExecutable(candidate)) {
-        return new Pgbench(candidate.toString());
+        return new Pgbench(candidate.toString(), "simple");
       }
     }
     throw new IllegalStateException(
         "pgbench is not on the PATH. Hint: apt-get install -y postgresql-client (Debian/Ubuntu)");
+  }
+
+  /** This pgbench with {@code -M mode}: simple (its default), extended or prepared. */
+  Pgbench queryMode(String mode) {
+    if (!QUERY_MODES.contains(mode)) {
+      throw new IllegalArgumentException(
+          "the query mode must be one of " + QUERY_MODES + ", was '" + mode + "'");
+    }
+    return new Pgbench(executable, mode);
+  }
+
+  String queryMode() {
+    return queryMode;
   }
 
   /** pgbench -i: the pgbench tables at {@code scale} (100,000 accounts per unit). */
@@ -52,25 +76,47 @@ final class Pgbench {
    * and the number of transactions.
    */
   Result selectOnly(Endpoint endpoint, int clients, int threads, int seconds) {
-    String output =
-        run(
-            endpoint,
-            List.of(
-                "-S",
-                "-n",
-                "-c",
-                Integer.toString(clients),
-                "-j",
-                Integer.toString(threads),
-                "-T",
-                Integer.toString(seconds)),
-            seconds + 120);
+    return bench(endpoint, List.of("-S"), clients, threads, seconds);
+  }
+
+  /**
+   * pgbench's default script (TPC-B-like: in one transaction, updates of an account, a teller and a
+   * branch, a select and an insert into pgbench_history) for {@code seconds}.
+   */
+  Result tpcb(Endpoint endpoint, int clients, int threads, int seconds) {
+    return bench(endpoint, List.of(), clients, threads, seconds);
+  }
+
+  /** A timed run, with -n: pgbench's VACUUM before a run also truncates pgbench_history. */
+  private Result bench(
+      Endpoint endpoint, List<String> script, int clients, int threads, int seconds) {
+    List<String> arguments = new ArrayList<>(script);
+    arguments.addAll(
+        List.of(
+            "-n",
+            "-M",
+            queryMode,
+            "-c",
+            Integer.toString(clients),
+            "-j",
+            Integer.toString(threads),
+            "-T",
+            Integer.toString(seconds)));
+    return parse(run(endpoint, arguments, seconds + 120));
+  }
+
+  /** The figures of a timed run's report. */
+  static Result parse(String output) {
     Matcher tps = TPS.matcher(output);
     Matcher transactions = TRANSACTIONS.matcher(output);
     if (!tps.find() || !transactions.find()) {
       throw new IllegalStateException("pgbench printed no TPS figure:\n" + output);
     }
-    return new Result(Double.parseDouble(tps.group(1)), Long.parseLong(transactions.group(1)));
+    Matcher failed = FAILED.matcher(output);
+    return new Result(
+        Double.parseDouble(tps.group(1)),
+        Long.parseLong(transactions.group(1)),
+        failed.find() ? Long.parseLong(failed.group(1)) : -1);
   }
 
   private String run(Endpoint endpoint, List<String> arguments, int timeoutSeconds) {

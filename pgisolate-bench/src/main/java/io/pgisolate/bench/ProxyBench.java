@@ -5,7 +5,6 @@ import io.pgisolate.os.RunAs;
 import io.pgisolate.proxy.ProxyServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -28,11 +27,7 @@ final class ProxyBench {
     // 0: the proxy's own default (see ProxyServer.Builder#eventLoopThreads).
     int proxyThreads = Main.intOption(args, "--proxy-threads", 0);
     BackendTransport transport = BackendTransport.fromOptions(args);
-    List<Integer> clientCounts =
-        Arrays.stream(Main.stringOption(args, "--clients", "1,8,32").split(","))
-            .map(String::trim)
-            .map(Integer::parseInt)
-            .toList();
+    List<Integer> clientCounts = Main.intListOption(args, "--clients", "1,8,32");
     int maxClients = clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
     Pgbench pgbench = Pgbench.find();
     Optional<Path> bouncerExecutable = Pgbouncer.find();

@@ -46,6 +46,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   /** The savepoint around a guest's unit. */
   private static final String GUEST = "pgisolate_guest";
 
+  /** Messages read ahead of the client's turns before reading from it stops. */
+  private static final int MAX_INBOX = 128;
+
   private final int id = IDS.incrementAndGet();
   private final TransactionalBackend server;
   private final Channel channel;
@@ -98,6 +101,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       return;
     }
     inbox.add(message);
+    if (inbox.size() >= MAX_INBOX && channel.config().isAutoRead()) {
+      // A client that sends faster than its turns come: stop reading it for now.
+      channel.config().setAutoRead(false);
+    }
     if (server.holds(this)) {
       pump();
     } else if (started && !server.isParked(this) && !detached) {
@@ -108,7 +115,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (inbox.isEmpty()) {
-      ctx.read();
+      readMore();
+    }
+  }
+
+  /**
+   * Reads from the client again. Reading stays on while the inbox is short: turning it off and on
+   * around every statement would cost two epoll_ctl calls per statement.
+   */
+  private void readMore() {
+    if (!channel.config().isAutoRead()) {
+      channel.config().setAutoRead(true);
     }
   }
 
@@ -136,7 +153,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     while (!closed && server.holds(this)) {
       RawMessage message = inbox.peek();
       if (message == null) {
-        ctx.read();
+        readMore();
         break;
       }
       char type = message.type();
@@ -251,7 +268,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     } else if (inbox.isEmpty()) {
       // In a transaction and waiting for the client: others may prepare statements meanwhile.
       server.parked(this);
-      ctx.read();
+      readMore();
     } else {
       pump();
     }
@@ -271,7 +288,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (!inbox.isEmpty()) {
       server.requestTurn(this);
     } else {
-      ctx.read();
+      readMore();
     }
   }
 
@@ -424,7 +441,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (!inbox.isEmpty()) {
       server.requestTurn(this);
     } else {
-      ctx.read();
+      readMore();
     }
   }
 

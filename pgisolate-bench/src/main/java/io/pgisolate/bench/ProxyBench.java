@@ -34,6 +34,7 @@ final class ProxyBench {
 
     try (TempCluster pg =
         TempCluster.builder()
+            .version("18")
             .setting("max_connections", Integer.toString(3 * maxClients + 10))
             .start()) {
       System.out.printf(

@@ -141,7 +141,8 @@ final class ProxyConnectBench {
 
   private static Samples clusterPerConnection(int connections) throws SQLException {
     try (ClusterPerConnectionBackend clusters =
-            new ClusterPerConnectionBackend(() -> TempCluster.builder().socketOnly().start());
+            new ClusterPerConnectionBackend(
+                () -> TempCluster.builder().version("18").socketOnly().start());
         ProxyServer proxy = ProxyServer.builder().backendSelector(clusters).start()) {
       Contender c = contender("proxy, a cluster per connection", proxyUrl(proxy), "a", "");
       connectAndQuery(c); // warm-up: binaries and initdb cache

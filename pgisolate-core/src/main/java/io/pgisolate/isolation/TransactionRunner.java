@@ -48,6 +48,9 @@ import org.slf4j.LoggerFactory;
  *       and whatever got committed is dropped.
  *   <li>If initialisation fails, the runner halts: every queued and later test fails at once with
  *       the initialisation error.
+ *   <li>Rolled-back rows stay in a worker's tables as dead tuples (autovacuum cannot see an
+ *       uncommitted table), so tests that scan tables get slower; a worker is replaced by a fresh
+ *       one, initialised in the background, as {@link Recycling} says.
  * </ul>
  *
  * Tests reach the transaction through {@link TransactionalConnection} handles, which map commit,
@@ -67,6 +70,7 @@ public final class TransactionRunner implements Isolation {
   private final String database;
   private final InitSource source;
   private final int size;
+  private final Recycling recycling;
   private final String prefix;
 
   /** The savepoint every test runs in: random, so that a test cannot set it again. */
@@ -76,6 +80,7 @@ public final class TransactionRunner implements Isolation {
   private final ExecutorService submitters;
   private final AtomicInteger ids = new AtomicInteger();
   private final AtomicInteger replaced = new AtomicInteger();
+  private final AtomicInteger recycled = new AtomicInteger();
 
   private final ReentrantLock lock = new ReentrantLock(true);
   private final Condition changed = lock.newCondition();
@@ -86,11 +91,13 @@ public final class TransactionRunner implements Isolation {
   private PgIsolateException halted;
   private boolean closed;
 
-  private TransactionRunner(PgServer server, String database, InitSource source, int workers) {
+  private TransactionRunner(
+      PgServer server, String database, InitSource source, int workers, Recycling recycling) {
     this.server = server;
     this.database = database;
     this.source = source;
     this.size = workers;
+    this.recycling = recycling;
     this.prefix = String.format("pgi_x_%08x", RANDOM.nextInt(Integer.MAX_VALUE));
     this.savepoint = String.format("pgi_test_%016x", RANDOM.nextLong());
     this.initialiser = Executors.newSingleThreadExecutor(daemon("pgisolate-tx-init-" + prefix));
@@ -107,16 +114,23 @@ public final class TransactionRunner implements Isolation {
 
   /**
    * Starts {@code workers} workers on {@code database}; they initialise in the background, one
-   * after another, and tests asking meanwhile wait for the first.
+   * after another, and tests asking meanwhile wait for the first. Workers are recycled {@link
+   * Recycling#whenSlower() when their tests slow down}.
    */
   public static TransactionRunner start(
       PgServer server, String database, InitSource source, int workers) {
+    return start(server, database, source, workers, Recycling.whenSlower());
+  }
+
+  /** As {@link #start(PgServer, String, InitSource, int)}, with workers recycled as given. */
+  public static TransactionRunner start(
+      PgServer server, String database, InitSource source, int workers, Recycling recycling) {
     if (workers < 1) {
       throw new IllegalArgumentException("invalid workers '" + workers + "': at least 1.");
     }
-    TransactionRunner runner = new TransactionRunner(server, database, source, workers);
+    TransactionRunner runner = new TransactionRunner(server, database, source, workers, recycling);
     for (int i = 0; i < workers; i++) {
-      runner.startWorker();
+      runner.startWorker(null);
     }
     return runner;
   }
@@ -196,12 +210,19 @@ public final class TransactionRunner implements Isolation {
         + waiting
         + ", replaced="
         + replaced.get()
+        + ", recycled="
+        + recycled.get()
         + (halted == null ? "" : ", halted: " + halted.getMessage());
   }
 
   /** How many workers were replaced after a test broke or threw. */
   public int replacements() {
     return replaced.get();
+  }
+
+  /** How many workers were replaced by fresh ones as {@link Recycling} says. */
+  public int recycled() {
+    return recycled.get();
   }
 
   private PgIsolateException closedException() {
@@ -225,6 +246,7 @@ public final class TransactionRunner implements Isolation {
           Worker w = idle.poll();
           if (w != null) {
             busy++;
+            w.leasedAt = System.nanoTime();
             return w;
           }
           long left = deadline - System.nanoTime();
@@ -255,14 +277,16 @@ public final class TransactionRunner implements Isolation {
   }
 
   /**
-   * Ends a test on worker {@code w}: rolls back and checks, then gives the worker back or replaces
-   * it.
+   * Ends a test on worker {@code w}: rolls back and checks, then gives the worker back, replaces it
+   * (after a broken or unexpected failure), or has a fresh one made to take its place (when it is
+   * due for recycling).
    *
    * @return what the test fails with: its own failure, or why isolation broke; null if it passed
    */
   private Throwable finish(Worker w, TransactionalConnection.Shared shared, Throwable thrown) {
     shared.end();
     String lost = w.restore();
+    long held = System.nanoTime() - w.leasedAt;
     Throwable failure = thrown;
     if (shared.violation().isPresent()) {
       failure = new IsolationBrokenException(shared.violation().get());
@@ -273,27 +297,40 @@ public final class TransactionRunner implements Isolation {
       failure.addSuppressed(thrown);
     }
     boolean keep = lost == null && (thrown == null || expected(thrown));
+    boolean due = keep && w.meter.tested(held);
+    boolean replace;
     lock.lock();
     try {
       busy--;
-      if (keep && !closed) {
+      if (keep && !closed && !w.retired) {
+        if (due && !w.retiring) {
+          w.retiring = true; // serves on until its replacement is ready
+          startWorker(w);
+        }
         idle.addFirst(w); // the warmest connection first
         changed.signal();
         return failure;
       }
       all.remove(w);
+      replace = !keep && !w.retiring; // a retiring worker's replacement is on its way
     } finally {
       lock.unlock();
     }
     w.discard(lost != null);
     if (!keep) {
       replaced.incrementAndGet();
-      startWorker();
+    }
+    if (replace) {
+      startWorker(null);
     }
     return failure;
   }
 
-  private void startWorker() {
+  /**
+   * Initialises a new worker in the background; when {@code predecessor} is given, the new one
+   * takes its place once ready (at once if it is idle, else when its test ends).
+   */
+  private void startWorker(Worker predecessor) {
     Worker w = new Worker(ids.incrementAndGet());
     try {
       initialiser.execute(
@@ -305,6 +342,7 @@ public final class TransactionRunner implements Isolation {
               halt(e, w.id);
               return;
             }
+            Worker retired = null;
             lock.lock();
             try {
               if (closed) {
@@ -312,10 +350,23 @@ public final class TransactionRunner implements Isolation {
                 return;
               }
               all.add(w);
-              idle.addLast(w);
+              if (predecessor != null && all.remove(predecessor)) {
+                recycled.incrementAndGet();
+                if (idle.remove(predecessor)) {
+                  retired = predecessor;
+                } else {
+                  predecessor.retired = true; // dropped when its test ends
+                }
+                idle.addFirst(w);
+              } else {
+                idle.addLast(w);
+              }
               changed.signal();
             } finally {
               lock.unlock();
+            }
+            if (retired != null) {
+              retired.discard(false);
             }
           });
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -468,6 +519,18 @@ public final class TransactionRunner implements Isolation {
     private Connection connection;
     private String schema;
 
+    /** Counts its tests toward recycling; set once it is initialised. */
+    private Recycling.Meter meter;
+
+    /** When its current test took it ({@link System#nanoTime()}). */
+    private long leasedAt;
+
+    /** A replacement is being initialised (guarded by the runner's lock). */
+    private boolean retiring;
+
+    /** Its replacement is ready: dropped when its test ends (guarded by the runner's lock). */
+    private boolean retired;
+
     Worker(int id) {
       this.id = id;
     }
@@ -478,6 +541,7 @@ public final class TransactionRunner implements Isolation {
     }
 
     private void init() throws SQLException {
+      long start = System.nanoTime();
       schema = prefix + "_" + id;
       connection = server.connect(database);
       connection.setAutoCommit(false);
@@ -502,7 +566,9 @@ public final class TransactionRunner implements Isolation {
       try (Statement st = connection.createStatement()) {
         st.execute("SAVEPOINT " + savepoint);
       }
-      log.debug("TRANSACTION worker {} ready in schema {}", id, schema);
+      long took = System.nanoTime() - start;
+      meter = recycling.start(took);
+      log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
     }
 
     /**

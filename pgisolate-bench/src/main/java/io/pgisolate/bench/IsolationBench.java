@@ -19,7 +19,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +37,23 @@ import java.util.function.Supplier;
  */
 final class IsolationBench {
   private static final long BASE = 1_000_000;
+
+  // Contender names; the report finds them by name.
+  static final String BODY = "body only, autocommit";
+  static final String BODY_TX = "body only, in a worker-like transaction";
+  static final String BARE = "raw SAVEPOINT + ROLLBACK TO (no body)";
+  static final String REARM = "raw ROLLBACK TO re-arming (no body)";
+  static final String TX = "TRANSACTION (runner, 1 worker)";
+  static final String RAW_SAME = "raw SAVEPOINT + body + ROLLBACK TO";
+  static final String TX_NEW = "TRANSACTION, new keys in every test";
+  static final String RAW_NEW = "raw SAVEPOINT + body + ROLLBACK TO, new keys";
+  static final String SCAN_NEVER = "TRANSACTION + count(*), never recycled";
+  static final String SCAN_AUTO = "TRANSACTION + count(*), recycled (auto)";
+  static final String RAW_SCHEMA = "raw CREATE SCHEMA + init + DROP (no body)";
+  static final String RAW_COPY = "raw copy of a built schema + DROP (no body)";
+  static final String SCHEMA = "SCHEMA (begin, connect, body, end)";
+  static final String DATABASE = "DATABASE (warm pool: begin, connect, body, end)";
+
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   private IsolationBench() {}
@@ -83,9 +99,9 @@ final class IsolationBench {
     }
   }
 
-  /** Runs {@code perBlock} tests; returns nanoseconds. */
+  /** Runs {@code perBlock} tests; returns each one's nanoseconds. */
   private interface Block {
-    long run(int perBlock) throws Exception;
+    long[] run(int perBlock) throws Exception;
   }
 
   /**
@@ -100,11 +116,13 @@ final class IsolationBench {
 
   private static Block tests(Test test) {
     return n -> {
-      long t0 = System.nanoTime();
+      long[] nanos = new long[n];
       for (int i = 0; i < n; i++) {
+        long t0 = System.nanoTime();
         test.run();
+        nanos[i] = System.nanoTime() - t0;
       }
-      return System.nanoTime() - t0;
+      return nanos;
     };
   }
 
@@ -278,18 +296,19 @@ final class IsolationBench {
               tests(() -> server.connect("bench").close())));
 
       if (slowPerBlock == 0) {
-        contenders.replaceAll(c -> c.slow() ? new Contender(c.name(), n -> 1, true, () -> {}) : c);
+        contenders.replaceAll(
+            c -> c.slow() ? new Contender(c.name(), n -> new long[] {1}, true, () -> {}) : c);
       }
       for (Contender c : contenders) {
         c.block().run(Math.max(1, (c.slow() ? slowPerBlock : perBlock) / 10)); // warm-up
         c.settle().run();
       }
-      Map<String, List<Double>> perTest = new LinkedHashMap<>();
-      contenders.forEach(c -> perTest.put(c.name(), new ArrayList<>()));
+      Map<String, IsolationReport.Series> perTest = new LinkedHashMap<>();
+      contenders.forEach(c -> perTest.put(c.name(), new IsolationReport.Series()));
       for (int b = 0; b < blocks; b++) {
         for (Contender c : contenders) {
           int n = c.slow() ? Math.max(1, slowPerBlock) : perBlock;
-          perTest.get(c.name()).add(c.block().run(n) / 1e3 / n);
+          perTest.get(c.name()).add(c.block().run(n));
           c.settle().run();
         }
       }
@@ -317,93 +336,9 @@ final class IsolationBench {
               rawSchema)) {
         c.close();
       }
-      report(perTest, perBlock, slowPerBlock, slowPerBlock == 0, recycledCounts);
+      new IsolationReport(perTest, slowPerBlock == 0)
+          .print(System.out, perBlock, slowPerBlock, recycledCounts);
     }
-  }
-
-  private static final String BODY = "body only, autocommit";
-  private static final String BODY_TX = "body only, in a worker-like transaction";
-  private static final String BARE = "raw SAVEPOINT + ROLLBACK TO (no body)";
-  private static final String REARM = "raw ROLLBACK TO re-arming (no body)";
-  private static final String TX = "TRANSACTION (runner, 1 worker)";
-  private static final String RAW_SAME = "raw SAVEPOINT + body + ROLLBACK TO";
-  private static final String TX_NEW = "TRANSACTION, new keys in every test";
-  private static final String RAW_NEW = "raw SAVEPOINT + body + ROLLBACK TO, new keys";
-  private static final String SCAN_NEVER = "TRANSACTION + count(*), never recycled";
-  private static final String SCAN_AUTO = "TRANSACTION + count(*), recycled (auto)";
-  private static final String RAW_SCHEMA = "raw CREATE SCHEMA + init + DROP (no body)";
-  private static final String RAW_COPY = "raw copy of a built schema + DROP (no body)";
-  private static final String SCHEMA = "SCHEMA (begin, connect, body, end)";
-  private static final String DATABASE = "DATABASE (warm pool: begin, connect, body, end)";
-
-  private static void report(
-      Map<String, List<Double>> perTest,
-      int perBlock,
-      int slowPerBlock,
-      boolean slowSkipped,
-      String recycledCounts) {
-    System.out.printf(
-        "%nper test, µs (block time / %d tests; schema-building contenders / %d)%n",
-        perBlock, slowPerBlock);
-    System.out.printf("%-48s %10s %10s %10s%n", "contender", "min", "median", "max");
-    perTest.forEach(
-        (name, s) -> {
-          if (!slowSkipped
-              || !(name.equals(RAW_SCHEMA) || name.equals(RAW_COPY) || name.equals(SCHEMA))) {
-            row(name, s);
-          }
-        });
-    List<Double> txOverhead = minus(perTest.get(TX), perTest.get(BODY_TX));
-    List<Double> txNewKeys = minus(perTest.get(TX_NEW), perTest.get(BODY_TX));
-    List<Double> rawSame = minus(perTest.get(RAW_SAME), perTest.get(BODY_TX));
-    List<Double> rawNew = minus(perTest.get(RAW_NEW), perTest.get(BODY_TX));
-    List<Double> dbOverhead = minus(perTest.get(DATABASE), perTest.get(BODY));
-    List<Double> bare = perTest.get(BARE);
-    System.out.printf(
-        "%noverhead per test, µs (mode minus the body-only baseline of the same round)%n");
-    System.out.printf("%-48s %10s %10s %10s%n", "mode", "min", "median", "max");
-    row("TRANSACTION", txOverhead);
-    row("TRANSACTION, new keys in every test", txNewKeys);
-    row(BARE, bare);
-    row(REARM, perTest.get(REARM));
-    row(RAW_SAME, rawSame);
-    row(RAW_NEW, rawNew);
-    List<Double> schemaOverhead = minus(perTest.get(SCHEMA), perTest.get(BODY));
-    if (!slowSkipped) {
-      row("SCHEMA", schemaOverhead);
-      row(RAW_SCHEMA, perTest.get(RAW_SCHEMA));
-      row(RAW_COPY, perTest.get(RAW_COPY));
-    }
-    row("DATABASE (warm pool)", dbOverhead);
-    System.out.printf(
-        "%nTRANSACTION overhead by block, in order: %s%n",
-        txOverhead.stream().map(d -> String.format("%.0f", d)).toList());
-    System.out.printf(
-        "per test with a count(*) of t1 (a sequential scan over every dead row), by block:%n"
-            + "  never recycled: %s%n  recycled:       %s%n",
-        perTest.get(SCAN_NEVER).stream().map(d -> String.format("%.0f", d)).toList(),
-        perTest.get(SCAN_AUTO).stream().map(d -> String.format("%.0f", d)).toList());
-    System.out.printf(
-        "workers recycled (TRANSACTION, new keys, count(*) never, count(*) auto): %s%n",
-        recycledCounts);
-    System.out.printf(
-        "%nTRANSACTION overhead / raw savepoint round trip = %.2f (target <= 1.5); with new keys"
-            + " in every test %.2f%n",
-        median(txOverhead) / median(bare), median(txNewKeys) / median(bare));
-    System.out.printf(
-        "TRANSACTION overhead / raw savepoint around the same body = %.2f; with new keys %.2f%n",
-        median(txOverhead) / median(rawSame), median(txNewKeys) / median(rawNew));
-    if (!slowSkipped) {
-      System.out.printf(
-          "SCHEMA overhead / raw CREATE SCHEMA + init + DROP = %.2f (target <= 1.2)%n",
-          median(schemaOverhead) / median(perTest.get(RAW_SCHEMA)));
-      System.out.printf(
-          "copying a built schema / re-running the init source = %.2f%n",
-          median(perTest.get(RAW_COPY)) / median(perTest.get(RAW_SCHEMA)));
-    }
-    System.out.printf(
-        "DATABASE overhead / TRANSACTION overhead = %.1f%n",
-        median(dbOverhead) / median(txOverhead));
   }
 
   /** One test in {@code isolation}: begin, connect, the body, end. */
@@ -474,32 +409,5 @@ final class IsolationBench {
         return;
       }
     }
-  }
-
-  private static void row(String name, List<Double> s) {
-    System.out.printf("%-48s %10.1f %10.1f %10.1f%n", name, min(s), median(s), max(s));
-  }
-
-  private static List<Double> minus(List<Double> a, List<Double> b) {
-    List<Double> d = new ArrayList<>();
-    for (int i = 0; i < a.size(); i++) {
-      d.add(a.get(i) - b.get(i));
-    }
-    return d;
-  }
-
-  private static double min(List<Double> s) {
-    return Collections.min(s);
-  }
-
-  private static double max(List<Double> s) {
-    return Collections.max(s);
-  }
-
-  private static double median(List<Double> s) {
-    List<Double> sorted = new ArrayList<>(s);
-    Collections.sort(sorted);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 }

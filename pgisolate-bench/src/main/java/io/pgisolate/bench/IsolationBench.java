@@ -105,12 +105,18 @@ final class IsolationBench {
   }
 
   /**
-   * {@code slow}: a schema-building contender, run {@code --schema-tests} times. {@code settle}:
-   * waits, untimed, for the background work the block left.
+   * How many tests a contender runs: {@code --tests}, {@code --schema-tests}, {@code --scan-tests}.
    */
-  private record Contender(String name, Block block, boolean slow, Runnable settle) {
+  private enum Kind {
+    TEST,
+    SCHEMA_BUILDING,
+    SCANNING
+  }
+
+  /** {@code settle}: waits, untimed, for the background work the block left. */
+  private record Contender(String name, Block block, Kind kind, Runnable settle) {
     Contender(String name, Block block) {
-      this(name, block, false, () -> {});
+      this(name, block, Kind.TEST, () -> {});
     }
   }
 
@@ -135,6 +141,8 @@ final class IsolationBench {
     int blocks = Main.intOption(args, "--blocks", 10);
     int perBlock = tests / blocks;
     int slowPerBlock = Main.intOption(args, "--schema-tests", tests) / blocks;
+    // Enough for the count(*) tests to slow down far enough to make recycling pay.
+    int scanPerBlock = Main.intOption(args, "--scan-tests", 3 * tests) / blocks;
     InitSource source =
         InitSource.callback(
             "bench-50-tables", "1", t -> FreshDatabaseBench.buildSchema(t.connection()));
@@ -192,7 +200,7 @@ final class IsolationBench {
           new Contender(
               BODY_TX,
               tests(() -> body(inWorkerTx, nextKey.get())),
-              false,
+              Kind.TEST,
               () ->
                   unchecked(
                       () -> {
@@ -243,10 +251,16 @@ final class IsolationBench {
                   })));
       contenders.add(
           new Contender(
-              SCAN_NEVER, tests(() -> scanNever.run(c -> nothing(() -> scanningBody(c, BASE))))));
+              SCAN_NEVER,
+              tests(() -> scanNever.run(c -> nothing(() -> scanningBody(c, BASE)))),
+              Kind.SCANNING,
+              () -> {}));
       contenders.add(
           new Contender(
-              SCAN_AUTO, tests(() -> scanAuto.run(c -> nothing(() -> scanningBody(c, BASE))))));
+              SCAN_AUTO,
+              tests(() -> scanAuto.run(c -> nothing(() -> scanningBody(c, BASE)))),
+              Kind.SCANNING,
+              () -> {}));
       contenders.add(
           new Contender(
               RAW_SCHEMA,
@@ -257,7 +271,7 @@ final class IsolationBench {
                     FreshDatabaseBench.buildSchema(rawSchema);
                     exec(rawSchema, "DROP SCHEMA " + s + " CASCADE");
                   }),
-              true,
+              Kind.SCHEMA_BUILDING,
               () -> {}));
       contenders.add(
           new Contender(
@@ -276,39 +290,46 @@ final class IsolationBench {
                     exec(rawSchema, sql.toString());
                     exec(rawSchema, "DROP SCHEMA " + s + " CASCADE");
                   }),
-              true,
+              Kind.SCHEMA_BUILDING,
               () -> {}));
       contenders.add(
           new Contender(
               SCHEMA,
               tests(() -> isolated(schema)),
-              true,
+              Kind.SCHEMA_BUILDING,
               () -> settle(schema::state, "schemas live=0,")));
       contenders.add(
           new Contender(
               DATABASE,
               tests(() -> isolated(database)),
-              false,
+              Kind.TEST,
               () -> settle(pool::state, "being created=0, being dropped=0,")));
       contenders.add(
           new Contender(
               "new connection + close (for reference)",
               tests(() -> server.connect("bench").close())));
 
+      Map<Kind, Integer> perBlockOf =
+          Map.of(
+              Kind.TEST, perBlock,
+              Kind.SCHEMA_BUILDING, Math.max(1, slowPerBlock),
+              Kind.SCANNING, Math.max(1, scanPerBlock));
       if (slowPerBlock == 0) {
         contenders.replaceAll(
-            c -> c.slow() ? new Contender(c.name(), n -> new long[] {1}, true, () -> {}) : c);
+            c ->
+                c.kind() == Kind.SCHEMA_BUILDING
+                    ? new Contender(c.name(), n -> new long[] {1}, c.kind(), () -> {})
+                    : c);
       }
       for (Contender c : contenders) {
-        c.block().run(Math.max(1, (c.slow() ? slowPerBlock : perBlock) / 10)); // warm-up
+        c.block().run(Math.max(1, perBlockOf.get(c.kind()) / 10)); // warm-up
         c.settle().run();
       }
       Map<String, IsolationReport.Series> perTest = new LinkedHashMap<>();
       contenders.forEach(c -> perTest.put(c.name(), new IsolationReport.Series()));
       for (int b = 0; b < blocks; b++) {
         for (Contender c : contenders) {
-          int n = c.slow() ? Math.max(1, slowPerBlock) : perBlock;
-          perTest.get(c.name()).add(c.block().run(n));
+          perTest.get(c.name()).add(c.block().run(perBlockOf.get(c.kind())));
           c.settle().run();
         }
       }
@@ -337,7 +358,7 @@ final class IsolationBench {
         c.close();
       }
       new IsolationReport(perTest, slowPerBlock == 0)
-          .print(System.out, perBlock, slowPerBlock, recycledCounts);
+          .print(System.out, perBlock, slowPerBlock, scanPerBlock, recycledCounts);
     }
   }
 

@@ -82,10 +82,11 @@ final class IsolationReport {
     return measured.get(name).figure();
   }
 
-  void print(PrintStream out, int perBlock, int slowPerBlock, String recycledCounts) {
+  void print(
+      PrintStream out, int perBlock, int slowPerBlock, int scanPerBlock, String recycledCounts) {
     out.printf(
-        "%nper test, µs (block time / %d tests; schema-building contenders / %d)%n",
-        perBlock, slowPerBlock);
+        "%nper test, µs (block time / %d tests; schema-building contenders / %d; count(*) / %d)%n",
+        perBlock, slowPerBlock, scanPerBlock);
     header(out, "contender");
     measured.forEach(
         (name, s) -> {

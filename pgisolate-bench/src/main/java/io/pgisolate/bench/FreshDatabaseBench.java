@@ -28,7 +28,7 @@ import javax.sql.DataSource;
  */
 final class FreshDatabaseBench {
   private static final int TABLES = 50;
-  private static final int ROWS_PER_TABLE = 2_000;
+  static final int ROWS_PER_TABLE = 2_000;
 
   private FreshDatabaseBench() {}
 

@@ -3,7 +3,9 @@ package io.pgisolate.bench;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.isolation.DatabaseIsolation;
 import io.pgisolate.isolation.Isolated;
+import io.pgisolate.isolation.Isolation;
 import io.pgisolate.isolation.Outcome;
+import io.pgisolate.isolation.Recycling;
 import io.pgisolate.isolation.SchemaIsolation;
 import io.pgisolate.isolation.TransactionRunner;
 import io.pgisolate.sql.PgServer;
@@ -17,19 +19,41 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Issue 4: per-test cost of the three isolation modes on the 50-table schema, against raw
  * PostgreSQL doing the same by hand. Every test inserts 100 rows and reads them back. Contenders
  * run in interleaved blocks (A B C … A B C …); per-test figures are a block's time divided by its
- * tests. A mode's overhead is its block time minus the same block's body-only time (the body on a
- * plain connection, in autocommit for DATABASE and SCHEMA, inside one open transaction for
- * TRANSACTION).
+ * tests. A mode's overhead is its block time minus the same round's body-only time: for DATABASE
+ * and SCHEMA the body in autocommit on committed tables; for TRANSACTION the body on a connection
+ * that built the schema inside its open transaction, exactly as a worker does, with new keys in
+ * every test (so nothing is rolled back and no dead rows pile up: the test's own work, nothing
+ * more). The modes' background work (dropping clones and schemas, refilling the pool) is waited for
+ * after their block, so that it does not slow down the next contender's.
  */
 final class IsolationBench {
   private static final long BASE = 1_000_000;
+
+  // Contender names; the report finds them by name.
+  static final String BODY = "body only, autocommit";
+  static final String BODY_TX = "body only, in a worker-like transaction";
+  static final String BARE = "raw SAVEPOINT + ROLLBACK TO (no body)";
+  static final String REARM = "raw ROLLBACK TO re-arming (no body)";
+  static final String TX = "TRANSACTION (runner, 1 worker)";
+  static final String RAW_SAME = "raw SAVEPOINT + body + ROLLBACK TO";
+  static final String TX_NEW = "TRANSACTION, new keys in every test";
+  static final String RAW_NEW = "raw SAVEPOINT + body + ROLLBACK TO, new keys";
+  static final String SCAN_NEVER = "TRANSACTION + count(*), never recycled";
+  static final String SCAN_AUTO = "TRANSACTION + count(*), recycled (auto)";
+  static final String RAW_SCHEMA = "raw CREATE SCHEMA + init + DROP (no body)";
+  static final String RAW_COPY = "raw copy of a built schema + DROP (no body)";
+  static final String SCHEMA = "SCHEMA (begin, connect, body, end)";
+  static final String DATABASE = "DATABASE (warm pool: begin, connect, body, end)";
+
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   private IsolationBench() {}
@@ -63,16 +87,53 @@ final class IsolationBench {
     }
   }
 
-  /** Runs {@code perBlock} tests; returns nanoseconds. */
-  private interface Block {
-    long run(int perBlock) throws Exception;
+  /** The body, then a count of t1 (a sequential scan, which reads every dead row). */
+  static void scanningBody(Connection c, long base) throws SQLException {
+    body(c, base);
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("select count(*) from t1")) {
+      rs.next();
+      if (rs.getLong(1) != FreshDatabaseBench.ROWS_PER_TABLE + 100) {
+        throw new IllegalStateException("t1 holds " + rs.getLong(1) + " rows: not isolated");
+      }
+    }
   }
 
-  /** {@code slow}: a schema-building contender, run {@code --schema-tests} times. */
-  private record Contender(String name, Block block, boolean slow) {
+  /** Runs {@code perBlock} tests; returns each one's nanoseconds. */
+  private interface Block {
+    long[] run(int perBlock) throws Exception;
+  }
+
+  /**
+   * How many tests a contender runs: {@code --tests}, {@code --schema-tests}, {@code --scan-tests}.
+   */
+  private enum Kind {
+    TEST,
+    SCHEMA_BUILDING,
+    SCANNING
+  }
+
+  /** {@code settle}: waits, untimed, for the background work the block left. */
+  private record Contender(String name, Block block, Kind kind, Runnable settle) {
     Contender(String name, Block block) {
-      this(name, block, false);
+      this(name, block, Kind.TEST, () -> {});
     }
+  }
+
+  private static Block tests(Test test) {
+    return n -> {
+      long[] nanos = new long[n];
+      for (int i = 0; i < n; i++) {
+        long t0 = System.nanoTime();
+        test.run();
+        nanos[i] = System.nanoTime() - t0;
+      }
+      return nanos;
+    };
+  }
+
+  private interface Test {
+    void run() throws Exception;
   }
 
   static void run(String[] args) throws Exception {
@@ -80,6 +141,8 @@ final class IsolationBench {
     int blocks = Main.intOption(args, "--blocks", 10);
     int perBlock = tests / blocks;
     int slowPerBlock = Main.intOption(args, "--schema-tests", tests) / blocks;
+    // Enough for the count(*) tests to slow down far enough to make recycling pay.
+    int scanPerBlock = Main.intOption(args, "--scan-tests", 3 * tests) / blocks;
     InitSource source =
         InitSource.callback(
             "bench-50-tables", "1", t -> FreshDatabaseBench.buildSchema(t.connection()));
@@ -98,284 +161,274 @@ final class IsolationBench {
           cluster.binaries().version(),
           Runtime.getRuntime().availableProcessors());
 
-      // Body-only baselines: the schema built once, committed, in schema "base".
+      // Body-only baselines: the schema built once and committed, in schema "base"; and built
+      // inside an open transaction, as a TRANSACTION worker builds it.
       Connection plain = server.connect("bench");
       try (Statement st = plain.createStatement()) {
         st.execute("create schema base; set search_path = base");
       }
       FreshDatabaseBench.buildSchema(plain);
-      Connection inTx = server.connect("bench");
-      try (Statement st = inTx.createStatement()) {
-        st.execute("set search_path = base");
-      }
-      inTx.setAutoCommit(false);
-      long[] bodyBase = {BASE};
-      Connection rawSp = server.connect("bench");
-      rawSp.setAutoCommit(false);
-      try (Statement st = rawSp.createStatement()) {
-        st.execute("set search_path = base; select txid_current()");
-      }
+      Connection inWorkerTx = workerLike(server, "body_only");
+      long[] newKeys = {BASE};
+      Supplier<Long> nextKey = () -> newKeys[0] += 1000;
+      Connection bare = workerLike(server, "bare");
+      Connection rearm = workerLike(server, "rearm");
+      exec(rearm, "SAVEPOINT s");
+      Connection rawSame = workerLike(server, "raw_same");
+      Connection rawNew = workerLike(server, "raw_new");
       Connection rawSchema = server.connect("bench", true);
       int[] rawSeq = {0};
 
-      DatabaseIsolation database =
-          new DatabaseIsolation(
-              ClonePool.start(
-                  Templates.ensure(server, source, Duration.ofMinutes(5)),
-                  ClonePool.Settings.defaults()));
+      ClonePool pool =
+          ClonePool.start(
+              Templates.ensure(server, source, Duration.ofMinutes(5)),
+              ClonePool.Settings.defaults());
+      DatabaseIsolation database = new DatabaseIsolation(pool);
       SchemaIsolation schema = SchemaIsolation.start(server, "bench", source);
       TransactionRunner transaction = TransactionRunner.start(server, "bench", source, 1);
+      TransactionRunner transactionNewKeys = TransactionRunner.start(server, "bench", source, 1);
+      TransactionRunner scanNever =
+          TransactionRunner.start(server, "bench", source, 1, Recycling.never());
+      TransactionRunner scanAuto = TransactionRunner.start(server, "bench", source, 1);
 
       List<Contender> contenders = new ArrayList<>();
+      contenders.add(new Contender(BODY, tests(() -> body(plain, nextKey.get()))));
+      // Its rows are rolled back after every block and its schema built again (untimed, with a
+      // few tests to warm the new tables' caches and plans up), so its tables stay as small as a
+      // fresh worker's.
       contenders.add(
           new Contender(
-              "body only, autocommit",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  body(plain, bodyBase[0] += 1000);
-                }
-                return System.nanoTime() - t0;
-              }));
+              BODY_TX,
+              tests(() -> body(inWorkerTx, nextKey.get())),
+              Kind.TEST,
+              () ->
+                  unchecked(
+                      () -> {
+                        build(inWorkerTx, "body_only");
+                        for (int i = 0; i < 10; i++) {
+                          body(inWorkerTx, nextKey.get());
+                        }
+                      })));
+      // Set before the test, rolled back after it: two round trips. RELEASE (in the second) keeps
+      // savepoints from nesting deeper with every test, which would slow later statements down.
+      String rollback = "ROLLBACK TO SAVEPOINT s; RELEASE SAVEPOINT s";
       contenders.add(
           new Contender(
-              "body only, in one transaction",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  body(inTx, bodyBase[0] += 1000);
-                }
-                return System.nanoTime() - t0;
-              }));
+              BARE,
+              tests(
+                  () -> {
+                    exec(bare, "SAVEPOINT s");
+                    exec(bare, rollback);
+                  })));
+      contenders.add(new Contender(REARM, tests(() -> exec(rearm, "ROLLBACK TO SAVEPOINT s"))));
+      contenders.add(
+          new Contender(TX, tests(() -> transaction.run(c -> nothing(() -> body(c, BASE))))));
       contenders.add(
           new Contender(
-              "raw SAVEPOINT + ROLLBACK TO (no body)",
-              n -> {
-                try (Statement st = rawSp.createStatement()) {
-                  long t0 = System.nanoTime();
-                  for (int i = 0; i < n; i++) {
-                    st.execute("SAVEPOINT s");
-                    st.execute("ROLLBACK TO SAVEPOINT s");
-                  }
-                  return System.nanoTime() - t0;
-                }
-              }));
+              RAW_SAME,
+              tests(
+                  () -> {
+                    exec(rawSame, "SAVEPOINT s");
+                    body(rawSame, BASE);
+                    exec(rawSame, rollback);
+                  })));
       contenders.add(
           new Contender(
-              "TRANSACTION (runner, 1 worker)",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  transaction.run(
-                      c -> {
-                        body(c, BASE);
-                        return null;
-                      });
-                }
-                return System.nanoTime() - t0;
-              }));
+              TX_NEW,
+              tests(
+                  () -> {
+                    long key = nextKey.get();
+                    transactionNewKeys.run(c -> nothing(() -> body(c, key)));
+                  })));
       contenders.add(
           new Contender(
-              "raw SAVEPOINT + body + ROLLBACK TO, new keys",
-              n -> {
-                try (Statement st = rawSp.createStatement()) {
-                  long t0 = System.nanoTime();
-                  for (int i = 0; i < n; i++) {
-                    st.execute("SAVEPOINT s");
-                    body(rawSp, bodyBase[0] += 1000);
-                    st.execute("ROLLBACK TO SAVEPOINT s");
-                  }
-                  return System.nanoTime() - t0;
-                }
-              }));
-      long[] txBase = {BASE};
+              RAW_NEW,
+              tests(
+                  () -> {
+                    exec(rawNew, "SAVEPOINT s");
+                    body(rawNew, nextKey.get());
+                    exec(rawNew, rollback);
+                  })));
       contenders.add(
           new Contender(
-              "TRANSACTION, new keys in every test",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  long base = txBase[0] += 1000;
-                  transaction.run(
-                      c -> {
-                        body(c, base);
-                        return null;
-                      });
-                }
-                return System.nanoTime() - t0;
-              }));
+              SCAN_NEVER,
+              tests(() -> scanNever.run(c -> nothing(() -> scanningBody(c, BASE)))),
+              Kind.SCANNING,
+              () -> {}));
       contenders.add(
           new Contender(
-              "raw CREATE SCHEMA + init + DROP (no body)",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  String s = "raw_" + rawSeq[0]++;
-                  try (Statement st = rawSchema.createStatement()) {
-                    st.execute("CREATE SCHEMA " + s + "; SET search_path = " + s);
+              SCAN_AUTO,
+              tests(() -> scanAuto.run(c -> nothing(() -> scanningBody(c, BASE)))),
+              Kind.SCANNING,
+              () -> {}));
+      contenders.add(
+          new Contender(
+              RAW_SCHEMA,
+              tests(
+                  () -> {
+                    String s = "raw_" + rawSeq[0]++;
+                    exec(rawSchema, "CREATE SCHEMA " + s + "; SET search_path = " + s);
                     FreshDatabaseBench.buildSchema(rawSchema);
-                    st.execute("DROP SCHEMA " + s + " CASCADE");
-                  }
-                }
-                return System.nanoTime() - t0;
-              },
-              true));
+                    exec(rawSchema, "DROP SCHEMA " + s + " CASCADE");
+                  }),
+              Kind.SCHEMA_BUILDING,
+              () -> {}));
       contenders.add(
           new Contender(
-              "raw copy of a built schema + DROP (no body)",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  String s = "copy_" + rawSeq[0]++;
-                  StringBuilder sql = new StringBuilder("CREATE SCHEMA " + s + ";");
-                  for (int t = 1; t <= 50; t++) {
-                    sql.append(
-                        String.format(
-                            "CREATE TABLE %s.t%d (LIKE base.t%d INCLUDING ALL);"
-                                + " INSERT INTO %s.t%d SELECT * FROM base.t%d;",
-                            s, t, t, s, t, t));
-                  }
-                  try (Statement st = rawSchema.createStatement()) {
-                    st.execute(sql.toString());
-                    st.execute("DROP SCHEMA " + s + " CASCADE");
-                  }
-                }
-                return System.nanoTime() - t0;
-              },
-              true));
+              RAW_COPY,
+              tests(
+                  () -> {
+                    String s = "copy_" + rawSeq[0]++;
+                    StringBuilder sql = new StringBuilder("CREATE SCHEMA " + s + ";");
+                    for (int t = 1; t <= 50; t++) {
+                      sql.append(
+                          String.format(
+                              "CREATE TABLE %s.t%d (LIKE base.t%d INCLUDING ALL);"
+                                  + " INSERT INTO %s.t%d SELECT * FROM base.t%d;",
+                              s, t, t, s, t, t));
+                    }
+                    exec(rawSchema, sql.toString());
+                    exec(rawSchema, "DROP SCHEMA " + s + " CASCADE");
+                  }),
+              Kind.SCHEMA_BUILDING,
+              () -> {}));
       contenders.add(
           new Contender(
-              "SCHEMA (begin, connect, body, end)",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  Isolated test = schema.begin(WAIT);
-                  try (Connection c = test.connection()) {
-                    body(c, BASE);
-                  }
-                  test.end(Outcome.passed("bench"));
-                }
-                return System.nanoTime() - t0;
-              },
-              true));
+              SCHEMA,
+              tests(() -> isolated(schema)),
+              Kind.SCHEMA_BUILDING,
+              () -> settle(schema::state, "schemas live=0,")));
       contenders.add(
           new Contender(
-              "DATABASE (warm pool: begin, connect, body, end)",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  Isolated test = database.begin(WAIT);
-                  try (Connection c = test.connection()) {
-                    body(c, BASE);
-                  }
-                  test.end(Outcome.passed("bench"));
-                }
-                return System.nanoTime() - t0;
-              }));
+              DATABASE,
+              tests(() -> isolated(database)),
+              Kind.TEST,
+              () -> settle(pool::state, "being created=0, being dropped=0,")));
       contenders.add(
           new Contender(
               "new connection + close (for reference)",
-              n -> {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                  server.connect("bench").close();
-                }
-                return System.nanoTime() - t0;
-              }));
+              tests(() -> server.connect("bench").close())));
 
+      Map<Kind, Integer> perBlockOf =
+          Map.of(
+              Kind.TEST, perBlock,
+              Kind.SCHEMA_BUILDING, Math.max(1, slowPerBlock),
+              Kind.SCANNING, Math.max(1, scanPerBlock));
       if (slowPerBlock == 0) {
         contenders.replaceAll(
-            c -> c.slow() ? new Contender(c.name() + " (skipped)", n -> 1, true) : c);
+            c ->
+                c.kind() == Kind.SCHEMA_BUILDING
+                    ? new Contender(c.name(), n -> new long[] {1}, c.kind(), () -> {})
+                    : c);
       }
       for (Contender c : contenders) {
-        c.block().run(Math.max(1, (c.slow() ? slowPerBlock : perBlock) / 10)); // warm-up
+        c.block().run(Math.max(1, perBlockOf.get(c.kind()) / 10)); // warm-up
+        c.settle().run();
       }
-      List<List<Double>> perTest = new ArrayList<>();
-      contenders.forEach(c -> perTest.add(new ArrayList<>()));
+      Map<String, IsolationReport.Series> perTest = new LinkedHashMap<>();
+      contenders.forEach(c -> perTest.put(c.name(), new IsolationReport.Series()));
       for (int b = 0; b < blocks; b++) {
-        for (int i = 0; i < contenders.size(); i++) {
-          Contender c = contenders.get(i);
-          int n = c.slow() ? Math.max(1, slowPerBlock) : perBlock;
-          perTest.get(i).add(c.block().run(n) / 1e3 / n);
+        for (Contender c : contenders) {
+          perTest.get(c.name()).add(c.block().run(perBlockOf.get(c.kind())));
+          c.settle().run();
         }
       }
-      transaction.close();
-      schema.close();
-      database.close();
-      plain.close();
-      inTx.close();
-      rawSp.close();
-      rawSchema.close();
-
-      System.out.printf(
-          "%nper test, µs (block time / %d tests; schema-building contenders / %d)%n",
-          perBlock, slowPerBlock);
-      System.out.printf("%-48s %10s %10s %10s%n", "contender", "min", "median", "max");
-      for (int i = 0; i < contenders.size(); i++) {
-        List<Double> s = perTest.get(i);
-        System.out.printf(
-            "%-48s %10.1f %10.1f %10.1f%n", contenders.get(i).name(), min(s), median(s), max(s));
+      String recycledCounts =
+          String.format(
+              "%d, %d, %d, %d",
+              transaction.recycled(),
+              transactionNewKeys.recycled(),
+              scanNever.recycled(),
+              scanAuto.recycled());
+      for (AutoCloseable c :
+          List.of(
+              transaction,
+              transactionNewKeys,
+              scanNever,
+              scanAuto,
+              schema,
+              database,
+              plain,
+              inWorkerTx,
+              bare,
+              rearm,
+              rawSame,
+              rawNew,
+              rawSchema)) {
+        c.close();
       }
-      List<Double> txOverhead = minus(perTest.get(3), perTest.get(1));
-      List<Double> rawSpBody = minus(perTest.get(4), perTest.get(1));
-      List<Double> txNewKeys = minus(perTest.get(5), perTest.get(1));
-      List<Double> schemaOverhead = minus(perTest.get(8), perTest.get(0));
-      List<Double> dbOverhead = minus(perTest.get(9), perTest.get(0));
-      System.out.printf(
-          "%noverhead per test, µs (mode minus its body-only baseline in the same block)%n");
-      System.out.printf("%-48s %10s %10s %10s%n", "mode", "min", "median", "max");
-      row("TRANSACTION", txOverhead);
-      row("TRANSACTION, new keys in every test", txNewKeys);
-      row("raw SAVEPOINT + ROLLBACK TO", perTest.get(2));
-      row("raw SAVEPOINT + body + ROLLBACK TO, new keys", rawSpBody);
-      row("SCHEMA", schemaOverhead);
-      row("raw CREATE SCHEMA + init + DROP", perTest.get(6));
-      row("raw copy of a built schema + DROP", perTest.get(7));
-      row("DATABASE (warm pool)", dbOverhead);
-      System.out.printf(
-          "%nTRANSACTION overhead by block, in order (rolled-back rows pile up in the worker's"
-              + " tables): %s%n",
-          txOverhead.stream().map(d -> String.format("%.0f", d)).toList());
-      System.out.printf(
-          "%nTRANSACTION overhead / raw savepoint round trip = %.2f (target <= 1.5); with new keys"
-              + " in every test %.2f%n",
-          median(txOverhead) / median(perTest.get(2)), median(txNewKeys) / median(perTest.get(2)));
-      System.out.printf(
-          "SCHEMA overhead / raw CREATE SCHEMA + init + DROP = %.2f (target <= 1.2)%n",
-          median(schemaOverhead) / median(perTest.get(6)));
-      System.out.printf(
-          "copying a built schema / re-running the init source = %.2f%n",
-          median(perTest.get(7)) / median(perTest.get(6)));
-      System.out.printf(
-          "DATABASE overhead / TRANSACTION overhead = %.1f; SCHEMA / TRANSACTION = %.1f%n",
-          median(dbOverhead) / median(txOverhead), median(schemaOverhead) / median(txOverhead));
+      new IsolationReport(perTest, slowPerBlock == 0)
+          .print(System.out, perBlock, slowPerBlock, scanPerBlock, recycledCounts);
     }
   }
 
-  private static void row(String name, List<Double> s) {
-    System.out.printf("%-48s %10.1f %10.1f %10.1f%n", name, min(s), median(s), max(s));
-  }
-
-  private static List<Double> minus(List<Double> a, List<Double> b) {
-    List<Double> d = new ArrayList<>();
-    for (int i = 0; i < a.size(); i++) {
-      d.add(a.get(i) - b.get(i));
+  /** One test in {@code isolation}: begin, connect, the body, end. */
+  private static void isolated(Isolation isolation) throws SQLException {
+    Isolated test = isolation.begin(WAIT);
+    try (Connection c = test.connection()) {
+      body(c, BASE);
     }
-    return d;
+    test.end(Outcome.passed("bench"));
   }
 
-  private static double min(List<Double> s) {
-    return Collections.min(s);
+  /** A connection with the schema built in its own open transaction, as a worker has it. */
+  private static Connection workerLike(PgServer server, String schema) throws SQLException {
+    Connection c = server.connect("bench");
+    c.setAutoCommit(false);
+    build(c, schema);
+    return c;
   }
 
-  private static double max(List<Double> s) {
-    return Collections.max(s);
+  /** Rolls back {@code c}'s transaction and builds {@code schema} in a new one. */
+  private static void build(Connection c, String schema) throws SQLException {
+    c.rollback();
+    exec(c, "CREATE SCHEMA " + schema + "; SET LOCAL search_path = " + schema);
+    FreshDatabaseBench.buildSchema(c);
+    // Its own tables only: a database-wide ANALYZE would keep the others' tables locked until
+    // this transaction ends.
+    StringBuilder tables = new StringBuilder();
+    for (int t = 1; t <= 50; t++) {
+      tables.append(t == 1 ? "" : ", ").append(schema).append(".t").append(t);
+    }
+    exec(c, "ANALYZE " + tables);
   }
 
-  private static double median(List<Double> s) {
-    List<Double> sorted = new ArrayList<>(s);
-    Collections.sort(sorted);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  private static void unchecked(SqlRun run) {
+    try {
+      run.run();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void exec(Connection c, String sql) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  private interface SqlRun {
+    void run() throws SQLException;
+  }
+
+  private static Object nothing(SqlRun run) throws SQLException {
+    run.run();
+    return null;
+  }
+
+  /** Waits, polling, until {@code state} contains {@code idle}. */
+  private static void settle(Supplier<String> state, String idle) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!state.get().contains(idle)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("background work did not end: " + state.get());
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 }

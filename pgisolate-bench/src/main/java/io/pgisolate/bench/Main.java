@@ -40,6 +40,8 @@ public final class Main {
     System.err.println(
         "  isolation       per-test overhead of DATABASE, SCHEMA, TRANSACTION vs raw (issue 4)");
     System.err.println(
+        "                  [--tests 1000] [--blocks 10] [--schema-tests N] [--scan-tests 3N]");
+    System.err.println(
         "  proxy           pgbench -S through the proxy, pgbouncer and direct (issue 6)");
     System.err.println(
         "                  [--seconds 10] [--rounds 3] [--clients 1,8,32] [--scale 10]"

@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * connection that opens a transaction, creates a schema of its own (never committed, so invisible
  * to every other session and gone if the JVM dies) and runs the init source in it once. Tests queue
  * for a free worker (first come, first served); each runs inside a savepoint, then the worker rolls
- * back to it (the savepoint stays, so one round trip both restores and re-arms it) and checks in
- * the same round trip that its transaction is still the one it opened ({@code
- * txid_current_if_assigned()}). The result goes back to the caller.
+ * back to it: one round trip, since the savepoint stays and is re-armed by the rollback. Its name
+ * is random, so no test can make it again: if a test ended the transaction, the savepoint is gone
+ * and the rollback fails. The result goes back to the caller.
  *
  * <p>A test runs on the thread that asked for it ({@link #run}, {@link #begin}) or on one of the
  * runner's {@code N} submitter threads ({@link #submit}): a worker is a connection, not a thread,
@@ -48,6 +48,9 @@ import org.slf4j.LoggerFactory;
  *       and whatever got committed is dropped.
  *   <li>If initialisation fails, the runner halts: every queued and later test fails at once with
  *       the initialisation error.
+ *   <li>Rolled-back rows stay in a worker's tables as dead tuples (autovacuum cannot see an
+ *       uncommitted table), so tests that scan tables get slower; a worker is replaced by a fresh
+ *       one, initialised in the background, as {@link Recycling} says.
  * </ul>
  *
  * Tests reach the transaction through {@link TransactionalConnection} handles, which map commit,
@@ -56,7 +59,6 @@ import org.slf4j.LoggerFactory;
 public final class TransactionRunner implements Isolation {
   private static final Logger log = LoggerFactory.getLogger(TransactionRunner.class);
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final String SAVEPOINT = "pgi_test";
 
   /** A test body: gets a handle on its worker's transaction, returns a result. */
   @FunctionalInterface
@@ -68,11 +70,17 @@ public final class TransactionRunner implements Isolation {
   private final String database;
   private final InitSource source;
   private final int size;
+  private final Recycling recycling;
   private final String prefix;
+
+  /** The savepoint every test runs in: random, so that a test cannot set it again. */
+  private final String savepoint;
+
   private final ExecutorService initialiser;
   private final ExecutorService submitters;
   private final AtomicInteger ids = new AtomicInteger();
   private final AtomicInteger replaced = new AtomicInteger();
+  private final AtomicInteger recycled = new AtomicInteger();
 
   private final ReentrantLock lock = new ReentrantLock(true);
   private final Condition changed = lock.newCondition();
@@ -83,12 +91,15 @@ public final class TransactionRunner implements Isolation {
   private PgIsolateException halted;
   private boolean closed;
 
-  private TransactionRunner(PgServer server, String database, InitSource source, int workers) {
+  private TransactionRunner(
+      PgServer server, String database, InitSource source, int workers, Recycling recycling) {
     this.server = server;
     this.database = database;
     this.source = source;
     this.size = workers;
+    this.recycling = recycling;
     this.prefix = String.format("pgi_x_%08x", RANDOM.nextInt(Integer.MAX_VALUE));
+    this.savepoint = String.format("pgi_test_%016x", RANDOM.nextLong());
     this.initialiser = Executors.newSingleThreadExecutor(daemon("pgisolate-tx-init-" + prefix));
     this.submitters = Executors.newFixedThreadPool(workers, daemon("pgisolate-tx-" + prefix));
   }
@@ -103,16 +114,23 @@ public final class TransactionRunner implements Isolation {
 
   /**
    * Starts {@code workers} workers on {@code database}; they initialise in the background, one
-   * after another, and tests asking meanwhile wait for the first.
+   * after another, and tests asking meanwhile wait for the first. Workers are recycled {@link
+   * Recycling#whenSlower() when their tests slow down}.
    */
   public static TransactionRunner start(
       PgServer server, String database, InitSource source, int workers) {
+    return start(server, database, source, workers, Recycling.whenSlower());
+  }
+
+  /** As {@link #start(PgServer, String, InitSource, int)}, with workers recycled as given. */
+  public static TransactionRunner start(
+      PgServer server, String database, InitSource source, int workers, Recycling recycling) {
     if (workers < 1) {
       throw new IllegalArgumentException("invalid workers '" + workers + "': at least 1.");
     }
-    TransactionRunner runner = new TransactionRunner(server, database, source, workers);
+    TransactionRunner runner = new TransactionRunner(server, database, source, workers, recycling);
     for (int i = 0; i < workers; i++) {
-      runner.startWorker();
+      runner.startWorker(null);
     }
     return runner;
   }
@@ -192,12 +210,19 @@ public final class TransactionRunner implements Isolation {
         + waiting
         + ", replaced="
         + replaced.get()
+        + ", recycled="
+        + recycled.get()
         + (halted == null ? "" : ", halted: " + halted.getMessage());
   }
 
   /** How many workers were replaced after a test broke or threw. */
   public int replacements() {
     return replaced.get();
+  }
+
+  /** How many workers were replaced by fresh ones as {@link Recycling} says. */
+  public int recycled() {
+    return recycled.get();
   }
 
   private PgIsolateException closedException() {
@@ -221,6 +246,7 @@ public final class TransactionRunner implements Isolation {
           Worker w = idle.poll();
           if (w != null) {
             busy++;
+            w.leasedAt = System.nanoTime();
             return w;
           }
           long left = deadline - System.nanoTime();
@@ -251,14 +277,16 @@ public final class TransactionRunner implements Isolation {
   }
 
   /**
-   * Ends a test on worker {@code w}: rolls back and checks, then gives the worker back or replaces
-   * it.
+   * Ends a test on worker {@code w}: rolls back and checks, then gives the worker back, replaces it
+   * (after a broken or unexpected failure), or has a fresh one made to take its place (when it is
+   * due for recycling).
    *
    * @return what the test fails with: its own failure, or why isolation broke; null if it passed
    */
   private Throwable finish(Worker w, TransactionalConnection.Shared shared, Throwable thrown) {
     shared.end();
     String lost = w.restore();
+    long held = System.nanoTime() - w.leasedAt;
     Throwable failure = thrown;
     if (shared.violation().isPresent()) {
       failure = new IsolationBrokenException(shared.violation().get());
@@ -269,27 +297,40 @@ public final class TransactionRunner implements Isolation {
       failure.addSuppressed(thrown);
     }
     boolean keep = lost == null && (thrown == null || expected(thrown));
+    boolean due = keep && w.meter.tested(held);
+    boolean replace;
     lock.lock();
     try {
       busy--;
-      if (keep && !closed) {
+      if (keep && !closed && !w.retired) {
+        if (due && !w.retiring) {
+          w.retiring = true; // serves on until its replacement is ready
+          startWorker(w);
+        }
         idle.addFirst(w); // the warmest connection first
         changed.signal();
         return failure;
       }
       all.remove(w);
+      replace = !keep && !w.retiring; // a retiring worker's replacement is on its way
     } finally {
       lock.unlock();
     }
     w.discard(lost != null);
     if (!keep) {
       replaced.incrementAndGet();
-      startWorker();
+    }
+    if (replace) {
+      startWorker(null);
     }
     return failure;
   }
 
-  private void startWorker() {
+  /**
+   * Initialises a new worker in the background; when {@code predecessor} is given, the new one
+   * takes its place once ready (at once if it is idle, else when its test ends).
+   */
+  private void startWorker(Worker predecessor) {
     Worker w = new Worker(ids.incrementAndGet());
     try {
       initialiser.execute(
@@ -301,6 +342,7 @@ public final class TransactionRunner implements Isolation {
               halt(e, w.id);
               return;
             }
+            Worker retired = null;
             lock.lock();
             try {
               if (closed) {
@@ -308,10 +350,23 @@ public final class TransactionRunner implements Isolation {
                 return;
               }
               all.add(w);
-              idle.addLast(w);
+              if (predecessor != null && all.remove(predecessor)) {
+                recycled.incrementAndGet();
+                if (idle.remove(predecessor)) {
+                  retired = predecessor;
+                } else {
+                  predecessor.retired = true; // dropped when its test ends
+                }
+                idle.addFirst(w);
+              } else {
+                idle.addLast(w);
+              }
               changed.signal();
             } finally {
               lock.unlock();
+            }
+            if (retired != null) {
+              retired.discard(false);
             }
           });
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -463,7 +518,18 @@ public final class TransactionRunner implements Isolation {
     private final int id;
     private Connection connection;
     private String schema;
-    private long xid;
+
+    /** Counts its tests toward recycling; set once it is initialised. */
+    private Recycling.Meter meter;
+
+    /** When its current test took it ({@link System#nanoTime()}). */
+    private long leasedAt;
+
+    /** A replacement is being initialised (guarded by the runner's lock). */
+    private boolean retiring;
+
+    /** Its replacement is ready: dropped when its test ends (guarded by the runner's lock). */
+    private boolean retired;
 
     Worker(int id) {
       this.id = id;
@@ -475,6 +541,7 @@ public final class TransactionRunner implements Isolation {
     }
 
     private void init() throws SQLException {
+      long start = System.nanoTime();
       schema = prefix + "_" + id;
       connection = server.connect(database);
       connection.setAutoCommit(false);
@@ -496,15 +563,12 @@ public final class TransactionRunner implements Isolation {
         throw new PgIsolateException(init.violation().get());
       }
       analyze();
-      try (Statement st = connection.createStatement();
-          ResultSet rs = st.executeQuery("SELECT txid_current()")) {
-        rs.next();
-        xid = rs.getLong(1);
-      }
       try (Statement st = connection.createStatement()) {
-        st.execute("SAVEPOINT " + SAVEPOINT);
+        st.execute("SAVEPOINT " + savepoint);
       }
-      log.debug("TRANSACTION worker {} ready in schema {} (xid {})", id, schema, xid);
+      long took = System.nanoTime() - start;
+      meter = recycling.start(took);
+      log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
     }
 
     /**
@@ -532,8 +596,9 @@ public final class TransactionRunner implements Isolation {
     }
 
     /**
-     * Rolls back to the savepoint (which stays, ready for the next test) and checks in the same
-     * round trip that the transaction is still the one this worker opened.
+     * Rolls back to the savepoint, which stays, ready for the next test. The savepoint's name is
+     * random, so if the rollback works, the transaction is still the one this worker opened: one
+     * that ended during the test took the savepoint with it.
      *
      * @return why isolation was lost, or null
      */
@@ -546,22 +611,7 @@ public final class TransactionRunner implements Isolation {
               + " gives out, not an unwrapped connection.";
         }
         try (Statement st = connection.createStatement()) {
-          st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT + "; SELECT txid_current_if_assigned()");
-          st.getMoreResults();
-          try (ResultSet rs = st.getResultSet()) {
-            rs.next();
-            long now = rs.getLong(1);
-            if (rs.wasNull() || now != xid) {
-              return "the transaction of worker "
-                  + id
-                  + " was ended during the test and another one began (xid "
-                  + xid
-                  + ", now "
-                  + (rs.wasNull() ? "none" : now)
-                  + "): the test's changes may have been committed. Hint: do not send COMMIT,"
-                  + " ROLLBACK or BEGIN around pgisolate's connection handles.";
-            }
-          }
+          st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
         }
         return null;
       } catch (SQLException e) {

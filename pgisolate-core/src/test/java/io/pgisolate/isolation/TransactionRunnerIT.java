@@ -16,7 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -158,10 +160,14 @@ class TransactionRunnerIT {
                         exec(real, "insert into note (body) values ('committed')");
                         exec(real, "commit");
                         exec(real, "begin");
+                        // The runner's savepoint has a random name: setting one does not hide
+                        // the new transaction.
+                        exec(real, "savepoint pgi_test");
                         return null;
                       }))
           .isInstanceOf(IsolationBrokenException.class)
           .hasMessageContaining("was ended during the test")
+          .hasMessageContaining("does not exist")
           .hasMessageContaining("do not send COMMIT");
       assertThat(runner.replacements()).isEqualTo(1);
       assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
@@ -287,6 +293,98 @@ class TransactionRunnerIT {
       first.end(Outcome.passed("first"));
       runner.begin(Duration.ofSeconds(30)).end(Outcome.passed("second"));
     }
+  }
+
+  // --- recycling ---
+
+  /**
+   * The test schema, whose second initialisation (the first replacement) waits until {@link
+   * #open()}: tests decide when a replacement is ready, without sleeping.
+   */
+  private static final class GatedSchema {
+    final AtomicInteger initialisations = new AtomicInteger();
+    private final CountDownLatch gate = new CountDownLatch(1);
+
+    final InitSource source =
+        InitSource.callback(
+            "gated",
+            "1",
+            target -> {
+              SCHEMA.apply(target);
+              if (initialisations.incrementAndGet() == 2) {
+                try {
+                  gate.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            });
+
+    void open() {
+      gate.countDown();
+    }
+  }
+
+  @Test
+  void aWorkerDueForRecyclingServesUntilItsFreshReplacementTakesOver() throws Exception {
+    GatedSchema gated = new GatedSchema();
+    try (TransactionRunner runner =
+        TransactionRunner.start(server, "postgres", gated.source, 1, Recycling.afterTests(2))) {
+      String first = runner.run(c -> string(c, "select current_schema()"));
+      String table = "select pg_relation_size('note')";
+      long clean = runner.run(c -> count(c, table));
+      runner.run(
+          c ->
+              count(
+                  c,
+                  "insert into note (body) select 'dead' from generate_series(1, 1000)"
+                      + " returning 1")); // due now
+      // Its replacement initialises (held at the gate); meanwhile the old worker serves on.
+      String third = runner.run(c -> string(c, "select current_schema()"));
+      assertThat(third).isEqualTo(first);
+      Isolated old = runner.begin(Duration.ofSeconds(30));
+      assertThat(old.schema()).contains(first);
+      try (Connection c = old.connection()) {
+        assertThat(count(c, "select count(*) from note")).isEqualTo(1);
+        assertThat(count(c, table)).as("rolled-back rows stay, dead").isGreaterThan(clean);
+      }
+      gated.open();
+      // The old worker is busy: the next test waits for the replacement, a schema of its own.
+      Isolated fresh = runner.begin(Duration.ofSeconds(30));
+      assertThat(fresh.schema()).isPresent().isNotEqualTo(old.schema());
+      assertThat(runner.recycled()).isEqualTo(1);
+      try (Connection c = fresh.connection()) {
+        assertThat(count(c, "select count(*) from note")).isEqualTo(1);
+        assertThat(count(c, table)).as("a fresh worker's tables are clean").isEqualTo(clean);
+      }
+      fresh.end(Outcome.passed("fresh"));
+      old.end(Outcome.passed("old")); // its replacement is ready: it is dropped
+      Isolated next = runner.begin(Duration.ofSeconds(30));
+      assertThat(next.schema()).isEqualTo(fresh.schema());
+      assertThat(runner.state())
+          .startsWith("workers=1, ready=0, busy=1")
+          .contains("replaced=0, recycled=1");
+      next.end(Outcome.passed("next"));
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
+  void aWorkerDroppedWhileItsReplacementInitialisesIsNotReplacedTwice() throws Exception {
+    GatedSchema gated = new GatedSchema();
+    try (TransactionRunner runner =
+        TransactionRunner.start(server, "postgres", gated.source, 1, Recycling.afterTests(2))) {
+      runner.run(c -> null);
+      runner.run(c -> null); // due: its replacement initialises, held at the gate
+      assertThatThrownBy(() -> runner.run(c -> fail(new IllegalStateException("surprise"))))
+          .hasMessage("surprise");
+      gated.open(); // the replacement already on its way takes the dropped worker's place
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      assertThat(runner.replacements()).isEqualTo(1);
+      assertThat(runner.recycled()).isZero();
+    }
+    // close() waits for the initialiser: a second replacement would have been initialised.
+    assertThat(gated.initialisations).hasValue(2);
   }
 
   // --- what it does not isolate ---

@@ -6,6 +6,7 @@ import io.pgisolate.isolation.DatabaseIsolation;
 import io.pgisolate.isolation.Isolation;
 import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.isolation.LeasedIsolation;
+import io.pgisolate.isolation.Recycling;
 import io.pgisolate.isolation.SchemaIsolation;
 import io.pgisolate.isolation.TransactionRunner;
 import io.pgisolate.sql.PgServer;
@@ -36,6 +37,7 @@ final class SharedServer implements AutoCloseable {
   static final String MAX = "pgisolate.pool.max";
   static final String LOCK_TIMEOUT = "pgisolate.template.lockTimeoutSeconds";
   static final String WORKERS = "pgisolate.transaction.workers";
+  static final String RECYCLE = "pgisolate.transaction.recycle";
   static final String LEASE_SOCKET = "pgisolate.lease.socket";
   private static final Logger log = LoggerFactory.getLogger(SharedServer.class);
 
@@ -124,15 +126,30 @@ final class SharedServer implements AutoCloseable {
 
     InDatabase(ClonePool pool, IsolationMode mode, InitSource source) {
       this.pool = pool;
-      this.database = pool.acquire();
+      // Settings first: a bad one must not leave a clone behind.
       int workers =
           root.getConfigurationParameter(WORKERS)
               .map(Integer::parseInt)
               .orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
+      Recycling recycling = recycling();
+      this.database = pool.acquire();
       this.inner =
           mode == IsolationMode.SCHEMA
               ? SchemaIsolation.start(server, database.name(), source)
-              : TransactionRunner.start(server, database.name(), source, workers);
+              : TransactionRunner.start(server, database.name(), source, workers, recycling);
+    }
+
+    private Recycling recycling() {
+      return root.getConfigurationParameter(RECYCLE)
+          .map(
+              v -> {
+                try {
+                  return Recycling.parse(v);
+                } catch (IllegalArgumentException e) {
+                  throw new PgIsolateException(RECYCLE + ": " + e.getMessage());
+                }
+              })
+          .orElse(Recycling.whenSlower());
     }
 
     @Override

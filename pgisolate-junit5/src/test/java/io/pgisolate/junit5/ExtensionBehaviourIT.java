@@ -104,6 +104,40 @@ class ExtensionBehaviourIT {
         .assertStatistics(s -> s.started(8).succeeded(8));
   }
 
+  // --- recycling TRANSACTION workers ---
+
+  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)
+  static class ManyTransactionTests {
+    @org.junit.jupiter.api.RepeatedTest(6)
+    void startsFromTheInitialState(Connection c) throws Exception {
+      c.createStatement().execute("insert into note (body) values ('again')");
+      assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void workersRecycledEveryTwoTestsStillStartEachTestFromTheInitialState() {
+    run(
+            ManyTransactionTests.class,
+            "pgisolate.transaction.workers",
+            "1",
+            "pgisolate.transaction.recycle",
+            "2")
+        .testEvents()
+        .assertStatistics(s -> s.started(6).succeeded(6));
+  }
+
+  @Test
+  void anInvalidRecyclingSettingIsNamed() {
+    var events =
+        run(ManyTransactionTests.class, "pgisolate.transaction.recycle", "often").testEvents();
+    events.assertStatistics(s -> s.started(6).failed(6));
+    assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+        .isEqualTo(
+            "pgisolate.transaction.recycle: invalid recycling 'often': expected auto, never, or a"
+                + " number of tests (at least 1).");
+  }
+
   // --- breaking isolation ---
 
   @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)

@@ -17,14 +17,14 @@ import io.pgisolate.proxy.protocol.frontend.StartupMessage;
  * authenticates with the proxy's backend credentials, keeps the BackendKeyData for cancel requests,
  * passes ParameterStatus and notices to the client, and hands over at ReadyForQuery.
  */
-public final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
+final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
   private final BackendTarget target;
   private final BackendConnection client;
   private final BackendAuthenticator authenticator;
   private BackendKeyData backendKey;
   private boolean done;
 
-  public BackendStartupHandler(BackendTarget target, BackendConnection client) {
+  BackendStartupHandler(BackendTarget target, BackendConnection client) {
     this.target = target;
     this.client = client;
     this.authenticator = new BackendAuthenticator(target.user(), target.password());

@@ -1,13 +1,10 @@
 package io.pgisolate.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.util.ReferenceCountUtil;
 import io.pgisolate.proxy.auth.AuthenticationFailure;
 import io.pgisolate.proxy.auth.ClientAuthentication;
@@ -199,23 +196,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
   }
 
   private void connect() {
-    new Bootstrap()
-        .group(ctx.channel().eventLoop())
-        .channel(shared.transport().clientChannel(target.address()))
-        .option(ChannelOption.AUTO_READ, false)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, shared.settings().connectTimeoutMillis())
-        .handler(
-            new ChannelInitializer<>() {
-              @Override
-              protected void initChannel(Channel channel) {
-                channel
-                    .pipeline()
-                    .addLast("framer", new MessageFramer(shared.settings().maxMessageLength()))
-                    .addLast("encoder", MessageEncoder.INSTANCE)
-                    .addLast("startup", new BackendStartupHandler(target, ClientHandler.this));
-              }
-            })
-        .connect(target.address())
+    BackendSessions.open(
+            ctx.channel().eventLoop(),
+            shared.transport(),
+            target,
+            shared.settings().connectTimeoutMillis(),
+            shared.settings().maxMessageLength(),
+            this)
         .addListener(
             (ChannelFutureListener)
                 future -> {

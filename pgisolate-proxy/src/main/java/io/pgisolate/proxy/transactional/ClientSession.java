@@ -391,7 +391,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     server.flushServer();
   }
 
-  void waitingSince(long nanos, Duration timeout) {
+  void waitingSince(Duration timeout) {
     waitTimer =
         channel
             .eventLoop()
@@ -549,16 +549,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
   }
 
-  void parameterStatus(ParameterStatus status) {
-    // The session's parameters are recorded by the server; the client sees its own changes.
-  }
-
   boolean unitFailed() {
     return unitFailed;
-  }
-
-  void commandTag(RawMessage commandComplete) {
-    // Tags pass unchanged; rewritten commands never reach the server under their own name.
   }
 
   void copyInStarted() {
@@ -593,10 +585,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     channel
         .writeAndFlush(ErrorResponse.fatal(sqlState, message))
         .addListener(ChannelFutureListener.CLOSE);
-    closedLocally();
-  }
-
-  private void closedLocally() {
     closed = true;
   }
 

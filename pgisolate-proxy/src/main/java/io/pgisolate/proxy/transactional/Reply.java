@@ -120,7 +120,6 @@ abstract class Reply {
           if (ours) {
             tag.release();
           } else {
-            client.commandTag(tag);
             client.send(tag);
           }
         }
@@ -137,11 +136,6 @@ abstract class Reply {
           message.release();
           client.failed(Errors.forClient(error, positionOffset, madeUpError));
         }
-        case ParameterStatus.TYPE -> {
-          client.parameterStatus(
-              Wire.decodeWhole(ParameterStatus.TYPE, message.body(), ParameterStatus::decode));
-          client.send(message);
-        }
         case CommandComplete.TYPE -> {
           if (madeUpError) {
             // The proxy's own statement: only its error, if any, is the client's.
@@ -151,11 +145,9 @@ abstract class Reply {
             heldTags.add(message);
             if (heldTags.size() > appendedTags) {
               RawMessage tag = heldTags.poll();
-              client.commandTag(tag);
               client.send(tag);
             }
           } else {
-            client.commandTag(message);
             client.send(message);
           }
         }

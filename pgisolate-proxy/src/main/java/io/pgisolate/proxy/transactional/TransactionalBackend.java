@@ -1,22 +1,18 @@
 package io.pgisolate.proxy.transactional;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.pgisolate.proxy.BackendConnection;
-import io.pgisolate.proxy.BackendStartupHandler;
+import io.pgisolate.proxy.BackendSessions;
 import io.pgisolate.proxy.BackendTarget;
 import io.pgisolate.proxy.CancelTarget;
 import io.pgisolate.proxy.Channels;
 import io.pgisolate.proxy.SharedBackend;
 import io.pgisolate.proxy.Transport;
-import io.pgisolate.proxy.protocol.MessageEncoder;
 import io.pgisolate.proxy.protocol.MessageFramer;
 import io.pgisolate.proxy.protocol.RawMessage;
 import io.pgisolate.proxy.protocol.Wire;
@@ -121,23 +117,13 @@ public final class TransactionalBackend implements SharedBackend {
       return;
     }
     connecting = true;
-    new Bootstrap()
-        .group(loop)
-        .channel(transport.clientChannel(target.address()))
-        .option(ChannelOption.AUTO_READ, false)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-        .handler(
-            new ChannelInitializer<>() {
-              @Override
-              protected void initChannel(Channel channel) {
-                channel
-                    .pipeline()
-                    .addLast("framer", new MessageFramer(MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH))
-                    .addLast("encoder", MessageEncoder.INSTANCE)
-                    .addLast("startup", new BackendStartupHandler(target, new Startup()));
-              }
-            })
-        .connect(target.address())
+    BackendSessions.open(
+            loop,
+            transport,
+            target,
+            connectTimeoutMillis,
+            MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH,
+            new Startup())
         .addListener(
             (ChannelFutureListener)
                 future -> {
@@ -307,7 +293,7 @@ public final class TransactionalBackend implements SharedBackend {
       return;
     }
     waiting.add(session);
-    session.waitingSince(System.nanoTime(), turnTimeout);
+    session.waitingSince(turnTimeout);
     if (holder != null && parked == null && holder.waitingInTransaction()) {
       admitGuest();
     } else {

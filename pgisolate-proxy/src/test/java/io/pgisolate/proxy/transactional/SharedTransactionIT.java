@@ -132,6 +132,37 @@ class SharedTransactionIT {
   }
 
   @Test
+  void misusedTestCommandsSayWhatIsWrong() throws Exception {
+    try (Connection client = fixture.proxied("");
+        Statement statement = client.createStatement()) {
+      assertThatThrownBy(() -> statement.execute("ROLLBACK TEST 'none'"))
+          .hasMessageContaining("ERROR: no test is open")
+          .hasMessageContaining("Hint: BEGIN TEST 'name' opens one");
+      try (Connection simple = fixture.proxied("preferQueryMode=simple")) {
+        // One Query message (pgjdbc's extended mode would send the two statements apart).
+        assertThatThrownBy(() -> simple.createStatement().execute("SELECT 1; BEGIN TEST 'x'"))
+            .hasMessageContaining(
+                "ERROR: BEGIN TEST and ROLLBACK TEST must be sent on their own, not with other"
+                    + " statements");
+      }
+      client.setAutoCommit(false);
+      statement.execute("SELECT 1");
+      assertThatThrownBy(() -> statement.execute("BEGIN TEST 'in a transaction'"))
+          .hasMessageContaining("ERROR: BEGIN TEST cannot run inside a transaction")
+          .hasMessageContaining("Hint: end the transaction with COMMIT or ROLLBACK first");
+      client.rollback();
+      client.setAutoCommit(true);
+      try (SharedTransaction test = fixture.begin("open")) {
+        assertThatThrownBy(() -> statement.execute("ROLLBACK TEST 'other'"))
+            .hasMessageContaining("ERROR: test 'other' is not open; the open test is 'open'");
+        assertThatThrownBy(() -> statement.execute("BEGIN TEST 'second'"))
+            .hasMessageContaining("ERROR: test 'open' is already open")
+            .hasMessageContaining("Hint: end it with ROLLBACK TEST first");
+      }
+    }
+  }
+
+  @Test
   void aClientKilledMidTransactionIsRolledBackAndOthersGoOn() throws Exception {
     try (SharedTransaction test = fixture.begin("killed");
         Connection survivor = fixture.proxied("")) {

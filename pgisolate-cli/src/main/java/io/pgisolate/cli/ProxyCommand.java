@@ -363,30 +363,62 @@ final class ProxyCommand implements Callable<Integer> {
         + (options.persist ? ", kept" : "");
   }
 
-  /** Fresh mode's options are checked before anything starts. */
+  /** Each mode's own options are checked before anything starts. */
   private void checkModeOptions() {
-    if (mode != Mode.fresh) {
-      List<String> freshOnly = new ArrayList<>();
-      if (single) {
-        freshOnly.add("--single");
-      }
-      if (perConnection != null) {
-        freshOnly.add("--per-connection");
-      }
-      if (!templateSql.isEmpty()) {
-        freshOnly.add("--template-sql");
-      }
-      if (!freshOnly.isEmpty()) {
-        throw new IllegalArgumentException(
-            String.join(", ", freshOnly)
-                + (freshOnly.size() == 1 ? " only applies" : " only apply")
-                + " with --mode fresh, but the mode is "
-                + mode
-                + ". Hint: add --mode fresh, or drop "
-                + (freshOnly.size() == 1 ? "it." : "them."));
-      }
+    refuseOutside(Mode.fresh, freshOnlyOptionsGiven());
+    refuseOutside(
+        Mode.transactional, given("--wait-timeout") ? List.of("--wait-timeout") : List.of());
+    if (mode == Mode.fresh) {
+      checkFreshOptions();
+    }
+    if (waitTimeoutSeconds <= 0) {
+      // Duration.ofSeconds(0) would fail every statement that has to wait for its turn at once.
+      throw new IllegalArgumentException(
+          "--wait-timeout must be at least 1 second, but is "
+              + waitTimeoutSeconds
+              + ". Hint: give the seconds a client may wait for the shared session, e.g."
+              + " --wait-timeout 30 (the default).");
+    }
+  }
+
+  private List<String> freshOnlyOptionsGiven() {
+    List<String> given = new ArrayList<>();
+    if (single) {
+      given.add("--single");
+    }
+    if (perConnection != null) {
+      given.add("--per-connection");
+    }
+    if (!templateSql.isEmpty()) {
+      given.add("--template-sql");
+    }
+    return given;
+  }
+
+  /** Options that only one mode uses are refused in the others rather than silently ignored. */
+  private void refuseOutside(Mode required, List<String> given) {
+    if (mode == required || given.isEmpty()) {
       return;
     }
+    throw new IllegalArgumentException(
+        String.join(", ", given)
+            + (given.size() == 1 ? " only applies" : " only apply")
+            + " with --mode "
+            + required
+            + ", but the mode is "
+            + mode
+            + ". Hint: add --mode "
+            + required
+            + ", or drop "
+            + (given.size() == 1 ? "it." : "them."));
+  }
+
+  /** Whether the command line names the option; options with a default value are always set. */
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  private void checkFreshOptions() {
     if (perConnection == PerConnection.cluster) {
       if (single) {
         throw new IllegalArgumentException(

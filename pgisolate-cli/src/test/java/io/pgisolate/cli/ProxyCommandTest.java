@@ -61,6 +61,31 @@ class ProxyCommandTest {
   }
 
   @Test
+  void waitTimeoutOutsideTransactionalModeIsRejected() {
+    assertThat(run("proxy", "--mode", "fresh", "--wait-timeout", "5")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --wait-timeout only applies with --mode transactional, but the mode is"
+                + " fresh. Hint: add --mode transactional, or drop it.\n");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void waitTimeoutBelowOneSecondIsRejected() {
+    for (String seconds : new String[] {"0", "-5"}) {
+      err.getBuffer().setLength(0);
+      assertThat(run("proxy", "--mode", "transactional", "--wait-timeout", seconds)).isEqualTo(1);
+      assertThat(err.toString())
+          .isEqualTo(
+              "pgisolate: --wait-timeout must be at least 1 second, but is "
+                  + seconds
+                  + ". Hint: give the seconds a client may wait for the shared session, e.g."
+                  + " --wait-timeout 30 (the default).\n");
+    }
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
   void unknownPerConnectionNamesWhatExists() {
     assertThat(run("proxy", "--mode", "fresh", "--per-connection", "schema"))
         .isEqualTo(ErrorReporter.USAGE);

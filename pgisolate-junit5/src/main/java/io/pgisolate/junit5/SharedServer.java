@@ -128,9 +128,8 @@ final class SharedServer implements AutoCloseable {
       this.pool = pool;
       // Settings first: a bad one must not leave a clone behind.
       int workers =
-          root.getConfigurationParameter(WORKERS)
-              .map(Integer::parseInt)
-              .orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
+          WholeNumberParameter.read(
+              root, WORKERS, 1, Math.max(2, Runtime.getRuntime().availableProcessors()));
       Recycling recycling = recycling();
       this.database = pool.acquire();
       this.inner =
@@ -185,15 +184,10 @@ final class SharedServer implements AutoCloseable {
 
   private ClonePool startPool(InitSource source) {
     Duration lockTimeout =
-        Duration.ofSeconds(
-            root.getConfigurationParameter(LOCK_TIMEOUT).map(Long::parseLong).orElse(300L));
+        Duration.ofSeconds(WholeNumberParameter.read(root, LOCK_TIMEOUT, 1, 300));
     ClonePool.Settings settings = ClonePool.Settings.defaults();
-    settings =
-        settings.withMax(
-            root.getConfigurationParameter(MAX).map(Integer::parseInt).orElse(settings.max()));
-    settings =
-        settings.withReady(
-            root.getConfigurationParameter(READY).map(Integer::parseInt).orElse(settings.ready()));
+    settings = settings.withMax(WholeNumberParameter.read(root, MAX, 1, settings.max()));
+    settings = settings.withReady(WholeNumberParameter.read(root, READY, 0, settings.ready()));
     return ClonePool.start(Templates.ensure(server, source, lockTimeout), settings);
   }
 

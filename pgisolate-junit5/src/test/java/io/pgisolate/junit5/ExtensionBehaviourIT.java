@@ -138,6 +138,17 @@ class ExtensionBehaviourIT {
                 + " number of tests (at least 1).");
   }
 
+  @Test
+  void anInvalidWorkersSettingIsNamed() {
+    var events =
+        run(ManyTransactionTests.class, "pgisolate.transaction.workers", "two").testEvents();
+    events.assertStatistics(s -> s.started(6).failed(6));
+    assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+        .startsWith(
+            "pgisolate.transaction.workers must be a whole number of at least 1, got 'two'."
+                + " Hint: remove it for the default of ");
+  }
+
   // --- breaking isolation ---
 
   @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)

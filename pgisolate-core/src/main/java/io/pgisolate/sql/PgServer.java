@@ -143,8 +143,10 @@ public record PgServer(String host, int port, String user, String password, Stri
       return DriverManager.getConnection(
           "jdbc:postgresql://" + host + ":" + port + "/" + encode(database), props);
     } catch (SQLException e) {
+      // "server", not "PostgreSQL": host:port may be a proxy in front of it (pgisolate proxy,
+      // PgBouncer), and the message must not name what it cannot know.
       throw new PgIsolateException(
-          "cannot connect to PostgreSQL at "
+          "cannot connect to the server at "
               + host
               + ":"
               + port

@@ -167,7 +167,7 @@ class TemplatesIT {
     PgServer nowhere = new PgServer("127.0.0.1", port, "postgres", "x", "postgres");
     assertThatThrownBy(() -> Templates.ensure(nowhere, InitSource.empty(), Duration.ofSeconds(5)))
         .hasMessageStartingWith(
-            "cannot connect to PostgreSQL at 127.0.0.1:"
+            "cannot connect to the server at 127.0.0.1:"
                 + port
                 + " (database postgres, user postgres): ")
         .hasMessageContaining("Hint: check that the server runs there");

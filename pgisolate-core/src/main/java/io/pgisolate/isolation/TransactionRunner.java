@@ -2,14 +2,9 @@ package io.pgisolate.isolation;
 
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.sql.PgServer;
-import io.pgisolate.sql.Sql;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.InitTarget;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,8 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Rollback per test, with the semantics of the Rust crate diesel_pg_tester: N workers, each a
@@ -57,7 +50,6 @@ import org.slf4j.LoggerFactory;
  * rollback and savepoints onto savepoints and refuse transaction control sent as SQL.
  */
 public final class TransactionRunner implements Isolation {
-  private static final Logger log = LoggerFactory.getLogger(TransactionRunner.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** A test body: gets a handle on its worker's transaction, returns a result. */
@@ -84,8 +76,8 @@ public final class TransactionRunner implements Isolation {
 
   private final ReentrantLock lock = new ReentrantLock(true);
   private final Condition changed = lock.newCondition();
-  private final ArrayDeque<Worker> idle = new ArrayDeque<>();
-  private final List<Worker> all = new ArrayList<>();
+  private final ArrayDeque<TransactionWorker> idle = new ArrayDeque<>();
+  private final List<TransactionWorker> all = new ArrayList<>();
   private int busy;
   private int waiting;
   private PgIsolateException halted;
@@ -102,14 +94,6 @@ public final class TransactionRunner implements Isolation {
     this.savepoint = String.format("pgi_test_%016x", RANDOM.nextLong());
     this.initialiser = Executors.newSingleThreadExecutor(daemon("pgisolate-tx-init-" + prefix));
     this.submitters = Executors.newFixedThreadPool(workers, daemon("pgisolate-tx-" + prefix));
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /**
@@ -163,7 +147,7 @@ public final class TransactionRunner implements Isolation {
    * long as it takes) and returns its result, or throws what it threw (or why isolation broke).
    */
   public <T> T run(Body<T> body) throws Exception {
-    Worker w = acquire(null);
+    TransactionWorker w = acquire(null);
     TransactionalConnection.Shared shared = w.share();
     T value = null;
     Throwable thrown = null;
@@ -185,8 +169,214 @@ public final class TransactionRunner implements Isolation {
   /** Leases a free worker's transaction to the calling thread until {@link Isolated#end}. */
   @Override
   public Isolated begin(Duration timeout) {
-    Worker w = acquire(timeout);
+    TransactionWorker w = acquire(timeout);
     return new Lease(w, w.share());
+  }
+
+  /** A free worker, first come first served; null timeout waits as long as it takes. */
+  private TransactionWorker acquire(Duration timeout) {
+    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    lock.lock();
+    try {
+      waiting++;
+      try {
+        while (true) {
+          if (halted != null) {
+            throw halted;
+          }
+          if (closed) {
+            throw closedException();
+          }
+          TransactionWorker w = idle.poll();
+          if (w != null) {
+            busy++;
+            w.leased();
+            return w;
+          }
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new PgIsolateException(
+                "timed out after "
+                    + timeout.toMillis()
+                    + " ms waiting for a TRANSACTION worker ("
+                    + stateLocked()
+                    + "). Hint: raise the number of workers or the acquire timeout; a worker is"
+                    + " busy until its test ends.");
+          }
+          if (timeout == null) {
+            changed.await();
+          } else {
+            changed.awaitNanos(left);
+          }
+        }
+      } finally {
+        waiting--;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PgIsolateException("interrupted while waiting for a TRANSACTION worker", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Ends a test on worker {@code w}: rolls back and checks, then gives the worker back, replaces it
+   * (after a broken or unexpected failure), or has a fresh one made to take its place (when it is
+   * due for recycling).
+   *
+   * @return what the test fails with: its own failure, or why isolation broke; null if it passed
+   */
+  private Throwable finish(
+      TransactionWorker w, TransactionalConnection.Shared shared, Throwable thrown) {
+    shared.end();
+    String lost = w.restore();
+    long held = w.heldNanos();
+    Throwable failure = thrown;
+    if (shared.violation().isPresent()) {
+      failure = new IsolationBrokenException(shared.violation().get());
+    } else if (lost != null) {
+      failure = new IsolationBrokenException(lost);
+    }
+    if (failure != thrown && thrown != null) {
+      failure.addSuppressed(thrown);
+    }
+    boolean keep = lost == null && (thrown == null || expected(thrown));
+    boolean due = keep && w.tested(held);
+    boolean replace;
+    lock.lock();
+    try {
+      busy--;
+      if (keep && !closed && !w.retired) {
+        if (due && !w.retiring) {
+          w.retiring = true; // serves on until its replacement is ready
+          startWorker(w);
+        }
+        idle.addFirst(w); // the warmest connection first
+        changed.signal();
+        return failure;
+      }
+      all.remove(w);
+      replace = !keep && !w.retiring; // a retiring worker's replacement is on its way
+    } finally {
+      lock.unlock();
+    }
+    w.discard(lost != null);
+    if (!keep) {
+      replaced.incrementAndGet();
+    }
+    if (replace) {
+      startWorker(null);
+    }
+    return failure;
+  }
+
+  /**
+   * Initialises a new worker in the background; when {@code predecessor} is given, the new one
+   * takes its place once ready (at once if it is idle, else when its test ends).
+   */
+  private void startWorker(TransactionWorker predecessor) {
+    int id = ids.incrementAndGet();
+    TransactionWorker w =
+        new TransactionWorker(
+            id, server, database, source, prefix + "_" + id, savepoint, recycling);
+    try {
+      initialiser.execute(() -> initialise(w, predecessor));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /** On the initialiser thread: readies {@code w}, then makes it available (or halts). */
+  private void initialise(TransactionWorker w, TransactionWorker predecessor) {
+    try {
+      w.init();
+    } catch (Exception | Error e) {
+      w.discard(false);
+      halt(e, w.id());
+      return;
+    }
+    TransactionWorker retired = null;
+    lock.lock();
+    try {
+      if (closed) {
+        w.discard(false);
+        return;
+      }
+      all.add(w);
+      if (predecessor != null && all.remove(predecessor)) {
+        recycled.incrementAndGet();
+        if (idle.remove(predecessor)) {
+          retired = predecessor;
+        } else {
+          predecessor.retired = true; // dropped when its test ends
+        }
+        idle.addFirst(w);
+      } else {
+        idle.addLast(w);
+      }
+      changed.signal();
+    } finally {
+      lock.unlock();
+    }
+    if (retired != null) {
+      retired.discard(false);
+    }
+  }
+
+  private void halt(Throwable cause, int worker) {
+    if (closed) {
+      return;
+    }
+    String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    lock.lock();
+    try {
+      if (halted == null) {
+        halted =
+            new PgIsolateException(
+                "the TRANSACTION runner on database "
+                    + database
+                    + " halted: worker "
+                    + worker
+                    + " could not initialise from "
+                    + source.identity()
+                    + ": "
+                    + why.replaceAll("\\R\\s*", " "),
+                cause);
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops: idle workers' transactions are rolled back, queued tests fail, busy workers are dropped
+   * when their test ends.
+   */
+  @Override
+  public void close() {
+    List<TransactionWorker> toClose;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toClose = new ArrayList<>(idle);
+      idle.clear();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    submitters.shutdownNow();
+    initialiser.shutdown();
+    try {
+      initialiser.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    toClose.forEach(w -> w.discard(false));
   }
 
   @Override
@@ -225,210 +415,6 @@ public final class TransactionRunner implements Isolation {
     return recycled.get();
   }
 
-  private PgIsolateException closedException() {
-    return new PgIsolateException("the transaction runner on " + database + " is closed.");
-  }
-
-  /** A free worker, first come first served; null timeout waits as long as it takes. */
-  private Worker acquire(Duration timeout) {
-    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-    lock.lock();
-    try {
-      waiting++;
-      try {
-        while (true) {
-          if (halted != null) {
-            throw halted;
-          }
-          if (closed) {
-            throw closedException();
-          }
-          Worker w = idle.poll();
-          if (w != null) {
-            busy++;
-            w.leasedAt = System.nanoTime();
-            return w;
-          }
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            throw new PgIsolateException(
-                "timed out after "
-                    + timeout.toMillis()
-                    + " ms waiting for a TRANSACTION worker ("
-                    + stateLocked()
-                    + "). Hint: raise the number of workers or the acquire timeout; a worker is"
-                    + " busy until its test ends.");
-          }
-          if (timeout == null) {
-            changed.await();
-          } else {
-            changed.awaitNanos(left);
-          }
-        }
-      } finally {
-        waiting--;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PgIsolateException("interrupted while waiting for a TRANSACTION worker", e);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Ends a test on worker {@code w}: rolls back and checks, then gives the worker back, replaces it
-   * (after a broken or unexpected failure), or has a fresh one made to take its place (when it is
-   * due for recycling).
-   *
-   * @return what the test fails with: its own failure, or why isolation broke; null if it passed
-   */
-  private Throwable finish(Worker w, TransactionalConnection.Shared shared, Throwable thrown) {
-    shared.end();
-    String lost = w.restore();
-    long held = System.nanoTime() - w.leasedAt;
-    Throwable failure = thrown;
-    if (shared.violation().isPresent()) {
-      failure = new IsolationBrokenException(shared.violation().get());
-    } else if (lost != null) {
-      failure = new IsolationBrokenException(lost);
-    }
-    if (failure != thrown && thrown != null) {
-      failure.addSuppressed(thrown);
-    }
-    boolean keep = lost == null && (thrown == null || expected(thrown));
-    boolean due = keep && w.meter.tested(held);
-    boolean replace;
-    lock.lock();
-    try {
-      busy--;
-      if (keep && !closed && !w.retired) {
-        if (due && !w.retiring) {
-          w.retiring = true; // serves on until its replacement is ready
-          startWorker(w);
-        }
-        idle.addFirst(w); // the warmest connection first
-        changed.signal();
-        return failure;
-      }
-      all.remove(w);
-      replace = !keep && !w.retiring; // a retiring worker's replacement is on its way
-    } finally {
-      lock.unlock();
-    }
-    w.discard(lost != null);
-    if (!keep) {
-      replaced.incrementAndGet();
-    }
-    if (replace) {
-      startWorker(null);
-    }
-    return failure;
-  }
-
-  /**
-   * Initialises a new worker in the background; when {@code predecessor} is given, the new one
-   * takes its place once ready (at once if it is idle, else when its test ends).
-   */
-  private void startWorker(Worker predecessor) {
-    Worker w = new Worker(ids.incrementAndGet());
-    try {
-      initialiser.execute(
-          () -> {
-            try {
-              w.init();
-            } catch (Exception | Error e) {
-              w.discard(false);
-              halt(e, w.id);
-              return;
-            }
-            Worker retired = null;
-            lock.lock();
-            try {
-              if (closed) {
-                w.discard(false);
-                return;
-              }
-              all.add(w);
-              if (predecessor != null && all.remove(predecessor)) {
-                recycled.incrementAndGet();
-                if (idle.remove(predecessor)) {
-                  retired = predecessor;
-                } else {
-                  predecessor.retired = true; // dropped when its test ends
-                }
-                idle.addFirst(w);
-              } else {
-                idle.addLast(w);
-              }
-              changed.signal();
-            } finally {
-              lock.unlock();
-            }
-            if (retired != null) {
-              retired.discard(false);
-            }
-          });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closing
-    }
-  }
-
-  private void halt(Throwable cause, int worker) {
-    if (closed) {
-      return;
-    }
-    String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-    lock.lock();
-    try {
-      if (halted == null) {
-        halted =
-            new PgIsolateException(
-                "the TRANSACTION runner on database "
-                    + database
-                    + " halted: worker "
-                    + worker
-                    + " could not initialise from "
-                    + source.identity()
-                    + ": "
-                    + why.replaceAll("\\R\\s*", " "),
-                cause);
-      }
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Stops: idle workers' transactions are rolled back, queued tests fail, busy workers are dropped
-   * when their test ends.
-   */
-  @Override
-  public void close() {
-    List<Worker> toClose;
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      toClose = new ArrayList<>(idle);
-      idle.clear();
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    submitters.shutdownNow();
-    initialiser.shutdown();
-    try {
-      initialiser.awaitTermination(60, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    toClose.forEach(w -> w.discard(false));
-  }
-
   @Override
   public String toString() {
     return "TransactionRunner[" + database + ", " + source.identity() + ", " + state() + "]";
@@ -440,13 +426,25 @@ public final class TransactionRunner implements Isolation {
         || t.getClass().getName().equals("org.opentest4j.TestAbortedException");
   }
 
+  private PgIsolateException closedException() {
+    return new PgIsolateException("the transaction runner on " + database + " is closed.");
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   /** A worker leased to a test running on the caller's thread. */
   private final class Lease implements Isolated {
-    private final Worker worker;
+    private final TransactionWorker worker;
     private final TransactionalConnection.Shared shared;
     private boolean ended;
 
-    Lease(Worker worker, TransactionalConnection.Shared shared) {
+    Lease(TransactionWorker worker, TransactionalConnection.Shared shared) {
       this.worker = worker;
       this.shared = shared;
     }
@@ -468,7 +466,7 @@ public final class TransactionRunner implements Isolation {
 
     @Override
     public Optional<String> schema() {
-      return Optional.of(worker.schema);
+      return Optional.of(worker.schema());
     }
 
     @Override
@@ -510,137 +508,6 @@ public final class TransactionRunner implements Isolation {
         throw broken;
       }
       return Optional.empty(); // a rolled-back transaction cannot be kept
-    }
-  }
-
-  /** One worker: its connection, its transaction and schema. */
-  private final class Worker {
-    private final int id;
-    private Connection connection;
-    private String schema;
-
-    /** Counts its tests toward recycling; set once it is initialised. */
-    private Recycling.Meter meter;
-
-    /** When its current test took it ({@link System#nanoTime()}). */
-    private long leasedAt;
-
-    /** A replacement is being initialised (guarded by the runner's lock). */
-    private boolean retiring;
-
-    /** Its replacement is ready: dropped when its test ends (guarded by the runner's lock). */
-    private boolean retired;
-
-    Worker(int id) {
-      this.id = id;
-    }
-
-    TransactionalConnection.Shared share() {
-      return new TransactionalConnection.Shared(
-          connection, "worker " + id + " (schema " + schema + ")", schema);
-    }
-
-    private void init() throws SQLException {
-      long start = System.nanoTime();
-      schema = prefix + "_" + id;
-      connection = server.connect(database);
-      connection.setAutoCommit(false);
-      try (Statement st = connection.createStatement()) {
-        st.execute(
-            "CREATE SCHEMA "
-                + Sql.identifier(schema)
-                + "; SET LOCAL search_path = "
-                + Sql.identifier(schema));
-      }
-      TransactionalConnection.Shared init =
-          new TransactionalConnection.Shared(
-              connection, "worker " + id + " (initialising)", schema);
-      source.apply(
-          new InitTarget(
-              server, database, Optional.of(schema), init.handle(), new HandleDataSource(init)));
-      init.end();
-      if (init.violation().isPresent()) {
-        throw new PgIsolateException(init.violation().get());
-      }
-      analyze();
-      try (Statement st = connection.createStatement()) {
-        st.execute("SAVEPOINT " + savepoint);
-      }
-      long took = System.nanoTime() - start;
-      meter = recycling.start(took);
-      log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
-    }
-
-    /**
-     * Autovacuum cannot see the tables of an uncommitted schema: without statistics the planner
-     * guesses (sequential scans where the tests' queries would use an index).
-     */
-    private void analyze() throws SQLException {
-      String tables;
-      try (java.sql.PreparedStatement ps =
-          connection.prepareStatement(
-              "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') FROM pg_class c"
-                  + " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                  + " WHERE n.nspname = ? AND c.relkind IN ('r', 'm', 'p')")) {
-        ps.setString(1, schema);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          tables = rs.getString(1);
-        }
-      }
-      if (tables != null) {
-        try (Statement st = connection.createStatement()) {
-          st.execute("ANALYZE " + tables);
-        }
-      }
-    }
-
-    /**
-     * Rolls back to the savepoint, which stays, ready for the next test. The savepoint's name is
-     * random, so if the rollback works, the transaction is still the one this worker opened: one
-     * that ended during the test took the savepoint with it.
-     *
-     * @return why isolation was lost, or null
-     */
-    private String restore() {
-      try {
-        if (connection.isClosed()) {
-          return "the test closed its worker's connection (worker "
-              + id
-              + "), ending the transaction it ran in. Hint: close only the handles pgisolate"
-              + " gives out, not an unwrapped connection.";
-        }
-        try (Statement st = connection.createStatement()) {
-          st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
-        }
-        return null;
-      } catch (SQLException e) {
-        return "the transaction of worker "
-            + id
-            + " was ended during the test ("
-            + e.getMessage().replaceAll("\\R\\s*", " ")
-            + "): the test's changes may have been committed. Hint: do not send COMMIT, ROLLBACK"
-            + " or END around pgisolate's connection handles (through an unwrapped connection).";
-      }
-    }
-
-    /** Drops the connection; after a lost transaction, drops what may have been committed too. */
-    private void discard(boolean lost) {
-      if (connection != null) {
-        Connections.closeQuietly(connection);
-        connection = null;
-      }
-      if (lost) {
-        try (Connection c = server.connect(database);
-            Statement st = c.createStatement()) {
-          st.execute("SET lock_timeout = '10s'");
-          st.execute("DROP SCHEMA IF EXISTS " + Sql.identifier(schema) + " CASCADE");
-        } catch (SQLException | RuntimeException e) {
-          log.warn(
-              "Could not drop schema {} after its transaction broke: {}", schema, e.toString());
-        }
-      }
-      log.info("TRANSACTION worker {} dropped its connection{}", id, lost ? " (lost)" : "");
     }
   }
 }

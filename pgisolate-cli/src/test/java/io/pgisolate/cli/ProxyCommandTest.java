@@ -86,6 +86,26 @@ class ProxyCommandTest {
   }
 
   @Test
+  void proxyThreadsBelowOneAndSpinOutOfRangeAreRejected() {
+    assertThat(run("proxy", "--proxy-threads", "0")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: --proxy-threads must be at least 1, but is 0. Hint: leave it out for the"
+                + " default, one event loop per four CPUs.\n");
+    for (String micros : new String[] {"-1", "10001"}) {
+      err.getBuffer().setLength(0);
+      assertThat(run("proxy", "--spin-micros", micros)).isEqualTo(1);
+      assertThat(err.toString())
+          .isEqualTo(
+              "pgisolate: --spin-micros must be between 0 and 10000, but is "
+                  + micros
+                  + ". Hint: 0 makes the event loop sleep as soon as it is out of work; leave it"
+                  + " out for the default, 50.\n");
+    }
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
   void unknownPerConnectionNamesWhatExists() {
     assertThat(run("proxy", "--mode", "fresh", "--per-connection", "schema"))
         .isEqualTo(ErrorReporter.USAGE);

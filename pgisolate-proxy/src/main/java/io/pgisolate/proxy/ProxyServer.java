@@ -90,7 +90,9 @@ public final class ProxyServer implements AutoCloseable {
     Shared shared = new Shared(settings, transport, cancelKeys, ClientTls.of(settings.tls()));
     EventLoopGroup group =
         transport.newGroup(
-            settings.eventLoopThreads(), new DefaultThreadFactory("pgisolate-proxy"));
+            settings.eventLoopThreads(),
+            new DefaultThreadFactory("pgisolate-proxy"),
+            settings.spinBeforeSleep());
     List<Channel> listeners = new ArrayList<>();
     try {
       Channel tcp = bind(shared, group, settings.listenAddress());
@@ -191,6 +193,9 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Builds a {@link ProxySettings}; every option is checked when it is set or at start. */
   public static final class Builder {
+    /** Polling longer than this would only burn CPU: PostgreSQL answers a query in far less. */
+    static final Duration MAX_SPIN = Duration.ofMillis(10);
+
     private String listenHost = "127.0.0.1";
     private int port;
     private Path unixSocketDirectory;
@@ -206,6 +211,7 @@ public final class ProxyServer implements AutoCloseable {
     private Duration connectTimeout = Duration.ofSeconds(10);
     private int eventLoopThreads =
         defaultEventLoopThreads(Runtime.getRuntime().availableProcessors());
+    private Duration spinBeforeSleep = SpinBeforeSleep.DEFAULT;
 
     private Builder() {}
 
@@ -345,6 +351,22 @@ public final class ProxyServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long an event loop that ran out of work keeps polling before it sleeps; default 50 µs,
+     * {@link Duration#ZERO} to sleep at once. Polling saves a wake-up per message when one client
+     * talks to PostgreSQL back and forth (see {@link SpinBeforeSleep}); it yields the CPU between
+     * polls and an idle proxy sleeps.
+     */
+    public Builder spinBeforeSleep(Duration spin) {
+      Objects.requireNonNull(spin, "spinBeforeSleep");
+      if (spin.isNegative() || spin.compareTo(MAX_SPIN) > 0) {
+        throw new IllegalArgumentException(
+            "spinBeforeSleep must be between 0 and " + MAX_SPIN.toMillis() + " ms, was " + spin);
+      }
+      this.spinBeforeSleep = spin;
+      return this;
+    }
+
     public ProxySettings build() {
       BackendSelector selector = backendSelector;
       if (sharedBackend != null) {
@@ -386,7 +408,8 @@ public final class ProxyServer implements AutoCloseable {
           maxMessageLength,
           (int) connectTimeout.toMillis(),
           // One loop serves the shared session and all its clients, so it needs no locks.
-          sharedBackend != null ? 1 : eventLoopThreads);
+          sharedBackend != null ? 1 : eventLoopThreads,
+          spinBeforeSleep);
     }
 
     public ProxyServer start() {

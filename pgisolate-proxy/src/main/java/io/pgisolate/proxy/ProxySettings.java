@@ -3,6 +3,7 @@ package io.pgisolate.proxy;
 import io.pgisolate.proxy.auth.ClientAuthentication;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -13,6 +14,8 @@ import java.util.Optional;
  * @param tls TLS for clients over TCP, if it is offered
  * @param maxMessageLength the largest message accepted while the proxy decodes (start-up, and any
  *     mode that inspects messages); relayed bytes are never buffered whole
+ * @param spinBeforeSleep how long an event loop out of work polls before it sleeps ({@link
+ *     SpinBeforeSleep}); zero sleeps at once
  */
 public record ProxySettings(
     InetSocketAddress listenAddress,
@@ -23,4 +26,5 @@ public record ProxySettings(
     Optional<TlsSettings> tls,
     int maxMessageLength,
     int connectTimeoutMillis,
-    int eventLoopThreads) {}
+    int eventLoopThreads,
+    Duration spinBeforeSleep) {}

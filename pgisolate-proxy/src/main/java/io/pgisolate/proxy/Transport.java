@@ -1,7 +1,9 @@
 package io.pgisolate.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.DefaultSelectStrategyFactory;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SelectStrategyFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -14,6 +16,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.spi.SelectorProvider;
+import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -23,10 +27,18 @@ import java.util.concurrent.ThreadFactory;
 public final class Transport {
   private final boolean epoll = Epoll.isAvailable();
 
-  public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+  /**
+   * @param spin how long a loop out of work polls before it sleeps ({@link SpinBeforeSleep}); zero
+   *     for Netty's default, which sleeps at once
+   */
+  public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory, Duration spin) {
+    SelectStrategyFactory strategy =
+        spin.isZero()
+            ? DefaultSelectStrategyFactory.INSTANCE
+            : () -> new SpinBeforeSleep(spin, System::nanoTime);
     return epoll
-        ? new EpollEventLoopGroup(threads, threadFactory)
-        : new NioEventLoopGroup(threads, threadFactory);
+        ? new EpollEventLoopGroup(threads, threadFactory, strategy)
+        : new NioEventLoopGroup(threads, threadFactory, SelectorProvider.provider(), strategy);
   }
 
   Class<? extends ServerChannel> serverChannel(SocketAddress address) {

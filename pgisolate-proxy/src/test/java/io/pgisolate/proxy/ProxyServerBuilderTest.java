@@ -16,6 +16,7 @@ class ProxyServerBuilderTest {
     assertThat(settings.listenAddress().getPort()).isZero();
     assertThat(settings.unixSocketDirectory()).isEmpty();
     assertThat(settings.backendSelector()).isInstanceOf(FixedBackend.class);
+    assertThat(settings.spinBeforeSleep()).isEqualTo(Duration.ofNanos(50_000));
   }
 
   @Test
@@ -55,6 +56,10 @@ class ProxyServerBuilderTest {
         .hasMessage("connectTimeout must be positive and below 24 days, was PT0S");
     assertThatThrownBy(() -> ProxyServer.builder().eventLoopThreads(0))
         .hasMessage("eventLoopThreads must be at least 1, was 0");
+    assertThatThrownBy(() -> ProxyServer.builder().spinBeforeSleep(Duration.ofNanos(-1)))
+        .hasMessage("spinBeforeSleep must be between 0 and 10 ms, was PT-0.000000001S");
+    assertThatThrownBy(() -> ProxyServer.builder().spinBeforeSleep(Duration.ofMillis(11)))
+        .hasMessage("spinBeforeSleep must be between 0 and 10 ms, was PT0.011S");
   }
 
   @Test

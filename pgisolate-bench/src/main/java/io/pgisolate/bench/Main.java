@@ -45,7 +45,7 @@ public final class Main {
         "  proxy           pgbench -S through the proxy, pgbouncer and direct (issue 6)");
     System.err.println(
         "                  [--seconds 10] [--rounds 3] [--clients 1,8,32] [--scale 10]"
-            + " [--proxy-threads N]");
+            + " [--proxy-threads N] [--spin-micros N]");
     System.err.println(
         "                  [--backend-transport tcp|unix] (how the proxy and pgbouncer reach"
             + " PostgreSQL)");

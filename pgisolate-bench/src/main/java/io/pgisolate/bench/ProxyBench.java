@@ -4,6 +4,7 @@ import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.os.RunAs;
 import io.pgisolate.proxy.ProxyServer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +27,8 @@ final class ProxyBench {
     int scale = Main.intOption(args, "--scale", 10);
     // 0: the proxy's own default (see ProxyServer.Builder#eventLoopThreads).
     int proxyThreads = Main.intOption(args, "--proxy-threads", 0);
+    // -1: the proxy's own default (see ProxyServer.Builder#spinBeforeSleep).
+    int spinMicros = Main.intOption(args, "--spin-micros", -1);
     BackendTransport transport = BackendTransport.fromOptions(args);
     List<Integer> clientCounts = Main.intListOption(args, "--clients", "1,8,32");
     int maxClients = clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
@@ -50,10 +53,17 @@ final class ProxyBench {
       pgbench.initialise(direct, scale);
 
       ProxyServer.Builder proxyBuilder = transport.plainProxy(pg);
+      // The same proxy sleeping as soon as it is out of work, to show what polling first buys.
+      ProxyServer.Builder sleepingBuilder = transport.plainProxy(pg).spinBeforeSleep(Duration.ZERO);
       if (proxyThreads > 0) {
         proxyBuilder.eventLoopThreads(proxyThreads);
+        sleepingBuilder.eventLoopThreads(proxyThreads);
+      }
+      if (spinMicros >= 0) {
+        proxyBuilder.spinBeforeSleep(Duration.ofNanos(spinMicros * 1000L));
       }
       try (ProxyServer proxy = proxyBuilder.start();
+          ProxyServer sleeping = sleepingBuilder.start();
           Pgbouncer bouncer =
               bouncerExecutable
                   .map(
@@ -68,10 +78,12 @@ final class ProxyBench {
                               maxClients))
                   .orElse(null)) {
         System.out.printf(
-            "%s; %d cores; proxy in this JVM with %d event loop thread(s); load average %s%n",
+            "%s; %d cores; proxy in this JVM with %d event loop thread(s), polling %d µs before"
+                + " it sleeps; load average %s%n",
             pg.binaries(),
             Runtime.getRuntime().availableProcessors(),
             proxy.settings().eventLoopThreads(),
+            proxy.settings().spinBeforeSleep().toNanos() / 1000,
             TpsRounds.loadAverage());
         System.out.printf(
             "pgbench connects over TCP; the proxy and pgbouncer reach PostgreSQL over %s%n",
@@ -82,6 +94,12 @@ final class ProxyBench {
             new TpsRounds.Target(
                 "pgisolate proxy (plain)",
                 new Pgbench.Endpoint(proxy.host(), proxy.port(), "bench", null, pg.database()),
+                ProcessHandle.current().pid()));
+        targets.add(
+            new TpsRounds.Target(
+                "pgisolate proxy, no polling",
+                new Pgbench.Endpoint(
+                    sleeping.host(), sleeping.port(), "bench", null, pg.database()),
                 ProcessHandle.current().pid()));
         if (bouncer != null) {
           targets.add(
@@ -94,10 +112,14 @@ final class ProxyBench {
         tps.print(
             tps.measure(clientCounts),
             (clients, measured) -> {
-              if (measured.size() > 2) {
+              double proxyTps = measured.get(1).tps().median();
+              System.out.printf(
+                  "%-8s proxy/proxy without polling %.2fx (medians)%n",
+                  "", proxyTps / measured.get(2).tps().median());
+              if (measured.size() > 3) {
                 System.out.printf(
                     "%-8s proxy/pgbouncer %.2fx (medians)%n",
-                    "", measured.get(1).tps().median() / measured.get(2).tps().median());
+                    "", proxyTps / measured.get(3).tps().median());
               }
             });
         System.out.printf("load average at the end %s%n", TpsRounds.loadAverage());

@@ -26,12 +26,22 @@ final class SpinBeforeSleep implements SelectStrategy {
 
   private final long spinNanos;
   private final LongSupplier clock;
+  private final FreeCpu freeCpu;
   private long idleSince;
   private boolean idle;
 
-  SpinBeforeSleep(Duration spin, LongSupplier clock) {
+  SpinBeforeSleep(Duration spin, LongSupplier clock, FreeCpu freeCpu) {
     this.spinNanos = spin.toNanos();
     this.clock = clock;
+    this.freeCpu = freeCpu;
+  }
+
+  /** Polls only while a CPU is free ({@link FreeCpu}), measured on this machine. */
+  static SpinBeforeSleep onThisMachine(Duration spin) {
+    return new SpinBeforeSleep(
+        spin,
+        System::nanoTime,
+        new FreeCpu(Runtime.getRuntime().availableProcessors(), System::nanoTime));
   }
 
   @Override
@@ -45,6 +55,9 @@ final class SpinBeforeSleep implements SelectStrategy {
     }
     long now = clock.getAsLong();
     if (!idle) {
+      if (!freeCpu.now()) {
+        return SelectStrategy.SELECT;
+      }
       idle = true;
       idleSince = now;
     }

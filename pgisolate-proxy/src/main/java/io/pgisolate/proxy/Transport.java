@@ -35,7 +35,7 @@ public final class Transport {
     SelectStrategyFactory strategy =
         spin.isZero()
             ? DefaultSelectStrategyFactory.INSTANCE
-            : () -> new SpinBeforeSleep(spin, System::nanoTime);
+            : () -> SpinBeforeSleep.onThisMachine(spin);
     return epoll
         ? new EpollEventLoopGroup(threads, threadFactory, strategy)
         : new NioEventLoopGroup(threads, threadFactory, SelectorProvider.provider(), strategy);

@@ -4,16 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.SelectStrategy;
 import io.netty.util.IntSupplier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SpinBeforeSleepTest {
   private long now = 1_000_000;
   private final Deque<Integer> readyCounts = new ArrayDeque<>();
   private final IntSupplier poll = () -> readyCounts.isEmpty() ? 0 : readyCounts.poll();
-  private final SpinBeforeSleep strategy = new SpinBeforeSleep(Duration.ofNanos(50_000), () -> now);
+  // No load file: the CPU counts as free.
+  private final SpinBeforeSleep strategy =
+      new SpinBeforeSleep(
+          Duration.ofNanos(50_000), () -> now, new FreeCpu(2, () -> now, Path.of("/nonexistent")));
 
   @Test
   void readyEventsAreHandedToTheLoopAtOnce() throws Exception {
@@ -42,6 +48,18 @@ class SpinBeforeSleepTest {
     assertThat(strategy.calculateStrategy(poll, false)).isEqualTo(SelectStrategy.SELECT);
     // After sleeping, running out of work again spins again.
     assertThat(strategy.calculateStrategy(poll, false)).isEqualTo(SelectStrategy.CONTINUE);
+  }
+
+  @Test
+  void withNoFreeCpuItSleepsAtOnce(@TempDir Path dir) throws Exception {
+    Path loadavg = Files.writeString(dir.resolve("loadavg"), "7.01 6.50 5.20 3/512 4242\n");
+    SpinBeforeSleep busy =
+        new SpinBeforeSleep(
+            Duration.ofNanos(50_000), () -> now, new FreeCpu(2, () -> now, loadavg));
+    assertThat(busy.calculateStrategy(poll, false)).isEqualTo(SelectStrategy.SELECT);
+    Files.writeString(loadavg, "7.01 6.50 5.20 2/512 4242\n");
+    now += FreeCpu.SAMPLE_NANOS;
+    assertThat(busy.calculateStrategy(poll, false)).isEqualTo(SelectStrategy.CONTINUE);
   }
 
   @Test

@@ -36,7 +36,11 @@ public final class Main {
     System.err.println(
         "  fresh-database  template clones per test: acquire latency, throughput (issue 3)");
     System.err.println(
-        "  lease           lease server round trip at 1/16/64 clients, wake-up latency (issue 5)");
+        "  lease           lease server round trip at 1/16/64 clients, wake-up latency (issue 5);"
+            + " with pgmanager's executable, against its server too, interleaved");
+    System.err.println(
+        "                  [--iterations 2000] [--wake-ups 1000] [--rounds 1, or 2 with pgmanager]"
+            + " [--pgmanager PATH] (default: $PGMANAGER)");
     System.err.println(
         "  isolation       per-test overhead of DATABASE, SCHEMA, TRANSACTION vs raw (issue 4)");
     System.err.println(

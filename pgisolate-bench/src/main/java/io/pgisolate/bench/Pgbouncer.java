@@ -2,6 +2,7 @@ package io.pgisolate.bench;
 
 import io.pgisolate.os.Directories;
 import io.pgisolate.os.RunAs;
+import io.pgisolate.os.Signals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -10,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -151,16 +153,7 @@ final class Pgbouncer implements AutoCloseable {
   /** SIGTERM to its pid (pgbouncer's immediate shutdown), then removes its directory. */
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    Signals.stop(process, "TERM", Duration.ofSeconds(10));
     Directories.deleteTree(directory);
   }
 

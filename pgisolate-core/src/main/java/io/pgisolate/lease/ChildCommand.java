@@ -1,11 +1,12 @@
 package io.pgisolate.lease;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.Signals;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the command that {@code wrap} and {@code wrap-each} wrap: in the foreground, with the
@@ -52,18 +53,8 @@ final class ChildCommand {
   /** Asks a running command to stop (SIGTERM), then kills it after 10 s. */
   void stop() {
     Process p = process;
-    if (p == null || !p.isAlive()) {
-      return;
-    }
-    p.destroy();
-    try {
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
+    if (p != null) {
+      Signals.stop(p, "TERM", Duration.ofSeconds(10));
     }
   }
 }

@@ -163,10 +163,21 @@ public final class DatabaseLease implements AutoCloseable {
 
   /**
    * Asks the server at {@code socket} for its {@linkplain LeaseServer status report}. A pgmanager
-   * server does not know {@code STATUS}: it is refused with a message saying so.
+   * server does not know {@code STATUS}, and it never takes back a database from a client that sent
+   * anything: no request is sent to a server that is not pgisolate's (see {@link
+   * SocketFile#servedByPgisolate}); that is refused with a message saying so.
    */
   public static String status(Path socket, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    if (Files.exists(socket) && !SocketFile.servedByPgisolate(socket)) {
+      throw new PgIsolateException(
+          "the server on "
+              + socket
+              + " is not a pgisolate server (none holds "
+              + socket.getFileName()
+              + ".lock): is it a pgmanager server? Only pgisolate serve reports status, and a"
+              + " pgmanager would keep the database it handed to the request for good.");
+    }
     try (SocketChannel channel = connect(socket)) {
       channel.write(ByteBuffer.wrap("STATUS\n".getBytes(StandardCharsets.US_ASCII)));
       String answer = readReport(channel, socket, deadline);
@@ -270,6 +281,7 @@ public final class DatabaseLease implements AutoCloseable {
 
   private static PgIsolateException timeout(Path socket, Duration timeout) {
     String state;
+    // status() refuses to ask a pgmanager, which would keep the database it handed the request.
     try {
       String report = status(socket, Duration.ofSeconds(1));
       String first = report.lines().findFirst().orElse("");

@@ -19,9 +19,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 /**
  * The listening UNIX socket of a lease server, and the file it lives at.
@@ -75,7 +77,7 @@ final class SocketFile implements AutoCloseable {
               + ".",
           e);
     }
-    Path lockFile = path.resolveSibling(path.getFileName() + ".lock");
+    Path lockFile = lockFile(path);
     FileChannel lock = lock(lockFile);
     if (lock == null) {
       throw new PgIsolateException(
@@ -94,6 +96,35 @@ final class SocketFile implements AutoCloseable {
       closeQuietly(lock);
       throw e;
     }
+  }
+
+  private static Path lockFile(Path socket) {
+    return socket.resolveSibling(socket.getFileName() + ".lock");
+  }
+
+  /**
+   * Whether a pgisolate server runs on {@code socket}: one holds {@code <socket>.lock}; pgmanager
+   * takes no lock. Read from /proc/locks, not by trying the lock: taking it even for a moment could
+   * make a server that starts just then refuse to run. Matched by inode number alone (on overlay
+   * file systems the device numbers of stat and /proc/locks may differ); where /proc/locks cannot
+   * be read, an existing lock file counts.
+   */
+  static boolean servedByPgisolate(Path socket) {
+    Object inode;
+    try {
+      inode = Files.getAttribute(lockFile(socket.toAbsolutePath()), "unix:ino");
+    } catch (IOException | UnsupportedOperationException e) {
+      return false; // no lock file: no pgisolate server ever ran here
+    }
+    List<String> locks;
+    try {
+      locks = Files.readAllLines(Path.of("/proc/locks"));
+    } catch (IOException e) {
+      return true;
+    }
+    // "1: POSIX  ADVISORY  WRITE 4242 fe:00:2196102 0 EOF" (waiters have a "->" before POSIX)
+    Pattern held = Pattern.compile("\\s[0-9a-f]+:[0-9a-f]+:" + inode + "\\s");
+    return locks.stream().anyMatch(line -> held.matcher(line).find());
   }
 
   /**

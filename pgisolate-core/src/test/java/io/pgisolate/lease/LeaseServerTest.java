@@ -7,7 +7,9 @@ import io.pgisolate.PgIsolateException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -287,6 +289,44 @@ class LeaseServerTest {
                   + " (server: leased=1 free=0 waiting=1): every database stayed leased. Hint: a"
                   + " holder keeps its lease too long, or the pool is too small"
                   + " (PGM_DATABASE_COUNT).");
+    }
+  }
+
+  @Test
+  void javaClientSendsNothingToAServerThatIsNotPgisolate() throws IOException {
+    // A pgmanager stand-in with every database leased: it never answers. pgmanager keeps for good
+    // a database it handed to a client that sent anything, so neither the timeout's report nor
+    // status() may send STATUS to it, even where a pgisolate server once left its lock file.
+    Path socket = dir.resolve("pgmanager.sock");
+    Files.createFile(dir.resolve("pgmanager.sock.lock"));
+    try (ServerSocketChannel pgmanager = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      pgmanager.bind(UnixDomainSocketAddress.of(socket));
+      assertThatThrownBy(
+              () ->
+                  DatabaseLease.builder().socket(socket).timeout(Duration.ofMillis(100)).acquire())
+          .hasMessage(
+              "timed out after 100 ms waiting for a database from the lease server on "
+                  + socket
+                  + ": every database stayed leased. Hint: a holder keeps its lease too long, or"
+                  + " the pool is too small (PGM_DATABASE_COUNT).");
+      assertThatThrownBy(() -> DatabaseLease.status(socket, BOUND))
+          .hasMessage(
+              "the server on "
+                  + socket
+                  + " is not a pgisolate server (none holds pgmanager.sock.lock): is it a"
+                  + " pgmanager server? Only pgisolate serve reports status, and a pgmanager would"
+                  + " keep the database it handed to the request for good.");
+      pgmanager.configureBlocking(false);
+      int connections = 0;
+      SocketChannel accepted;
+      while ((accepted = pgmanager.accept()) != null) {
+        try (SocketChannel c = accepted) {
+          connections++;
+          c.configureBlocking(true);
+          assertThat(c.read(ByteBuffer.allocate(64))).as("bytes sent").isEqualTo(-1);
+        }
+      }
+      assertThat(connections).isEqualTo(1); // the lease request alone
     }
   }
 

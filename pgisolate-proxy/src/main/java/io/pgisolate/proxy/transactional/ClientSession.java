@@ -76,6 +76,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private char serverStatus = 'I';
   private ScheduledFuture<?> waitTimer;
 
+  /** Bounds the wait of a BEGIN TEST for another client's test to end (see TestQueue). */
+  private ScheduledFuture<?> testWaitTimer;
+
   ClientSession(
       TransactionalBackend server, Channel channel, StartupMessage startup, BackendKeyData key) {
     this.server = server;
@@ -162,11 +165,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         break;
       }
       inbox.poll();
+      boolean handled;
       try {
-        handle(message);
+        handled = handle(message);
       } catch (ProtocolException e) {
         fatal(e.sqlState(), e.getMessage());
         return;
+      }
+      if (!handled) {
+        // A BEGIN TEST while another client's test is open: it stays first in the inbox, and the
+        // session goes to the others, whose statements belong to the open test.
+        inbox.addFirst(message);
+        awaitTestEnd();
+        return;
+      }
+      if (testWaitTimer != null) {
+        // The BEGIN TEST that waited is under way: the other test has ended.
+        testWaitTimer.cancel(false);
+        testWaitTimer = null;
       }
     }
     if (server.holds(this)) {
@@ -174,17 +190,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     }
   }
 
-  private void handle(RawMessage message) {
+  /**
+   * Handles one message of the client's; false, leaving it unconsumed, when it begins a BEGIN TEST
+   * that must wait for another client's test to end (see {@link #waitsForTest}).
+   */
+  private boolean handle(RawMessage message) {
     char type = message.type();
     switch (type) {
       case Query.TYPE -> {
         Query query = Wire.decodeWhole(Query.TYPE, message.body(), Query::decode);
+        if (!simple.query(query.sql())) {
+          return false;
+        }
         message.release();
-        simple.query(query.sql());
       }
       case 'F' -> simple.functionCall(message);
-      case Parse.TYPE -> extended.parse(message);
-      case Bind.TYPE -> extended.bind(message);
+      case Parse.TYPE -> {
+        return extended.parse(message);
+      }
+      case Bind.TYPE -> {
+        return extended.bind(message);
+      }
       case Describe.TYPE -> extended.describe(message);
       case Close.TYPE -> extended.close(message);
       case Execute.TYPE -> extended.execute(message);
@@ -208,6 +234,50 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         throw new ProtocolException("invalid frontend message type " + (int) type);
       }
     }
+    return true;
+  }
+
+  /**
+   * Whether a BEGIN TEST that begins this client's next unit waits for the open test to end: it
+   * does when another client's test is open. In its own test, or inside a transaction of its own,
+   * the client would wait for itself, and its BEGIN TEST fails at once (TransactionRules); a guest
+   * only prepares statements.
+   */
+  boolean waitsForTest() {
+    return !guest && confirmed.block == Block.IDLE && server.testOpenByAnother(this);
+  }
+
+  /** Gives up the session until the open test ends; bounded by the proxy's wait timeout. */
+  private void awaitTestEnd() {
+    if (testWaitTimer == null) {
+      // From the BEGIN TEST's arrival: a wait that a newer test cut in on keeps its deadline.
+      Duration timeout = server.waitTimeout();
+      testWaitTimer =
+          channel
+              .eventLoop()
+              .schedule(
+                  () -> testWaitedTooLong(timeout), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    server.awaitTestEnd(this);
+  }
+
+  /** The open test did not end in time: the BEGIN TEST fails, the open test goes on. */
+  private void testWaitedTooLong(Duration timeout) {
+    testWaitTimer = null;
+    if (closed || server.holds(this)) {
+      return;
+    }
+    // Also out of the turns' queue, if the test ended and its turn had not come yet.
+    server.gaveUp(this);
+    failWaitingUnit(
+        "timed out after "
+            + timeout.toMillis()
+            + " ms waiting for "
+            + server.testDescription()
+            + " to end: BEGIN TEST waits while another test is open",
+        "a transactional proxy runs one test at a time and others queue for it; a test open this"
+            + " long was not ended with ROLLBACK TEST (its client was killed, or left it open), or"
+            + " takes longer than the proxy's wait timeout (--wait-timeout)");
   }
 
   // ---------------------------------------------------------------- units and turns
@@ -391,6 +461,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     server.flushServer();
   }
 
+  /** The unit waits no more, for a turn or for a test to end. */
+  private void cancelWaits() {
+    if (waitTimer != null) {
+      waitTimer.cancel(false);
+      waitTimer = null;
+    }
+    if (testWaitTimer != null) {
+      testWaitTimer.cancel(false);
+      testWaitTimer = null;
+    }
+  }
+
   void waitingSince(Duration timeout) {
     waitTimer =
         channel
@@ -417,25 +499,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       fatal("57014", message);
       return;
     }
-    // Drop the unit: up to its Query or Sync; the client gets the error and ReadyForQuery.
+    failWaitingUnit(
+        message,
+        "a client holds the session from its first statement until it is idle again;"
+            + " one holding it this long may be stuck in a transaction");
+  }
+
+  /**
+   * The waiting unit fails (SQLSTATE 57014, as for statement_timeout): it is dropped, up to its
+   * Query or Sync, and the client gets the error and ReadyForQuery, and may try again.
+   */
+  private void failWaitingUnit(String message, String hint) {
+    cancelWaits();
     while (!inbox.isEmpty()) {
-      RawMessage message1 = inbox.poll();
-      char type = message1.type();
-      message1.release();
+      RawMessage dropped = inbox.poll();
+      char type = dropped.type();
+      dropped.release();
       if (type == Query.TYPE || type == Sync.TYPE) {
         break;
       }
     }
     send(
         new ErrorResponse(
-            Map.of(
-                'S', "ERROR",
-                'V', "ERROR",
-                'C', "57014",
-                'M', message,
-                'H',
-                    "a client holds the session from its first statement until it is idle again;"
-                        + " one holding it this long may be stuck in a transaction")));
+            Map.of('S', "ERROR", 'V', "ERROR", 'C', "57014", 'M', message, 'H', hint)));
     send(new ReadyForQuery(status()));
     flush();
     if (!inbox.isEmpty()) {
@@ -590,9 +676,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** The client's connection closed: its work is undone and the session handed on. */
   void closed() {
-    if (waitTimer != null) {
-      waitTimer.cancel(false);
-    }
+    cancelWaits();
     boolean holding = server.holds(this);
     closed = true;
     if (server.isParked(this)) {
@@ -666,7 +750,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   @Override
   public void testBegan(String name) {
-    server.testBegan(name);
+    server.testBegan(name, this);
   }
 
   @Override

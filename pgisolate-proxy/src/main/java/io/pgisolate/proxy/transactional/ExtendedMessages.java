@@ -63,19 +63,37 @@ final class ExtendedMessages {
     unitOpen = false;
   }
 
-  void parse(RawMessage message) {
+  /**
+   * Parse; false, doing nothing, when it begins a unit that runs BEGIN TEST and must wait for
+   * another client's test to end. (Bind likewise, for a BEGIN TEST prepared earlier.)
+   */
+  boolean parse(RawMessage message) {
     Parse parse = Wire.decodeWhole(Parse.TYPE, message.body(), Parse::decode);
+    Prepared prepared = Prepared.of(parse.sql());
+    if (waitsForTest(prepared)) {
+      return false;
+    }
     message.release();
     beginUnit();
-    Prepared prepared = Prepared.of(parse.sql());
     statements.put(parse.name(), prepared);
     if (prepared.virtual()) {
       answer(ParseComplete.INSTANCE);
-      return;
+      return true;
     }
     server.send(
         new Parse(own(parse.name()), parse.sql(), parse.parameterTypes()),
         new Reply.Forward(session, 'P', 0, false, null));
+    return true;
+  }
+
+  /**
+   * A unit that begins by preparing or binding BEGIN TEST waits as a whole, before anything of it
+   * is sent or answered, so that it runs as it would have had the other test ended first.
+   */
+  private boolean waitsForTest(Prepared prepared) {
+    return !unitOpen
+        && prepared.command().kind() == Command.Kind.BEGIN_TEST
+        && session.waitsForTest();
   }
 
   void describe(RawMessage message) {
@@ -142,21 +160,24 @@ final class ExtendedMessages {
     }
   }
 
-  void bind(RawMessage message) {
-    beginUnit();
+  boolean bind(RawMessage message) {
     ByteBuf body = message.body();
     String portal = Wire.readCString(body);
     String statement = Wire.readCString(body);
     Prepared prepared = statements.getOrDefault(statement, Prepared.UNKNOWN);
+    if (waitsForTest(prepared)) {
+      return false;
+    }
+    beginUnit();
     portals.put(portal, prepared);
     if (prepared.virtual()) {
       message.release();
       answer(BindComplete.INSTANCE);
-      return;
+      return true;
     }
     if (portal.isEmpty() && statement.isEmpty()) {
       server.send(message, new Reply.Forward(session, 'B', 0, false, null));
-      return;
+      return true;
     }
     // Only the names change: the parameters are copied as they are.
     ByteBuf out = session.alloc().buffer(message.content().readableBytes() + 32);
@@ -167,6 +188,7 @@ final class ExtendedMessages {
     Wire.end(out, length);
     message.release();
     server.send(out, new Reply.Forward(session, 'B', 0, false, null));
+    return true;
   }
 
   private void execute(Execute execute) {

@@ -24,7 +24,9 @@ import org.postgresql.util.PSQLException;
  * } // ROLLBACK TEST: the database is as it was before
  * }</pre>
  *
- * <p>A proxy runs one test at a time. Safe to close from any thread; closing twice does nothing.
+ * <p>A proxy runs one test at a time: {@code begin} waits, up to the proxy's wait timeout, while
+ * another client's test is open (so test JVMs sharing a proxy take turns). Safe to close from any
+ * thread; closing twice does nothing.
  */
 public final class SharedTransaction implements AutoCloseable {
   /** pgjdbc's SQLState for a syntax error: what PostgreSQL itself answers to BEGIN TEST. */
@@ -48,7 +50,8 @@ public final class SharedTransaction implements AutoCloseable {
    * jdbc:postgresql://host:port/db?user=…} or {@code postgres://user@host:port/db}).
    *
    * @throws PgIsolateException when the proxy cannot be reached, is not a transactional proxy, or
-   *     already runs a test; the message says which, with a hint
+   *     another test stayed open longer than the proxy's wait timeout; the message says which, with
+   *     a hint
    */
   public static SharedTransaction begin(String proxyUrl, String name) {
     Objects.requireNonNull(proxyUrl, "proxyUrl");
@@ -130,13 +133,23 @@ public final class SharedTransaction implements AutoCloseable {
               + " TransactionalProxy.start(...) and use its URL.",
           e);
     }
-    String hint =
-        oneLine(e).contains("is already open")
-            ? "a transactional proxy runs one test at a time: close the open test's"
-                + " SharedTransaction (ROLLBACK TEST) first, and give test JVMs that run at once a"
-                + " proxy each."
-            : serverHint(e).orElse("check the proxy's log.");
-    return new PgIsolateException(what + oneLine(e) + ". Hint: " + hint, e);
+    String message = oneLine(e);
+    String hint;
+    if (message.contains("BEGIN TEST waits while another test is open")) {
+      hint =
+          "a transactional proxy runs one test at a time and the others wait for it, up to its"
+              + " wait timeout: look for a SharedTransaction that is not closed or a test JVM"
+              + " killed mid-test (ROLLBACK TEST 'name' from any connection ends its test), or"
+              + " raise the wait timeout (--wait-timeout, TransactionalProxy.builder().waitTimeout)"
+              + " when tests from several JVMs queue longer than that, or give each JVM a proxy.";
+    } else if (message.contains("is already open")) {
+      hint =
+          "this connection's own test is still open: close its SharedTransaction (ROLLBACK TEST)"
+              + " first.";
+    } else {
+      hint = serverHint(e).orElse("check the proxy's log.");
+    }
+    return new PgIsolateException(what + message + ". Hint: " + hint, e);
   }
 
   private static void requireName(String name) {

@@ -26,11 +26,20 @@ final class SimpleQueries {
     this.rules = rules;
   }
 
-  void query(String sql) {
-    session.awaitEnd();
-    session.startUnit();
+  /**
+   * Runs the client's query; false, doing nothing, when it is a BEGIN TEST that waits for another
+   * client's test to end (see {@link ClientSession#waitsForTest}).
+   */
+  boolean query(String sql) {
     List<Statement> list = SqlStatements.split(sql);
     List<Command> commands = list.stream().map(Command::classify).toList();
+    if (commands.size() == 1
+        && commands.get(0).kind() == Command.Kind.BEGIN_TEST
+        && session.waitsForTest()) {
+      return false;
+    }
+    session.awaitEnd();
+    session.startUnit();
     if (server.test() == null) {
       plainQuery(sql, list, commands);
     } else if (list.isEmpty() || commands.stream().allMatch(SimpleQueries::plain)) {
@@ -38,6 +47,7 @@ final class SimpleQueries {
     } else {
       new SimpleRun(sql, list, commands).next();
     }
+    return true;
   }
 
   /** Outside a test: the query runs as written, except the proxy's test commands. */

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * leaves it idle (so through COPY, and through its whole transaction); the others wait in arrival
  * order, each for a bounded time. {@code BEGIN TEST 'name'} opens a transaction on the session and
  * {@code ROLLBACK TEST} undoes it with everything every client did meanwhile; see {@link
- * TransactionRules} for what clients' own transaction commands become.
+ * TransactionRules} for what clients' own transaction commands become. One test is open at a time:
+ * a BEGIN TEST that comes while another client's test is open waits for it to end ({@link
+ * TestQueue}), without its turn, so that the open test's clients go on meanwhile.
  *
  * <p>Everything here runs on the proxy's single event loop.
  */
@@ -76,13 +78,14 @@ public final class TransactionalBackend implements SharedBackend {
   private final List<ClientSession> clients = new ArrayList<>();
 
   private volatile boolean closing;
-  private String test;
+  private final TestQueue tests = new TestQueue();
   private ClientSettings applied;
   private ClientSettings appliedAtTestStart;
 
   /**
    * @param target the PostgreSQL session all clients share (its database is every client's)
-   * @param turnTimeout how long a client waits for the session before its statement fails
+   * @param turnTimeout how long a client waits for the session before its statement fails, and a
+   *     BEGIN TEST for the open test to end
    */
   public TransactionalBackend(BackendTarget target, Duration turnTimeout, Duration connectTimeout) {
     this.target = target;
@@ -289,7 +292,7 @@ public final class TransactionalBackend implements SharedBackend {
   }
 
   void requestTurn(ClientSession session) {
-    if (holder == session || waiting.contains(session)) {
+    if (holder == session || waiting.contains(session) || tests.isWaiting(session)) {
       return;
     }
     waiting.add(session);
@@ -359,9 +362,10 @@ public final class TransactionalBackend implements SharedBackend {
     holder.turnStarted(false);
   }
 
-  /** The client waited too long: it is taken out of the queue. */
+  /** The client waited too long: it is taken out of the queues. */
   void gaveUp(ClientSession session) {
     waiting.remove(session);
+    tests.remove(session);
   }
 
   /** Who holds the session, for messages about waiting. */
@@ -380,25 +384,66 @@ public final class TransactionalBackend implements SharedBackend {
   void closed(ClientSession session) {
     clients.remove(session);
     waiting.remove(session);
+    tests.remove(session);
   }
 
   // ---------------------------------------------------------------- tests and settings
 
   String test() {
-    return test;
+    return tests.name();
   }
 
-  void testBegan(String name) {
-    test = name;
+  void testBegan(String name, ClientSession by) {
+    tests.began(name, by);
     appliedAtTestStart = applied;
     log.info("transactional proxy: test '{}' began", name);
   }
 
   void testEnded() {
-    log.info("transactional proxy: test '{}' rolled back", test);
-    test = null;
-    // The rollback undid every SET since the test began.
+    log.info("transactional proxy: test '{}' rolled back", tests.name());
+    List<ClientSession> next = tests.ended();
+    // The rollback undid every SET since the test began, and ended the server's transaction,
+    // which every client last saw open.
     applied = appliedAtTestStart;
+    clients.forEach(client -> client.serverStatus('I'));
+    // The BEGIN TESTs that waited go first, in arrival order, ahead of clients that came later.
+    for (int i = next.size() - 1; i >= 0; i--) {
+      waiting.addFirst(next.get(i));
+      next.get(i).waitingSince(turnTimeout);
+    }
+    nextTurn();
+  }
+
+  /**
+   * Whether a BEGIN TEST from {@code session} waits for the open test to end (see {@link
+   * TestQueue#openByAnother}).
+   */
+  boolean testOpenByAnother(ClientSession session) {
+    return tests.openByAnother(session);
+  }
+
+  /**
+   * {@code session}, holding the session, sent a BEGIN TEST while another client's test is open: it
+   * gives up its turn and waits for that test to end, when {@link #testEnded} lets it through.
+   */
+  void awaitTestEnd(ClientSession session) {
+    tests.await(session);
+    releaseTurn(session);
+  }
+
+  /** How long a client waits for its turn, or its BEGIN TEST for the open test to end. */
+  Duration waitTimeout() {
+    return turnTimeout;
+  }
+
+  /** How many BEGIN TESTs wait for the open test to end; safe from any thread. */
+  int testsWaiting() {
+    return tests.waitingCount();
+  }
+
+  /** The open test, for messages about waiting for it. */
+  String testDescription() {
+    return tests.describe();
   }
 
   /**
@@ -418,7 +463,7 @@ public final class TransactionalBackend implements SharedBackend {
       }
       return;
     }
-    if (wanted.equals(applied) || test != null && session.inTransaction()) {
+    if (wanted.equals(applied) || tests.name() != null && session.inTransaction()) {
       // In its own transaction a client's settings are in place (its SET LOCALs included).
       if (onDone != null) {
         onDone.accept(null);
@@ -430,7 +475,7 @@ public final class TransactionalBackend implements SharedBackend {
       sql.append(";").append(statement);
     }
     applied = wanted;
-    if (test == null) {
+    if (tests.name() == null) {
       query(sql.toString(), error -> settingsApplied(error, onDone));
       return;
     }
@@ -482,7 +527,7 @@ public final class TransactionalBackend implements SharedBackend {
       server = null;
     }
     serverKey = null;
-    test = null;
+    tests.clear();
     applied = null;
     holder = null;
     parked = null;
@@ -507,6 +552,7 @@ public final class TransactionalBackend implements SharedBackend {
 
   @Override
   public String toString() {
+    String test = tests.name();
     return "TransactionalBackend[" + target + (test != null ? ", test '" + test + "'" : "") + "]";
   }
 }

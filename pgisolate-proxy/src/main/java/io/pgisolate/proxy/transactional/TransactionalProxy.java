@@ -41,11 +41,14 @@ public final class TransactionalProxy implements AutoCloseable {
   static final Duration DEFAULT_WAIT_TIMEOUT = Duration.ofSeconds(30);
 
   private final ProxyServer proxy;
+  private final TransactionalBackend backend;
   private final PgServer endpoint;
   private final String database;
 
-  private TransactionalProxy(ProxyServer proxy, PgServer endpoint, String database) {
+  private TransactionalProxy(
+      ProxyServer proxy, TransactionalBackend backend, PgServer endpoint, String database) {
     this.proxy = proxy;
+    this.backend = backend;
     this.endpoint = endpoint;
     this.database = database;
   }
@@ -126,6 +129,14 @@ public final class TransactionalProxy implements AutoCloseable {
     return endpoint.connect(database);
   }
 
+  /**
+   * How many BEGIN TESTs wait for the open test to end (tests of this package use it to know that a
+   * waiter has arrived).
+   */
+  int testsWaiting() {
+    return backend.testsWaiting();
+  }
+
   /** Stops the proxy and closes its PostgreSQL session; a test still open is rolled back. */
   @Override
   public void close() {
@@ -191,7 +202,8 @@ public final class TransactionalProxy implements AutoCloseable {
 
     /**
      * How long a client waits for the shared session (another client holds it through its
-     * transaction) before its statement fails; default 30 s.
+     * transaction) before its statement fails, and a BEGIN TEST for another client's open test to
+     * end; default 30 s.
      */
     public Builder waitTimeout(Duration timeout) {
       this.waitTimeout = positive("waitTimeout", timeout);
@@ -235,12 +247,11 @@ public final class TransactionalProxy implements AutoCloseable {
               user,
               password == null || password.isEmpty() ? null : password,
               Map.of("database", sessionDatabase));
-      ProxyServer server =
-          proxy
-              .sharedBackend(new TransactionalBackend(target, waitTimeout, connectTimeout))
-              .start();
+      TransactionalBackend backend = new TransactionalBackend(target, waitTimeout, connectTimeout);
+      ProxyServer server = proxy.sharedBackend(backend).start();
       PgServer endpoint = new PgServer(server.host(), server.port(), user, "", sessionDatabase);
-      TransactionalProxy started = new TransactionalProxy(server, endpoint, sessionDatabase);
+      TransactionalProxy started =
+          new TransactionalProxy(server, backend, endpoint, sessionDatabase);
       // The session opens with the first client: open it now, so a bad backend fails here.
       try {
         started.connect().close();

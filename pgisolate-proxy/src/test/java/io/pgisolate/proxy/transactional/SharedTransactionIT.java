@@ -60,10 +60,7 @@ class SharedTransactionIT {
 
   @BeforeEach
   void table() throws SQLException {
-    try (Connection connection = fixture.direct("");
-        Statement statement = connection.createStatement()) {
-      statement.execute("DROP TABLE IF EXISTS shared; CREATE TABLE shared (id int PRIMARY KEY)");
-    }
+    fixture.emptySharedTable();
   }
 
   @ParameterizedTest
@@ -152,12 +149,23 @@ class SharedTransactionIT {
           .hasMessageContaining("Hint: end the transaction with COMMIT or ROLLBACK first");
       client.rollback();
       client.setAutoCommit(true);
-      try (SharedTransaction test = fixture.begin("open")) {
+      try (SharedTransaction test = SharedTransaction.begin(client, "open");
+          Connection other = fixture.proxied("")) {
         assertThatThrownBy(() -> statement.execute("ROLLBACK TEST 'other'"))
             .hasMessageContaining("ERROR: test 'other' is not open; the open test is 'open'");
+        // In its own test a client would wait for itself; another client does so inside a
+        // transaction of its own (BEGIN TEST elsewhere waits for the test to end: TestQueueIT).
         assertThatThrownBy(() -> statement.execute("BEGIN TEST 'second'"))
             .hasMessageContaining("ERROR: test 'open' is already open")
             .hasMessageContaining("Hint: end it with ROLLBACK TEST first");
+        other.setAutoCommit(false);
+        other.createStatement().execute("SELECT 1");
+        assertThatThrownBy(() -> other.createStatement().execute("BEGIN TEST 'second'"))
+            .hasMessageContaining("ERROR: test 'open' is already open");
+        other.rollback();
+        assertThatThrownBy(() -> SharedTransaction.begin(client, "again"))
+            .hasMessageContaining("test 'open' is already open")
+            .hasMessageContaining("Hint: this connection's own test is still open");
       }
     }
   }

@@ -4,7 +4,9 @@ import io.pgisolate.cluster.TempCluster;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A temporary cluster with a transactional proxy in front of it, for the tests of this package:
@@ -43,6 +45,29 @@ final class TransactionalFixture implements AutoCloseable {
   /** Opens a test (BEGIN TEST) on its own connection; closing it rolls the test back. */
   SharedTransaction begin(String name) {
     return proxy.begin(name);
+  }
+
+  /** A fresh, empty table {@code shared (id int PRIMARY KEY)}, committed directly. */
+  void emptySharedTable() throws SQLException {
+    try (Connection connection = direct("");
+        Statement statement = connection.createStatement()) {
+      statement.execute("DROP TABLE IF EXISTS shared; CREATE TABLE shared (id int PRIMARY KEY)");
+    }
+  }
+
+  /**
+   * Returns once {@code count} BEGIN TESTs wait at the proxy for the open test to end (so a
+   * client's BEGIN TEST has arrived, not just been sent); fails after 20 s.
+   */
+  void awaitTestsWaiting(int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (proxy.testsWaiting() != count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "after 20 s " + proxy.testsWaiting() + " BEGIN TESTs wait, not " + count);
+      }
+      Thread.sleep(5);
+    }
   }
 
   @Override

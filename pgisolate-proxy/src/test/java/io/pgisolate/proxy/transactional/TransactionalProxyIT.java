@@ -12,6 +12,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,14 +93,16 @@ class TransactionalProxyIT {
 
   @Test
   @SuppressWarnings("try") // the test is only opened and closed
-  void aSecondTestWhileOneIsOpenIsRefusedWithAHint() {
-    try (TransactionalProxy proxy = TransactionalProxy.start(pg);
+  void aSecondTestWaitsForTheOpenOneAndFailsWithAHintWhenItStaysOpenTooLong() {
+    try (TransactionalProxy proxy =
+            TransactionalProxy.builder().backend(pg).waitTimeout(Duration.ofSeconds(1)).start();
         SharedTransaction first = proxy.begin("first")) {
       assertThatThrownBy(() -> proxy.begin("it's second"))
           .isInstanceOf(PgIsolateException.class)
           .hasMessageStartingWith("could not begin test 'it''s second' on the proxy at")
-          .hasMessageContaining("test 'first' is already open")
-          .hasMessageContaining("Hint: a transactional proxy runs one test at a time");
+          .hasMessageContaining("timed out after 1000 ms waiting for test 'first' (open for")
+          .hasMessageContaining("Hint: a transactional proxy runs one test at a time and the")
+          .hasMessageContaining("a SharedTransaction that is not closed or a test JVM killed");
     }
   }
 
@@ -159,8 +162,9 @@ class TransactionalProxyIT {
     }
   }
 
-  /** Runs {@code sql} with psql, another process, through the proxy. */
-  static void psql(TransactionalProxy proxy, String sql) throws IOException, InterruptedException {
+  /** Runs {@code sql} with psql, another process, through the proxy; what it printed. */
+  static String psql(TransactionalProxy proxy, String sql)
+      throws IOException, InterruptedException {
     Process process =
         new ProcessBuilder("psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", proxy.uri(), "-c", sql)
             .redirectErrorStream(true)
@@ -168,5 +172,6 @@ class TransactionalProxyIT {
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("psql finished").isTrue();
     assertThat(process.exitValue()).as("psql printed:%n%s", output).isZero();
+    return output;
   }
 }

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** A client that holds the shared session too long: the others fail clearly instead of hanging. */
+/**
+ * A client that holds the shared session too long, or a test that stays open too long: the others
+ * fail clearly instead of hanging.
+ */
 class WaitTimeoutIT {
   static TransactionalFixture fixture;
 
@@ -46,6 +49,29 @@ class WaitTimeoutIT {
       holder.commit();
       assertThat(count(waiter.createStatement())).isEqualTo(1);
     }
+  }
+
+  @Test
+  void aBeginTestWaitingLongerThanTheWaitTimeoutFailsNamingTheOpenTest() throws Exception {
+    try (SharedTransaction test = fixture.begin("left open");
+        Connection other = fixture.proxied("");
+        Connection waiter = fixture.proxied("")) {
+      other.createStatement().execute("INSERT INTO shared VALUES (1)");
+      assertThatThrownBy(() -> waiter.createStatement().execute("BEGIN TEST 'next'"))
+          .hasMessageContaining(
+              "ERROR: timed out after 2000 ms waiting for test 'left open' (open for ")
+          .hasMessageMatching("(?s).*\\(open for \\d+ ms\\) to end: BEGIN TEST waits while.*")
+          .hasMessageContaining("Hint: a transactional proxy runs one test at a time");
+      // The open test and its clients are unaffected, the waiter included.
+      assertThat(count(waiter.createStatement())).isEqualTo(1);
+      other.createStatement().execute("INSERT INTO shared VALUES (2)");
+      assertThat(count(other.createStatement())).isEqualTo(2);
+      assertThatThrownBy(() -> SharedTransaction.begin(fixture.proxy.dataSource(), "from Java"))
+          .hasMessageContaining("could not begin test 'from Java'")
+          .hasMessageContaining("waiting for test 'left open'")
+          .hasMessageContaining("raise the wait timeout (--wait-timeout,");
+    }
+    assertThat(count(fixture.direct("").createStatement())).as("after ROLLBACK TEST").isZero();
   }
 
   private static int count(Statement statement) throws SQLException {

@@ -169,8 +169,8 @@ final class ProxyCommand implements Callable<Integer> {
       names = "--wait-timeout",
       paramLabel = "SECONDS",
       description =
-          "transactional mode: how long a client waits for the shared session before its"
-              + " statement fails (default ${DEFAULT-VALUE})",
+          "transactional mode: how long a client waits for the shared session, or a BEGIN"
+              + " TEST for the open test to end, before it fails (default ${DEFAULT-VALUE})",
       defaultValue = "30")
   int waitTimeoutSeconds;
 

@@ -30,10 +30,12 @@ import java.util.function.Supplier;
  * run in interleaved blocks (A B C … A B C …); per-test figures are a block's time divided by its
  * tests. A mode's overhead is its block time minus the same round's body-only time: for DATABASE
  * and SCHEMA the body in autocommit on committed tables; for TRANSACTION the body on a connection
- * that built the schema inside its open transaction, exactly as a worker does, with new keys in
- * every test (so nothing is rolled back and no dead rows pile up: the test's own work, nothing
- * more). The modes' background work (dropping clones and schemas, refilling the pool) is waited for
- * after their block, so that it does not slow down the next contender's.
+ * set up exactly as a worker is (its schema built and committed, then one long transaction open),
+ * with new keys in every test (so nothing is rolled back and no dead rows pile up: the test's own
+ * work, nothing more). The hand-written savepoint contenders work on connections set up the same
+ * way, so that they and the runner differ only in what is done around each test. The modes'
+ * background work (dropping clones and schemas, refilling the pool) is waited for after their
+ * block, so that it does not slow down the next contender's.
  */
 final class IsolationBench {
   private static final long BASE = 1_000_000;
@@ -161,8 +163,8 @@ final class IsolationBench {
           cluster.binaries().version(),
           Runtime.getRuntime().availableProcessors());
 
-      // Body-only baselines: the schema built once and committed, in schema "base"; and built
-      // inside an open transaction, as a TRANSACTION worker builds it.
+      // Body-only baselines: the schema built once and committed, in schema "base", used in
+      // autocommit; and one set up as a TRANSACTION worker is, used in one long transaction.
       Connection plain = server.connect("bench");
       try (Statement st = plain.createStatement()) {
         st.execute("create schema base; set search_path = base");
@@ -371,26 +373,33 @@ final class IsolationBench {
     test.end(Outcome.passed("bench"));
   }
 
-  /** A connection with the schema built in its own open transaction, as a worker has it. */
+  /** A connection set up as a TRANSACTION worker is: see {@link #build}. */
   private static Connection workerLike(PgServer server, String schema) throws SQLException {
     Connection c = server.connect("bench");
-    c.setAutoCommit(false);
     build(c, schema);
     return c;
   }
 
-  /** Rolls back {@code c}'s transaction and builds {@code schema} in a new one. */
+  /**
+   * As a worker initialises: rolls back {@code c}'s transaction, if one is open; builds {@code
+   * schema} afresh in autocommit (committed), analyses its tables; then turns autocommit off, so
+   * that the next statement opens the long transaction the tests run in.
+   */
   private static void build(Connection c, String schema) throws SQLException {
-    c.rollback();
-    exec(c, "CREATE SCHEMA " + schema + "; SET LOCAL search_path = " + schema);
+    if (!c.getAutoCommit()) {
+      c.rollback();
+      c.setAutoCommit(true);
+    }
+    exec(c, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    exec(c, "CREATE SCHEMA " + schema + "; SET search_path = " + schema);
     FreshDatabaseBench.buildSchema(c);
-    // Its own tables only: a database-wide ANALYZE would keep the others' tables locked until
-    // this transaction ends.
+    // Its own tables only, as a worker does: the database holds the other contenders' too.
     StringBuilder tables = new StringBuilder();
     for (int t = 1; t <= 50; t++) {
       tables.append(t == 1 ? "" : ", ").append(schema).append(".t").append(t);
     }
     exec(c, "ANALYZE " + tables);
+    c.setAutoCommit(false);
   }
 
   private static void unchecked(SqlRun run) {

@@ -3,13 +3,16 @@ package io.pgisolate.isolation;
 import java.util.Locale;
 
 /**
- * When a TRANSACTION worker is replaced by a freshly initialised one. A worker's transaction is
- * never committed, so autovacuum never sees its tables: every row a test writes stays behind as a
- * dead tuple after the rollback, and the heap only grows. Tests that find their rows through an
- * index hardly notice; tests that scan a table (a sequential scan, {@code count(*)}, a small table
- * the planner does not index) read every dead page left by every earlier test, so they get slower
- * and slower (on the benchmark schema, a {@code count(*)} went from 0.5 ms to 16 ms per test over
- * 4,000 tests). A new worker starts from clean tables, but costs an initialisation.
+ * When a TRANSACTION worker is replaced by a freshly initialised one. Every row a test writes stays
+ * behind as a dead tuple after the rollback, and the heap grows. The worker's tables are committed,
+ * so a VACUUM could clean them, but autovacuum is not told: a backend reports its table statistics
+ * only when idle outside a transaction (PostgreSQL's postgres.c), and a worker is always inside its
+ * transaction. Tests that find their rows through an index hardly notice; tests that scan a table
+ * (a sequential scan, {@code count(*)}, a small table the planner does not index) read every dead
+ * page left by every earlier test, so they get slower and slower (on the benchmark schema, a {@code
+ * count(*)} went from 2 ms to 20 ms per test over 6,000 tests, until autovacuum, started by
+ * something else, happened to vacuum the table). A new worker starts from clean tables, but costs
+ * an initialisation.
  *
  * <ul>
  *   <li>{@link #whenSlower()} (the default) is rent-or-buy: a worker measures how long its own

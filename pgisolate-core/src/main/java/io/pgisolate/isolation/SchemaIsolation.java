@@ -4,7 +4,6 @@ import io.pgisolate.PgIsolateException;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import io.pgisolate.template.InitSource;
-import io.pgisolate.template.InitTarget;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -47,6 +46,7 @@ public final class SchemaIsolation implements Isolation {
   private final PgServer server;
   private final String database;
   private final InitSource source;
+  private final SourceSchemas schemas;
   private final String prefix;
   private final AtomicLong sequence = new AtomicLong();
   private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
@@ -59,6 +59,7 @@ public final class SchemaIsolation implements Isolation {
     this.server = server;
     this.database = database;
     this.source = source;
+    this.schemas = new SourceSchemas(server, database, source);
     this.prefix = prefix + "_" + String.format("%08x", RANDOM.nextInt(Integer.MAX_VALUE));
     this.dropper =
         Executors.newSingleThreadExecutor(
@@ -114,14 +115,7 @@ public final class SchemaIsolation implements Isolation {
     Connection c = take();
     live.add(schema);
     try {
-      try (Statement st = c.createStatement()) {
-        st.execute(
-            "CREATE SCHEMA "
-                + Sql.identifier(schema)
-                + "; SET search_path = "
-                + Sql.identifier(schema));
-      }
-      source.apply(new InitTarget(server, database, Optional.of(schema), c));
+      schemas.build(c, schema);
       try (Statement st = c.createStatement()) {
         st.execute("DISCARD ALL"); // the next test's init starts from a clean session
       }
@@ -149,15 +143,8 @@ public final class SchemaIsolation implements Isolation {
   }
 
   private void drop(String schema) {
-    try (Connection c = server.connect(database);
-        Statement st = c.createStatement()) {
-      st.execute("SET lock_timeout = '30s'");
-      st.execute("DROP SCHEMA IF EXISTS " + Sql.identifier(schema) + " CASCADE");
-    } catch (SQLException | RuntimeException e) {
-      log.warn("Could not drop schema {} in {}: {}", schema, database, e.toString());
-    } finally {
-      live.remove(schema);
-    }
+    schemas.drop(schema);
+    live.remove(schema);
   }
 
   private boolean exists(String schema) {

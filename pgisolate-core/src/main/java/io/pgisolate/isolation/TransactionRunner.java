@@ -5,6 +5,7 @@ import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.InitSource;
 import java.security.SecureRandom;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,15 +19,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rollback per test, with the semantics of the Rust crate diesel_pg_tester: N workers, each a
- * connection that opens a transaction, creates a schema of its own (never committed, so invisible
- * to every other session and gone if the JVM dies) and runs the init source in it once. Tests queue
- * for a free worker (first come, first served); each runs inside a savepoint, then the worker rolls
- * back to it: one round trip, since the savepoint stays and is re-armed by the rollback. Its name
- * is random, so no test can make it again: if a test ended the transaction, the savepoint is gone
- * and the rollback fails. The result goes back to the caller.
+ * connection that creates a schema of its own, runs the init source in it once and commits both
+ * (other sessions see that initial state, never a test's changes), then opens the transaction its
+ * tests run in. Tests queue for a free worker (first come, first served); each runs inside a
+ * savepoint, then the worker rolls back to it: one round trip, since the savepoint stays and is
+ * re-armed by the rollback. Its name is random, so no test can make it again: if a test ended the
+ * transaction, the savepoint is gone and the rollback fails. The result goes back to the caller.
+ *
+ * <p>A worker's schema is dropped when the worker ends (recycled, replaced, or the runner closed).
+ * Its name carries the worker's backend pid ({@link WorkerSchemas}): the schemas of workers whose
+ * JVM died without ending them are dropped by the next runner started on the database, before its
+ * first worker; a live worker's schema, of whichever runner or JVM, is never touched.
  *
  * <p>A test runs on the thread that asked for it ({@link #run}, {@link #begin}) or on one of the
  * runner's {@code N} submitter threads ({@link #submit}): a worker is a connection, not a thread,
@@ -38,18 +46,20 @@ import javax.sql.DataSource;
  *       worker starts while the others go on.
  *   <li>A test that ends the transaction (COMMIT as SQL through an unwrapped connection, closing
  *       the real connection) fails with {@link IsolationBrokenException}; its worker is replaced
- *       and whatever got committed is dropped.
+ *       and its schema, with whatever got committed in it, dropped.
  *   <li>If initialisation fails, the runner halts: every queued and later test fails at once with
  *       the initialisation error.
- *   <li>Rolled-back rows stay in a worker's tables as dead tuples (autovacuum cannot see an
- *       uncommitted table), so tests that scan tables get slower; a worker is replaced by a fresh
- *       one, initialised in the background, as {@link Recycling} says.
+ *   <li>Rolled-back rows stay in a worker's tables as dead tuples (autovacuum is not told about
+ *       them while the worker's transaction is open), so tests that scan tables get slower; a
+ *       worker is replaced by a fresh one, initialised in the background, as {@link Recycling}
+ *       says.
  * </ul>
  *
  * Tests reach the transaction through {@link TransactionalConnection} handles, which map commit,
  * rollback and savepoints onto savepoints and refuse transaction control sent as SQL.
  */
 public final class TransactionRunner implements Isolation {
+  private static final Logger log = LoggerFactory.getLogger(TransactionRunner.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** A test body: gets a handle on its worker's transaction, returns a result. */
@@ -61,6 +71,7 @@ public final class TransactionRunner implements Isolation {
   private final PgServer server;
   private final String database;
   private final InitSource source;
+  private final SourceSchemas schemas;
   private final int size;
   private final Recycling recycling;
   private final String prefix;
@@ -88,9 +99,10 @@ public final class TransactionRunner implements Isolation {
     this.server = server;
     this.database = database;
     this.source = source;
+    this.schemas = new SourceSchemas(server, database, source);
     this.size = workers;
     this.recycling = recycling;
-    this.prefix = String.format("pgi_x_%08x", RANDOM.nextInt(Integer.MAX_VALUE));
+    this.prefix = WorkerSchemas.runnerPrefix();
     this.savepoint = String.format("pgi_test_%016x", RANDOM.nextLong());
     this.initialiser = Executors.newSingleThreadExecutor(daemon("pgisolate-tx-init-" + prefix));
     this.submitters = Executors.newFixedThreadPool(workers, daemon("pgisolate-tx-" + prefix));
@@ -113,6 +125,7 @@ public final class TransactionRunner implements Isolation {
       throw new IllegalArgumentException("invalid workers '" + workers + "': at least 1.");
     }
     TransactionRunner runner = new TransactionRunner(server, database, source, workers, recycling);
+    runner.initialiser.execute(runner::dropOrphans); // first: before any worker starts
     for (int i = 0; i < workers; i++) {
       runner.startWorker(null);
     }
@@ -261,7 +274,7 @@ public final class TransactionRunner implements Isolation {
     } finally {
       lock.unlock();
     }
-    w.discard(lost != null);
+    endInBackground(w, lost != null);
     if (!keep) {
       replaced.incrementAndGet();
     }
@@ -277,9 +290,7 @@ public final class TransactionRunner implements Isolation {
    */
   private void startWorker(TransactionWorker predecessor) {
     int id = ids.incrementAndGet();
-    TransactionWorker w =
-        new TransactionWorker(
-            id, server, database, source, prefix + "_" + id, savepoint, recycling);
+    TransactionWorker w = new TransactionWorker(id, schemas, prefix, savepoint, recycling);
     try {
       initialiser.execute(() -> initialise(w, predecessor));
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -292,8 +303,8 @@ public final class TransactionRunner implements Isolation {
     try {
       w.init();
     } catch (Exception | Error e) {
+      halt(e, w.id()); // first: tests waiting for a worker need not wait for the clean-up
       w.discard(false);
-      halt(e, w.id());
       return;
     }
     TransactionWorker retired = null;
@@ -324,6 +335,31 @@ public final class TransactionRunner implements Isolation {
     }
   }
 
+  /**
+   * Ends {@code w} in the background, on the initialiser thread: dropping a schema takes a while
+   * that no test should wait for, and a replacement started after this initialises only once the
+   * schema it replaces is gone. When the runner is closed, ends it here.
+   */
+  private void endInBackground(TransactionWorker w, boolean lost) {
+    try {
+      initialiser.execute(() -> w.discard(lost));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      w.discard(lost);
+    }
+  }
+
+  /**
+   * On the initialiser thread, once: drops the schemas of workers whose backend is gone (their
+   * runner's JVM was killed), in this database, whichever runner made them.
+   */
+  private void dropOrphans() {
+    try (Connection c = server.connect(database)) {
+      WorkerSchemas.dropOrphans(c);
+    } catch (SQLException | RuntimeException e) {
+      log.warn("Could not look for orphaned worker schemas in {}: {}", database, e.toString());
+    }
+  }
+
   private void halt(Throwable cause, int worker) {
     if (closed) {
       return;
@@ -351,8 +387,8 @@ public final class TransactionRunner implements Isolation {
   }
 
   /**
-   * Stops: idle workers' transactions are rolled back, queued tests fail, busy workers are dropped
-   * when their test ends.
+   * Stops: queued tests fail, idle workers end (their transactions rolled back, their schemas
+   * dropped) before it returns, busy workers end when their test ends.
    */
   @Override
   public void close() {

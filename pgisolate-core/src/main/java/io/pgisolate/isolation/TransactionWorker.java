@@ -1,37 +1,40 @@
 package io.pgisolate.isolation;
 
-import io.pgisolate.PgIsolateException;
-import io.pgisolate.sql.PgServer;
-import io.pgisolate.sql.Sql;
-import io.pgisolate.template.InitSource;
-import io.pgisolate.template.InitTarget;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One worker of a {@link TransactionRunner}: a connection whose transaction holds a schema of its
- * own, initialised from the init source and never committed, and the savepoint every test on it
- * runs in. The runner decides which test gets which worker and when a worker is replaced; the
- * worker does the SQL.
+ * One worker of a {@link TransactionRunner}: a connection with a schema of its own, built from the
+ * init source and committed before the connection opens the transaction that every test on it runs
+ * in, inside a savepoint. The runner decides which test gets which worker and when a worker is
+ * replaced; the worker does the SQL.
+ *
+ * <p>Why committed first: relations created in a transaction that is still open make every
+ * subtransaction end in it do more work. PostgreSQL's relcache remembers up to 32 relations to
+ * clean up at the end of the transaction; past that (a worker's schema has hundreds) it scans the
+ * whole relcache at every {@code ROLLBACK TO SAVEPOINT} (relcache.c, AtEOSubXact_RelationCache).
+ * And autovacuum cannot vacuum a table nobody else can see. The price is a schema that outlives a
+ * worker that never ends (its JVM killed), hence a name that says which backend owns it ({@link
+ * WorkerSchemas}).
  */
 final class TransactionWorker {
   // The runner's logger: its workers' lines keep the category they were always logged under.
   private static final Logger log = LoggerFactory.getLogger(TransactionRunner.class);
 
   private final int id;
-  private final PgServer server;
-  private final String database;
-  private final InitSource source;
-  private final String schema;
+  private final SourceSchemas schemas;
+  private final String runnerPrefix;
   private final String savepoint;
   private final Recycling recycling;
   private Connection connection;
+
+  /** Named after its connection's backend once connected; null before. */
+  private String schema;
 
   /** Counts its tests toward recycling; set once it is initialised. */
   private Recycling.Meter meter;
@@ -46,22 +49,15 @@ final class TransactionWorker {
   boolean retired;
 
   /**
-   * @param schema the schema it creates in its transaction
+   * @param schemas where and how it builds its schema
+   * @param runnerPrefix the start of its runner's schema names ({@link WorkerSchemas})
    * @param savepoint the savepoint its tests run in: random, so that a test cannot set it again
    */
   TransactionWorker(
-      int id,
-      PgServer server,
-      String database,
-      InitSource source,
-      String schema,
-      String savepoint,
-      Recycling recycling) {
+      int id, SourceSchemas schemas, String runnerPrefix, String savepoint, Recycling recycling) {
     this.id = id;
-    this.server = server;
-    this.database = database;
-    this.source = source;
-    this.schema = schema;
+    this.schemas = schemas;
+    this.runnerPrefix = runnerPrefix;
     this.savepoint = savepoint;
     this.recycling = recycling;
   }
@@ -95,39 +91,37 @@ final class TransactionWorker {
     return meter.tested(nanos);
   }
 
-  /** Connects, opens the transaction, creates its schema and runs the init source there. */
+  /**
+   * Connects; builds its schema, committed; analyses it; then opens the transaction its tests run
+   * in, with the savepoint they roll back to.
+   */
   void init() throws SQLException {
     long start = System.nanoTime();
-    connection = server.connect(database);
+    connection = schemas.server().connect(schemas.database());
+    schema = WorkerSchemas.name(runnerPrefix, id, backendPid());
+    schemas.build(connection, schema);
+    analyze();
     connection.setAutoCommit(false);
     try (Statement st = connection.createStatement()) {
-      st.execute(
-          "CREATE SCHEMA "
-              + Sql.identifier(schema)
-              + "; SET LOCAL search_path = "
-              + Sql.identifier(schema));
-    }
-    TransactionalConnection.Shared init =
-        new TransactionalConnection.Shared(connection, "worker " + id + " (initialising)", schema);
-    source.apply(
-        new InitTarget(
-            server, database, Optional.of(schema), init.handle(), new HandleDataSource(init)));
-    init.end();
-    if (init.violation().isPresent()) {
-      throw new PgIsolateException(init.violation().get());
-    }
-    analyze();
-    try (Statement st = connection.createStatement()) {
-      st.execute("SAVEPOINT " + savepoint);
+      st.execute("SAVEPOINT " + savepoint); // opens the transaction too
     }
     long took = System.nanoTime() - start;
     meter = recycling.start(took);
     log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
   }
 
+  private int backendPid() throws SQLException {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   /**
-   * Autovacuum cannot see the tables of an uncommitted schema: without statistics the planner
-   * guesses (sequential scans where the tests' queries would use an index).
+   * Autovacuum would analyse the new tables only after its next nap (a minute by default), when the
+   * first tests have run: without statistics the planner guesses (sequential scans where the tests'
+   * queries would use an index). Its own tables only: the database may hold many more.
    */
   private void analyze() throws SQLException {
     String tables;
@@ -178,21 +172,37 @@ final class TransactionWorker {
     }
   }
 
-  /** Drops the connection; after a lost transaction, drops what may have been committed too. */
+  /**
+   * Ends the worker: rolls its transaction back and drops its schema on its own connection, or from
+   * a new connection when its own is broken (closed by a test, its backend gone); then closes it.
+   *
+   * @param lost whether a test ended its transaction (for the log)
+   */
   void discard(boolean lost) {
+    if (schema != null && !dropOnOwnConnection()) {
+      schemas.drop(schema);
+    }
     if (connection != null) {
       Connections.closeQuietly(connection);
       connection = null;
     }
-    if (lost) {
-      try (Connection c = server.connect(database);
-          Statement st = c.createStatement()) {
-        st.execute("SET lock_timeout = '10s'");
-        st.execute("DROP SCHEMA IF EXISTS " + Sql.identifier(schema) + " CASCADE");
-      } catch (SQLException | RuntimeException e) {
-        log.warn("Could not drop schema {} after its transaction broke: {}", schema, e.toString());
-      }
+    log.info(
+        "TRANSACTION worker {} ended, its schema {} dropped{}", id, schema, lost ? " (lost)" : "");
+  }
+
+  private boolean dropOnOwnConnection() {
+    if (connection == null) {
+      return false;
     }
-    log.info("TRANSACTION worker {} dropped its connection{}", id, lost ? " (lost)" : "");
+    try (Statement st = connection.createStatement()) {
+      // As SQL, not Connection.rollback(): it also ends a transaction that a test (through an
+      // unwrapped connection) or an init script opened behind pgjdbc's back.
+      st.execute("ROLLBACK");
+      connection.setAutoCommit(true);
+      SourceSchemas.drop(st, schema);
+      return true;
+    } catch (SQLException | RuntimeException e) {
+      return false;
+    }
   }
 }

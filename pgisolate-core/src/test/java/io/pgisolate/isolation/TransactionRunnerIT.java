@@ -10,11 +10,15 @@ import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.InitSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -414,24 +418,122 @@ class TransactionRunnerIT {
   }
 
   @Test
-  void otherConnectionsSeeNothingOfATest() throws Exception {
+  void otherSessionsSeeTheCommittedInitialStateButNothingOfATest() throws Exception {
     try (TransactionRunner runner = runner(1)) {
       Isolated test = runner.begin(Duration.ofSeconds(30));
       String schema = test.schema().orElseThrow();
       try (Connection c = test.connection()) {
+        assertThat(schema).endsWith("_pid" + string(c, "select pg_backend_pid()"));
         exec(c, "insert into note (body) values ('invisible')");
+        exec(c, "create table made_by_the_test (id int)");
+        assertThat(count(c, "select count(*) from note")).isEqualTo(2);
       }
       try (Connection other = server.connect("postgres")) {
+        assertThat(count(other, "select count(*) from " + schema + ".note"))
+            .as("the schema and the init source's seed row are committed")
+            .isEqualTo(1);
         assertThat(
-                count(other, "select count(*) from pg_namespace where nspname = '" + schema + "'"))
+                count(
+                    other,
+                    "select count(*) from pg_tables where schemaname = '"
+                        + schema
+                        + "' and tablename = 'made_by_the_test'"))
             .isZero();
       }
       test.end(Outcome.passed("invisible"));
     }
   }
 
+  // --- the worker's schema, committed: dropped at its end, or by the next runner's sweep ---
+
   @Test
-  void flywayMigrationsRunInsideTheWorkersTransaction() throws Exception {
+  void closingTheRunnerLeavesNoSchemaBehind() throws Exception {
+    Set<String> seen = new HashSet<>();
+    String runnerPrefix;
+    try (TransactionRunner runner =
+        TransactionRunner.start(server, "postgres", SCHEMA, 2, Recycling.afterTests(3))) {
+      // Until a replacement, initialised in the background, has taken a recycled worker's place.
+      for (int i = 0; i < 1000 && runner.recycled() == 0; i++) {
+        seen.add(runner.run(c -> string(c, "select current_schema()")));
+      }
+      assertThat(runner.recycled()).isPositive();
+      assertThatThrownBy(() -> runner.run(c -> fail(new IllegalStateException("surprise"))))
+          .hasMessage("surprise");
+      seen.add(runner.run(c -> string(c, "select current_schema()")));
+      assertThat(runner.replacements()).isEqualTo(1);
+      runnerPrefix = seen.iterator().next().replaceFirst("_[0-9]+_pid[0-9]+$", "_");
+      assertThat(seen).allMatch(s -> s.startsWith(runnerPrefix));
+    }
+    assertThat(schemasStartingWith(runnerPrefix)).isEmpty();
+  }
+
+  @Test
+  void theSchemaOfAWorkerWhoseBackendDiedIsDroppedByTheNextRunner() throws Exception {
+    try (TransactionRunner dead = runner(1)) {
+      Isolated test = dead.begin(Duration.ofSeconds(30));
+      String schema = test.schema().orElseThrow();
+      String pid;
+      try (Connection c = test.connection()) {
+        pid = string(c, "select pg_backend_pid()");
+      }
+      test.end(Outcome.passed("before the crash"));
+      // As if its JVM had been killed: the backend goes, the runner never ends the worker.
+      try (Connection admin = server.connect("postgres")) {
+        assertThat(string(admin, "select pg_terminate_backend(" + pid + ", 10000)")).isEqualTo("t");
+      }
+      assertThat(schemasStartingWith(schema)).as("committed: it outlives its backend").hasSize(1);
+      try (TransactionRunner next = runner(1)) {
+        assertThat(countIn(next, "select count(*) from note")).isEqualTo(1);
+        assertThat(schemasStartingWith(schema)).as("swept before its first worker").isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aSecondRunnersSweepLeavesALiveRunnersSchemasAlone() throws Exception {
+    try (TransactionRunner live = runner(2)) {
+      Isolated busy = live.begin(Duration.ofSeconds(30));
+      Isolated idle = live.begin(Duration.ofSeconds(30));
+      String busySchema = busy.schema().orElseThrow();
+      String idleSchema = idle.schema().orElseThrow();
+      idle.end(Outcome.passed("idle during the sweep"));
+      try (Connection c = busy.connection()) {
+        exec(c, "insert into note (body) values ('during the sweep')");
+      }
+      try (TransactionRunner second = runner(1)) {
+        assertThat(countIn(second, "select count(*) from note")).isEqualTo(1);
+        assertThat(schemasStartingWith(busySchema)).hasSize(1);
+        assertThat(schemasStartingWith(idleSchema)).hasSize(1);
+      }
+      try (Connection c = busy.connection()) {
+        assertThat(count(c, "select count(*) from note")).isEqualTo(2);
+      }
+      busy.end(Outcome.passed("busy during the sweep"));
+      assertThat(live.replacements()).isZero();
+      for (int i = 0; i < 4; i++) {
+        assertThat(countIn(live, "select count(*) from note")).isEqualTo(1);
+      }
+    }
+  }
+
+  private static List<String> schemasStartingWith(String prefix) throws SQLException {
+    List<String> found = new ArrayList<>();
+    try (Connection c = server.connect("postgres");
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select nspname from pg_namespace where starts_with(nspname, ?) order by 1")) {
+      ps.setString(1, prefix);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(rs.getString(1));
+        }
+      }
+    }
+    return found;
+  }
+
+  @Test
+  void flywayMigrationsBuildTheWorkersSchema() throws Exception {
     InitSource flyway = InitSource.flyway("classpath:db/migration");
     try (TransactionRunner runner = TransactionRunner.start(server, "postgres", flyway, 1)) {
       assertThat(countIn(runner, "select count(*) from item")).isEqualTo(2);

@@ -3,9 +3,9 @@ package io.pgisolate.proxy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -14,47 +14,64 @@ import java.util.function.LongSupplier;
  * count up to the number of CPUs means every other runnable task has a CPU and polling takes time
  * from nobody. Above it, polling would take CPU from PostgreSQL and the clients.
  *
- * <p>The file is read at most once per {@link #SAMPLE_NANOS} (a read costs a few microseconds);
- * between reads the last answer holds. Where there is no {@code /proc/loadavg} (not Linux) the
- * answer is always yes: polling is bounded and yields the CPU anyway.
- *
- * <p>Not thread-safe: each event loop has its own.
+ * <p>The file is read at most once per {@link #SAMPLE_NANOS}, by whichever event loop finds the
+ * last answer stale (the others keep that answer meanwhile), through one descriptor the JVM keeps
+ * open: opening the file for each sample cost more than the read. Where there is no {@code
+ * /proc/loadavg} (not Linux) the answer is always yes: polling is bounded and yields the CPU
+ * anyway.
  */
 final class FreeCpu {
   static final long SAMPLE_NANOS = 2_000_000;
   private static final Path LOADAVG = Path.of("/proc/loadavg");
 
+  /** One for the JVM: every event loop of every proxy reads the same machine-wide count. */
+  private static final FreeCpu ON_THIS_MACHINE =
+      new FreeCpu(Runtime.getRuntime().availableProcessors(), System::nanoTime, LOADAVG);
+
   private final int cpus;
   private final LongSupplier clock;
-  private final Path loadavg;
-  private final boolean readable;
-  private final ByteBuffer buffer = ByteBuffer.allocate(128);
-  private long sampledAt;
-  private boolean sampled;
-  private boolean free = true;
-
-  FreeCpu(int cpus, LongSupplier clock) {
-    this(cpus, clock, LOADAVG);
-  }
+  private final FileChannel file; // null: no such file here
+  private final ReentrantLock sampling = new ReentrantLock();
+  private final ByteBuffer buffer = ByteBuffer.allocate(128); // guarded by sampling
+  private volatile boolean sampled;
+  private volatile long sampledAt;
+  private volatile boolean free = true;
 
   FreeCpu(int cpus, LongSupplier clock, Path loadavg) {
     this.cpus = cpus;
     this.clock = clock;
-    this.loadavg = loadavg;
-    this.readable = Files.isReadable(loadavg);
+    this.file = open(loadavg);
+  }
+
+  static FreeCpu onThisMachine() {
+    return ON_THIS_MACHINE;
+  }
+
+  private static FileChannel open(Path file) {
+    try {
+      return FileChannel.open(file, StandardOpenOption.READ);
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
   }
 
   /** True when, at the last sample, no more tasks were runnable than there are CPUs. */
   boolean now() {
-    if (!readable) {
+    if (file == null) {
       return true;
     }
     long now = clock.getAsLong();
-    if (!sampled || now - sampledAt >= SAMPLE_NANOS) {
-      sampled = true;
-      sampledAt = now;
-      int running = runnable();
-      free = running < 0 || running <= cpus;
+    if ((!sampled || now - sampledAt >= SAMPLE_NANOS) && sampling.tryLock()) {
+      try {
+        if (!sampled || now - sampledAt >= SAMPLE_NANOS) {
+          int running = runnable();
+          free = running < 0 || running <= cpus;
+          sampledAt = now;
+          sampled = true;
+        }
+      } finally {
+        sampling.unlock();
+      }
     }
     return free;
   }
@@ -62,9 +79,9 @@ final class FreeCpu {
   /** The runnable-task count, or -1 if the file cannot be read or parsed. */
   private int runnable() {
     buffer.clear();
-    // Opened for each sample rather than held: nothing to close when the event loop ends.
-    try (FileChannel file = FileChannel.open(loadavg, StandardOpenOption.READ)) {
-      while (buffer.hasRemaining() && file.read(buffer) > 0) {
+    try {
+      // procfs makes the text anew for every read from offset 0.
+      while (buffer.hasRemaining() && file.read(buffer, buffer.position()) > 0) {
         // the whole line, usually in one read
       }
     } catch (IOException e) {

@@ -38,10 +38,7 @@ final class SpinBeforeSleep implements SelectStrategy {
 
   /** Polls only while a CPU is free ({@link FreeCpu}), measured on this machine. */
   static SpinBeforeSleep onThisMachine(Duration spin) {
-    return new SpinBeforeSleep(
-        spin,
-        System::nanoTime,
-        new FreeCpu(Runtime.getRuntime().availableProcessors(), System::nanoTime));
+    return new SpinBeforeSleep(spin, System::nanoTime, FreeCpu.onThisMachine());
   }
 
   @Override

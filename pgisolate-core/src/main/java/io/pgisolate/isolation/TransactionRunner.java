@@ -259,7 +259,6 @@ public final class TransactionRunner implements Isolation {
     }
     boolean keep = lost == null && (thrown == null || expected(thrown));
     Recycling.Due due = keep ? w.tested(held) : Recycling.Due.NOTHING;
-
     boolean replace;
     lock.lock();
     try {

@@ -337,11 +337,12 @@ final class IsolationBench {
       }
       String recycledCounts =
           String.format(
-              "%d, %d, %d, %d",
+              "%d, %d, %d, %d (count(*) auto: vacuumed %d times)",
               transaction.recycled(),
               transactionNewKeys.recycled(),
               scanNever.recycled(),
-              scanAuto.recycled());
+              scanAuto.recycled(),
+              scanAuto.vacuums());
       for (AutoCloseable c :
           List.of(
               transaction,

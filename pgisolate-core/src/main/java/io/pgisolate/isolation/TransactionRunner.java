@@ -50,9 +50,9 @@ import org.slf4j.LoggerFactory;
  *   <li>If initialisation fails, the runner halts: every queued and later test fails at once with
  *       the initialisation error.
  *   <li>Rolled-back rows stay in a worker's tables as dead tuples (autovacuum is not told about
- *       them while the worker's transaction is open), so tests that scan tables get slower; a
- *       worker is replaced by a fresh one, initialised in the background, as {@link Recycling}
- *       says.
+ *       them while the worker's transaction is open), so tests that scan tables get slower; as
+ *       {@link Recycling} says, a worker's tables are vacuumed from another connection ({@link
+ *       SchemaVacuum}), or the worker is replaced by a fresh one, both in the background.
  * </ul>
  *
  * Tests reach the transaction through {@link TransactionalConnection} handles, which map commit,
@@ -72,6 +72,7 @@ public final class TransactionRunner implements Isolation {
   private final String database;
   private final InitSource source;
   private final SourceSchemas schemas;
+  private final SchemaVacuum vacuum;
   private final int size;
   private final Recycling recycling;
   private final String prefix;
@@ -84,6 +85,7 @@ public final class TransactionRunner implements Isolation {
   private final AtomicInteger ids = new AtomicInteger();
   private final AtomicInteger replaced = new AtomicInteger();
   private final AtomicInteger recycled = new AtomicInteger();
+  private final AtomicInteger vacuums = new AtomicInteger();
 
   private final ReentrantLock lock = new ReentrantLock(true);
   private final Condition changed = lock.newCondition();
@@ -100,6 +102,7 @@ public final class TransactionRunner implements Isolation {
     this.database = database;
     this.source = source;
     this.schemas = new SourceSchemas(server, database, source);
+    this.vacuum = new SchemaVacuum(server, database);
     this.size = workers;
     this.recycling = recycling;
     this.prefix = WorkerSchemas.runnerPrefix();
@@ -255,15 +258,17 @@ public final class TransactionRunner implements Isolation {
       failure.addSuppressed(thrown);
     }
     boolean keep = lost == null && (thrown == null || expected(thrown));
-    boolean due = keep && w.tested(held);
+    Recycling.Due due = keep ? w.tested(held) : Recycling.Due.NOTHING;
     boolean replace;
     lock.lock();
     try {
       busy--;
       if (keep && !closed && !w.retired) {
-        if (due && !w.retiring) {
+        if (due == Recycling.Due.REPLACE && !w.retiring) {
           w.retiring = true; // serves on until its replacement is ready
           startWorker(w);
+        } else if (due == Recycling.Due.VACUUM) {
+          vacuumInBackground(w);
         }
         idle.addFirst(w); // the warmest connection first
         changed.signal();
@@ -333,6 +338,57 @@ public final class TransactionRunner implements Isolation {
     if (retired != null) {
       retired.discard(false);
     }
+  }
+
+  /**
+   * Vacuums {@code w}'s tables on the initialiser thread, from a connection of its own, while its
+   * tests go on; then tells {@code w}, whose next tests judge whether that was enough.
+   */
+  private CompletableFuture<SchemaVacuum.Result> vacuumInBackground(TransactionWorker w) {
+    CompletableFuture<SchemaVacuum.Result> done = new CompletableFuture<>();
+    try {
+      initialiser.execute(
+          () -> {
+            try {
+              long start = System.nanoTime();
+              SchemaVacuum.Result result = vacuum.run(w.schema());
+              vacuums.incrementAndGet();
+              log.debug(
+                  "TRANSACTION worker {} vacuumed in {} ms: {} tables, skipped {}",
+                  w.id(),
+                  (System.nanoTime() - start) / 1_000_000,
+                  result.vacuumed().size(),
+                  result.skipped());
+              done.complete(result);
+            } catch (RuntimeException | Error e) {
+              log.warn("Could not vacuum TRANSACTION worker {}: {}", w.id(), e.toString());
+              done.completeExceptionally(e);
+            } finally {
+              w.vacuumed();
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      done.completeExceptionally(closedException()); // closing
+    }
+    return done;
+  }
+
+  /**
+   * For tests: vacuums the worker whose schema is {@code schema} as {@link Recycling} would, now;
+   * completes when it is done.
+   */
+  CompletableFuture<SchemaVacuum.Result> vacuumInBackground(String schema) {
+    lock.lock();
+    try {
+      for (TransactionWorker w : all) {
+        if (schema.equals(w.schema())) {
+          return vacuumInBackground(w);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    throw new IllegalArgumentException("no worker of this runner has schema '" + schema + "'.");
   }
 
   /**
@@ -406,6 +462,7 @@ public final class TransactionRunner implements Isolation {
       lock.unlock();
     }
     submitters.shutdownNow();
+    vacuum.stop(); // a vacuum in progress is cancelled, those queued do nothing
     initialiser.shutdown();
     try {
       initialiser.awaitTermination(60, TimeUnit.SECONDS);
@@ -438,6 +495,8 @@ public final class TransactionRunner implements Isolation {
         + replaced.get()
         + ", recycled="
         + recycled.get()
+        + ", vacuumed="
+        + vacuums.get()
         + (halted == null ? "" : ", halted: " + halted.getMessage());
   }
 
@@ -449,6 +508,11 @@ public final class TransactionRunner implements Isolation {
   /** How many workers were replaced by fresh ones as {@link Recycling} says. */
   public int recycled() {
     return recycled.get();
+  }
+
+  /** How many times a worker's tables were vacuumed as {@link Recycling} says. */
+  public int vacuums() {
+    return vacuums.get();
   }
 
   @Override

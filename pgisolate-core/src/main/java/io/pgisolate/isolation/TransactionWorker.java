@@ -86,9 +86,14 @@ final class TransactionWorker {
     return System.nanoTime() - leasedAt;
   }
 
-  /** Records a test that held it for {@code nanos}; true when it is due for recycling. */
-  boolean tested(long nanos) {
+  /** Records a test that held it for {@code nanos}; says what it is due for. */
+  Recycling.Due tested(long nanos) {
     return meter.tested(nanos);
+  }
+
+  /** Its tables were vacuumed, as {@link #tested} asked: its next tests judge the vacuum. */
+  void vacuumed() {
+    meter.vacuumed();
   }
 
   /**

@@ -391,6 +391,126 @@ class TransactionRunnerIT {
     assertThat(gated.initialisations).hasValue(2);
   }
 
+  // --- vacuuming: rolled-back rows removed while the worker's transaction stays open ---
+
+  @Test
+  void aWorkerWhoseScansSlowDownIsVacuumedNotReplaced() throws Exception {
+    // Stands for a big schema: an initialisation worth 300 ms of slowdown before the worker is
+    // due, so that the slowdown stands well above the machine's noise by then.
+    InitSource slowToBuild =
+        InitSource.callback(
+            "slow-to-build",
+            "1",
+            target -> {
+              SCHEMA.apply(target);
+              exec(target.connection(), "select pg_sleep(0.3)");
+            });
+    String size = "select pg_relation_size('note')";
+    String insert = "insert into note (body) select 'dead' from generate_series(1, 1000)";
+    try (TransactionRunner runner =
+        TransactionRunner.start(server, "postgres", slowToBuild, 1, Recycling.whenSlower())) {
+      String schema = runner.run(c -> string(c, "select current_schema()"));
+      long clean = runner.run(c -> count(c, size));
+      long perTest =
+          runner.run(
+                  c -> {
+                    exec(c, insert);
+                    return count(c, size);
+                  })
+              - clean;
+      Set<String> schemas = new HashSet<>();
+      int tests = 0;
+      // Each test scans, ten times, the rows every earlier test left (autovacuum does not visit):
+      // the worker slows down until it is due, a couple of hundred tests in. Bounded: a runner
+      // that never vacuums fails the assertions below after 1,000 tests.
+      while (tests < 1_000 && runner.vacuums() < 2) {
+        schemas.add(
+            runner.run(
+                c -> {
+                  exec(c, insert);
+                  for (int scan = 0; scan < 10; scan++) {
+                    assertThat(count(c, "select count(*) from note")).isEqualTo(1001);
+                  }
+                  return string(c, "select current_schema()");
+                }));
+        tests++;
+      }
+      assertThat(runner.vacuums()).as("after %d tests", tests).isGreaterThanOrEqualTo(2);
+      assertThat(runner.recycled()).as(runner.state()).isZero();
+      assertThat(schemas).containsExactly(schema);
+      // Without a vacuum, every test's 1,000 rows take new pages; vacuumed, the rows are gone and
+      // the next tests fill the pages they took: the table stops growing.
+      long vacuumed = runner.run(c -> count(c, size));
+      for (int i = 0; i < 100; i++) {
+        runner.run(
+            c -> {
+              exec(c, insert);
+              return null;
+            });
+      }
+      long grown = runner.run(c -> count(c, size)) - vacuumed;
+      assertThat(grown).as("%d bytes per test unvacuumed", perTest).isLessThan(100 * perTest / 4);
+      assertThat(runner.recycled()).isZero();
+      try (Connection other = server.connect("postgres");
+          PreparedStatement ps =
+              other.prepareStatement(
+                  "select vacuum_count from pg_stat_all_tables"
+                      + " where schemaname = ? and relname = 'note'")) {
+        ps.setString(1, schema);
+        try (ResultSet rs = ps.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getLong(1)).isGreaterThanOrEqualTo(2);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aVacuumSkipsATableThatATestHoldsLockedAndDoesNotBlockTheTest() throws Exception {
+    InitSource twoTables =
+        InitSource.callback(
+            "two-tables",
+            "1",
+            target -> {
+              SCHEMA.apply(target);
+              exec(target.connection(), "create table other (id int)");
+            });
+    try (TransactionRunner runner =
+        TransactionRunner.start(server, "postgres", twoTables, 1, Recycling.never())) {
+      SchemaVacuum.Result result =
+          runner.run(
+              c -> {
+                exec(c, "insert into note (body) values ('mine')");
+                exec(c, "lock table note in access exclusive mode");
+                // The vacuum is due while this test holds the lock: it gives up on that table
+                // after its lock_timeout, vacuums the rest, and the test goes on.
+                SchemaVacuum.Result r =
+                    runner
+                        .vacuumInBackground(string(c, "select current_schema()"))
+                        .get(30, TimeUnit.SECONDS);
+                assertThat(count(c, "select count(*) from note")).isEqualTo(2);
+                return r;
+              });
+      assertThat(result.skipped()).containsExactly("note");
+      assertThat(result.vacuumed()).containsExactly("other");
+      assertThat(runner.vacuums()).isEqualTo(1);
+      long after = runner.run(c -> count(c, "select count(*) from note"));
+      assertThat(after).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void closingTheRunnerStopsAVacuumAndWaitsForIt() throws Exception {
+    CompletableFuture<SchemaVacuum.Result> vacuum;
+    try (TransactionRunner runner =
+        TransactionRunner.start(server, "postgres", SCHEMA, 1, Recycling.never())) {
+      String schema = runner.run(c -> string(c, "select current_schema()"));
+      vacuum = runner.vacuumInBackground(schema);
+    }
+    // Cancelled or finished, it is over before close() returns: it does not outlive the runner.
+    assertThat(vacuum).isDone();
+  }
+
   // --- what it does not isolate ---
 
   @Test

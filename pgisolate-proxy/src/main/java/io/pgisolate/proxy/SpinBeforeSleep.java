@@ -43,18 +43,24 @@ final class SpinBeforeSleep implements SelectStrategy {
 
   @Override
   public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
-    // Polling also returns the ready events, which the loop then handles (a positive count), and
-    // with tasks queued the loop must go on to run them: Netty skips tasks on CONTINUE.
+    if (hasTasks) {
+      // As Netty's default: look for ready events without blocking, then run the tasks (Netty
+      // skips them on CONTINUE).
+      idle = false;
+      return selectNow.get();
+    }
+    if (!idle && !freeCpu.now()) {
+      // No CPU to spare: block at once, as Netty's default does, without a poll first.
+      return SelectStrategy.SELECT;
+    }
+    // Polling also returns the ready events, which the loop then handles (a positive count).
     int ready = selectNow.get();
-    if (ready > 0 || hasTasks) {
+    if (ready > 0) {
       idle = false;
       return ready;
     }
     long now = clock.getAsLong();
     if (!idle) {
-      if (!freeCpu.now()) {
-        return SelectStrategy.SELECT;
-      }
       idle = true;
       idleSince = now;
     }

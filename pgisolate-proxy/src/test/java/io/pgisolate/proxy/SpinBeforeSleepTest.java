@@ -15,7 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 class SpinBeforeSleepTest {
   private long now = 1_000_000;
   private final Deque<Integer> readyCounts = new ArrayDeque<>();
-  private final IntSupplier poll = () -> readyCounts.isEmpty() ? 0 : readyCounts.poll();
+  private int polls;
+  private final IntSupplier poll =
+      () -> {
+        polls++;
+        return readyCounts.isEmpty() ? 0 : readyCounts.poll();
+      };
   // No load file: the CPU counts as free.
   private final SpinBeforeSleep strategy =
       new SpinBeforeSleep(
@@ -57,6 +62,7 @@ class SpinBeforeSleepTest {
         new SpinBeforeSleep(
             Duration.ofNanos(50_000), () -> now, new FreeCpu(2, () -> now, loadavg));
     assertThat(busy.calculateStrategy(poll, false)).isEqualTo(SelectStrategy.SELECT);
+    assertThat(polls).as("no poll before blocking, as Netty's default").isZero();
     Files.writeString(loadavg, "7.01 6.50 5.20 2/512 4242\n");
     now += FreeCpu.SAMPLE_NANOS;
     assertThat(busy.calculateStrategy(poll, false)).isEqualTo(SelectStrategy.CONTINUE);
@@ -66,5 +72,7 @@ class SpinBeforeSleepTest {
   void queuedTasksAreRunNotSpunPast() throws Exception {
     // CONTINUE would skip the loop's task queue, so with tasks it returns the (zero) ready count.
     assertThat(strategy.calculateStrategy(poll, true)).isZero();
+    readyCounts.add(2);
+    assertThat(strategy.calculateStrategy(poll, true)).isEqualTo(2);
   }
 }

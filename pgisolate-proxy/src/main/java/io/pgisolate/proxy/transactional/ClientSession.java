@@ -339,8 +339,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       // In a transaction and waiting for the client: others may prepare statements meanwhile.
       server.parked(this);
       readMore();
-    } else {
+    } else if (server.holds(this)) {
       pump();
+    } else {
+      // Its unit ran without holding the session (pipelined, see detach) and what the client sent
+      // meanwhile did not ask for a turn: it asks now, or it would wait for nothing.
+      server.requestTurn(this);
     }
   }
 

@@ -3,8 +3,6 @@ package io.pgisolate.isolation;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -68,7 +66,9 @@ final class SchemaVacuum {
         Statement st = c.createStatement()) {
       st.execute("SET lock_timeout = '" + LOCK_TIMEOUT + "'");
       st.execute("SET statement_timeout = '" + STATEMENT_TIMEOUT + "'");
-      for (String table : tables(c, schema)) {
+      // The tables the init source committed: a test's own are invisible here, and gone at its
+      // rollback anyway. Partitioned parents are left out: their partitions are listed.
+      for (String table : SourceSchemas.tables(c, schema, false)) {
         if (stopped) {
           break;
         }
@@ -92,26 +92,6 @@ final class SchemaVacuum {
       log.warn("Could not vacuum schema {} in {}: {}", schema, database, e.toString());
     }
     return new Result(vacuumed, skipped);
-  }
-
-  /**
-   * Its tables as other sessions see them: those the init source committed. Tables a test creates
-   * are uncommitted, invisible here, and gone at the test's rollback anyway.
-   */
-  private static List<String> tables(Connection c, String schema) throws SQLException {
-    List<String> tables = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE n.nspname = ? AND c.relkind IN ('r', 'm') ORDER BY c.relname")) {
-      ps.setString(1, schema);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          tables.add(rs.getString(1));
-        }
-      }
-    }
-    return tables;
   }
 
   /**

@@ -5,8 +5,12 @@ import io.pgisolate.sql.Sql;
 import io.pgisolate.template.InitSource;
 import io.pgisolate.template.InitTarget;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +50,30 @@ record SourceSchemas(PgServer server, String database, InitSource source) {
     } catch (SQLException | RuntimeException e) {
       log.warn("Could not drop schema {} in {}: {}", schema, database, e.toString());
     }
+  }
+
+  /**
+   * The tables of {@code schema} that {@code c} sees, by name, in name order: ordinary and
+   * materialised ones, and with {@code withPartitioned} the partitioned parents too (their
+   * partitions are listed anyway).
+   */
+  static List<String> tables(Connection c, String schema, boolean withPartitioned)
+      throws SQLException {
+    List<String> tables = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND (c.relkind IN ('r', 'm') OR (? AND c.relkind = 'p'))"
+                + " ORDER BY c.relname")) {
+      ps.setString(1, schema);
+      ps.setBoolean(2, withPartitioned);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          tables.add(rs.getString(1));
+        }
+      }
+    }
+    return tables;
   }
 
   /**

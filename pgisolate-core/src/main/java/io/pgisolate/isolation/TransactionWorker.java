@@ -1,10 +1,12 @@
 package io.pgisolate.isolation;
 
+import io.pgisolate.sql.Sql;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,21 +131,14 @@ final class TransactionWorker {
    * queries would use an index). Its own tables only: the database may hold many more.
    */
   private void analyze() throws SQLException {
-    String tables;
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') FROM pg_class c"
-                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE n.nspname = ? AND c.relkind IN ('r', 'm', 'p')")) {
-      ps.setString(1, schema);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        tables = rs.getString(1);
-      }
-    }
-    if (tables != null) {
+    List<String> tables = SourceSchemas.tables(connection, schema, true);
+    if (!tables.isEmpty()) {
       try (Statement st = connection.createStatement()) {
-        st.execute("ANALYZE " + tables);
+        st.execute(
+            "ANALYZE "
+                + tables.stream()
+                    .map(table -> Sql.identifier(schema) + "." + Sql.identifier(table))
+                    .collect(Collectors.joining(", ")));
       }
     }
   }

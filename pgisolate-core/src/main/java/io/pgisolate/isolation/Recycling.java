@@ -25,9 +25,10 @@ import java.util.Locale;
  *       credit. When the sum reaches its initialisation time (the slowdown has cost as much as
  *       starting afresh), the worker's tables are vacuumed in the background first, while its tests
  *       go on. Once the vacuum is done, the next {@value #BASELINE_TESTS} tests decide: if their
- *       median is within the tolerance of the baseline tests' median, the vacuum helped, the sum
- *       starts again from zero (and the next time it is due, the worker is vacuumed again); above
- *       it, the slowdown is something a vacuum does not cure (catalogue bloat, a table a test kept
+ *       median took back at least half of the slowdown (from the median of the last tests before
+ *       the vacuum down to the baseline tests' median), the vacuum helped, the sum starts again
+ *       from what it left (and the next time it is due, the worker is vacuumed again); otherwise
+ *       the slowdown is something a vacuum does not cure (catalogue bloat, a table a test kept
  *       locked), and the worker is replaced. A workload whose tests do not slow down never pays for
  *       anything (an unusually slow test is paid for by the faster ones); one whose tests keep
  *       slowing down pays a small multiple of the optimum.

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -152,7 +153,7 @@ public final class TransactionRunner implements Isolation {
               result.completeExceptionally(e);
             }
           });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       result.completeExceptionally(closedException());
     }
     return result;
@@ -298,7 +299,7 @@ public final class TransactionRunner implements Isolation {
     TransactionWorker w = new TransactionWorker(id, schemas, prefix, savepoint, recycling);
     try {
       initialiser.execute(() -> initialise(w, predecessor));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       // closing
     }
   }
@@ -367,7 +368,7 @@ public final class TransactionRunner implements Isolation {
               w.vacuumed();
             }
           });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       done.completeExceptionally(closedException()); // closing
     }
     return done;
@@ -399,7 +400,7 @@ public final class TransactionRunner implements Isolation {
   private void endInBackground(TransactionWorker w, boolean lost) {
     try {
       initialiser.execute(() -> w.discard(lost));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       w.discard(lost);
     }
   }

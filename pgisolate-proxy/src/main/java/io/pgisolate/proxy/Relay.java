@@ -1,5 +1,6 @@
 package io.pgisolate.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,6 +18,9 @@ import io.pgisolate.proxy.protocol.RawMessage;
  * resumes when the peer has drained below its low watermark. What the proxy holds per direction is
  * therefore bounded by the high watermark plus one read loop.
  *
+ * <p>What the peer's socket takes at once is sent straight to it ({@link SocketWriter}); only the
+ * rest goes through the peer's pipeline and outbound buffer, and counts toward its watermarks.
+ *
  * <p>After start-up the plain proxy relays raw reads, not messages: it has nothing to inspect, and
  * framing would cost a decode step, a slice and a write per message. Modes that rewrite messages
  * put a {@link io.pgisolate.proxy.protocol.MessageFramer} in front; {@link RawMessage} frames are
@@ -25,6 +29,9 @@ import io.pgisolate.proxy.protocol.RawMessage;
 final class Relay extends ChannelInboundHandlerAdapter {
   private final Channel peer;
   private boolean unflushed;
+  // Decided at the first read: when relaying starts, the peer's start-up handlers are still there.
+  private SocketWriter direct;
+  private boolean directDecided;
 
   Relay(Channel peer) {
     this.peer = peer;
@@ -44,6 +51,13 @@ final class Relay extends ChannelInboundHandlerAdapter {
     Object bytes = msg instanceof RawMessage raw ? raw.content() : msg;
     if (!peer.isActive()) {
       ReferenceCountUtil.release(bytes);
+      return;
+    }
+    if (!directDecided) {
+      directDecided = true;
+      direct = SocketWriter.of(peer);
+    }
+    if (direct != null && bytes instanceof ByteBuf buf && direct.trySend(buf)) {
       return;
     }
     // A failed write closes the peer (its Relay's exceptionCaught), which closes this channel.

@@ -17,11 +17,14 @@ import io.pgisolate.proxy.protocol.backend.ReadyForQuery;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.SslRequest;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -197,6 +200,59 @@ class ProxyBadInputIT {
       ErrorResponse error = (ErrorResponse) read(socket.getInputStream());
       assertThat(error.sqlState()).isEqualTo("08P01");
       assertThat(error.message()).contains("invalid frontend message type 63");
+    }
+  }
+
+  /**
+   * 20 MB of rows to a client that reads a little at a time through a 4 KiB receive buffer: the
+   * proxy's sends come up short and the rest queues behind them (and the proxy stops reading from
+   * PostgreSQL above the watermark); every byte must still arrive once and in order.
+   */
+  @Test
+  void aSlowReaderGetsEveryRowInOrder() throws Exception {
+    try (Connection bystander = jdbc();
+        Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.setSoTimeout(30_000);
+      socket.connect(new InetSocketAddress(proxy.host(), proxy.port()));
+      write(socket, new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "u")));
+      waitForReady(socket.getInputStream());
+      int rows = 200;
+      int width = 100_000;
+      write(
+          socket,
+          new Query(
+              "SELECT i, repeat(chr(65 + i % 26), "
+                  + width
+                  + ") FROM generate_series(1, "
+                  + rows
+                  + ") i"));
+      DataInputStream in =
+          new DataInputStream(new BufferedInputStream(socket.getInputStream(), 512));
+      assertThat((char) in.readUnsignedByte()).as("RowDescription").isEqualTo('T');
+      in.readFully(new byte[in.readInt() - 4]);
+      byte[] value = new byte[width];
+      for (int i = 1; i <= rows; i++) {
+        assertThat((char) in.readUnsignedByte()).as("DataRow " + i).isEqualTo('D');
+        in.readInt();
+        assertThat(in.readShort()).isEqualTo((short) 2);
+        byte[] number = new byte[in.readInt()];
+        in.readFully(number);
+        assertThat(new String(number, StandardCharsets.US_ASCII)).isEqualTo(Integer.toString(i));
+        assertThat(in.readInt()).isEqualTo(width);
+        in.readFully(value);
+        byte expected = (byte) ('A' + i % 26);
+        for (byte b : value) {
+          if (b != expected) {
+            throw new AssertionError("row " + i + " holds '" + (char) b + "'");
+          }
+        }
+      }
+      assertThat(read(in)).as("CommandComplete").isNotInstanceOf(ErrorResponse.class);
+      assertThat(read(in)).isInstanceOf(ReadyForQuery.class);
+      write(socket, new Query("SELECT 1"));
+      waitForReady(in);
+      assertWorks(bystander);
     }
   }
 

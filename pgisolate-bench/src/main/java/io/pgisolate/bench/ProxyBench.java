@@ -117,9 +117,15 @@ final class ProxyBench {
                   "%-8s proxy/proxy without polling %.2fx (medians)%n",
                   "", proxyTps / measured.get(2).tps().median());
               if (measured.size() > 3) {
+                Rates paired = measured.get(1).tps().perRoundRatio(measured.get(3).tps());
                 System.out.printf(
-                    "%-8s proxy/pgbouncer %.2fx (medians)%n",
-                    "", proxyTps / measured.get(3).tps().median());
+                    "%-8s proxy/pgbouncer %.2fx (medians); round by round %.2fx (min %.2f, max"
+                        + " %.2f)%n",
+                    "",
+                    proxyTps / measured.get(3).tps().median(),
+                    paired.median(),
+                    paired.min(),
+                    paired.max());
               }
             });
         System.out.printf("load average at the end %s%n", TpsRounds.loadAverage());

@@ -36,6 +36,19 @@ final class Rates {
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
+  /**
+   * This contender's rate over {@code other}'s, round by round (the i-th value of each: measured
+   * one after the other, under the same background load), so that load drifting between rounds does
+   * not move the ratio as it moves a ratio of medians.
+   */
+  Rates perRoundRatio(Rates other) {
+    Rates ratios = new Rates(name + " / " + other.name);
+    for (int i = 0; i < Math.min(values.size(), other.values.size()); i++) {
+      ratios.add(values.get(i) / other.values.get(i));
+    }
+    return ratios;
+  }
+
   @Override
   public String toString() {
     return name + values;

@@ -86,9 +86,14 @@ public record PgServer(String host, int port, String user, String password, Stri
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
+  /** The host as URLs write it: an IPv6 address in brackets. */
+  private String urlHost() {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
   /** A pgjdbc URL of {@code database}, with user and password. */
   public String jdbcUrl(String database) {
-    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    String h = urlHost();
     return "jdbc:postgresql://"
         + h
         + ":"
@@ -102,7 +107,7 @@ public record PgServer(String host, int port, String user, String password, Stri
 
   /** A libpq URI of {@code database}, with user and password. */
   public String uri(String database) {
-    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    String h = urlHost();
     return "postgresql://"
         + encode(user)
         + (password.isEmpty() ? "" : ":" + encode(password))
@@ -141,7 +146,7 @@ public record PgServer(String host, int port, String user, String password, Stri
     }
     try {
       return DriverManager.getConnection(
-          "jdbc:postgresql://" + host + ":" + port + "/" + encode(database), props);
+          "jdbc:postgresql://" + urlHost() + ":" + port + "/" + encode(database), props);
     } catch (SQLException e) {
       // "server", not "PostgreSQL": host:port may be a proxy in front of it (pgisolate proxy,
       // PgBouncer), and the message must not name what it cannot know.

@@ -26,4 +26,17 @@ class PgServerTest {
         .hasMessageNotContaining("secret")
         .satisfies(e -> assertThat(e.getMessage().lines()).hasSize(1));
   }
+
+  @Test
+  void anIpv6AddressIsBracketedInTheUrlsAndWhenConnecting() {
+    PgServer v6 = new PgServer("::1", 1, "app", "", "postgres");
+    assertThat(v6.jdbcUrl("shop")).startsWith("jdbc:postgresql://[::1]:1/shop?");
+    assertThat(v6.uri("shop")).startsWith("postgresql://app@[::1]:1/shop");
+    // Unbracketed, pgjdbc would not take the URL at all ("No suitable driver"): the error must be
+    // about reaching ::1 port 1 (refused, or unreachable without IPv6).
+    assertThatThrownBy(() -> v6.connect("shop"))
+        .isInstanceOf(PgIsolateException.class)
+        .hasMessageStartingWith("cannot connect to the server at ::1:1 (database shop, user app): ")
+        .hasMessageNotContaining("No suitable driver");
+  }
 }

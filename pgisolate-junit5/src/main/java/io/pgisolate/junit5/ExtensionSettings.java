@@ -36,9 +36,7 @@ record ExtensionSettings(
     if (scripts.isEmpty() && !flyway && liquibase.isEmpty()) {
       scripts = list(context.getConfigurationParameter(SCRIPTS));
       migrations = list(context.getConfigurationParameter(MIGRATIONS));
-      flyway =
-          !migrations.isEmpty()
-              || context.getConfigurationParameter(FLYWAY).map(Boolean::parseBoolean).orElse(false);
+      flyway = !migrations.isEmpty() || BooleanParameter.read(context, FLYWAY, false);
       liquibase = context.getConfigurationParameter(LIQUIBASE).orElse("");
     }
     List<InitSource> sources = new ArrayList<>();

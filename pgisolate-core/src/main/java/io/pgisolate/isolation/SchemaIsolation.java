@@ -1,6 +1,7 @@
 package io.pgisolate.isolation;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.DaemonThreads;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import io.pgisolate.template.InitSource;
@@ -63,11 +64,7 @@ public final class SchemaIsolation implements Isolation {
     this.prefix = prefix + "_" + String.format("%08x", RANDOM.nextInt(Integer.MAX_VALUE));
     this.dropper =
         Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "pgisolate-schema-drop-" + this.prefix);
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.named("pgisolate-schema-drop-" + this.prefix));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.pgisolate.isolation;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.DaemonThreads;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.InitSource;
 import java.security.SecureRandom;
@@ -108,8 +109,10 @@ public final class TransactionRunner implements Isolation {
     this.recycling = recycling;
     this.prefix = WorkerSchemas.runnerPrefix();
     this.savepoint = String.format("pgi_test_%016x", RANDOM.nextLong());
-    this.initialiser = Executors.newSingleThreadExecutor(daemon("pgisolate-tx-init-" + prefix));
-    this.submitters = Executors.newFixedThreadPool(workers, daemon("pgisolate-tx-" + prefix));
+    this.initialiser =
+        Executors.newSingleThreadExecutor(DaemonThreads.named("pgisolate-tx-init-" + prefix));
+    this.submitters =
+        Executors.newFixedThreadPool(workers, DaemonThreads.named("pgisolate-tx-" + prefix));
   }
 
   /**
@@ -529,14 +532,6 @@ public final class TransactionRunner implements Isolation {
 
   private PgIsolateException closedException() {
     return new PgIsolateException("the transaction runner on " + database + " is closed.");
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /** A worker leased to a test running on the caller's thread. */

@@ -1,5 +1,6 @@
 package io.pgisolate.lease;
 
+import io.pgisolate.os.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -20,12 +21,7 @@ final class ResetRecycler implements LeasePool.Recycler {
 
   private final PoolDatabases databases;
   private final ExecutorService executor =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "pgisolate-lease-reset");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(DaemonThreads.named("pgisolate-lease-reset"));
   private final CompletableFuture<Consumer<Runnable>> handBack = new CompletableFuture<>();
 
   ResetRecycler(PoolDatabases databases) {

@@ -1,6 +1,7 @@
 package io.pgisolate.template;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.DaemonThreads;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import java.security.SecureRandom;
@@ -152,12 +153,7 @@ public final class ClonePool implements AutoCloseable {
     }
     this.workers =
         Executors.newFixedThreadPool(
-            settings.workers(),
-            r -> {
-              Thread t = new Thread(r, "pgisolate-clones-" + owner);
-              t.setDaemon(true);
-              return t;
-            });
+            settings.workers(), DaemonThreads.named("pgisolate-clones-" + owner));
     refill();
   }
 

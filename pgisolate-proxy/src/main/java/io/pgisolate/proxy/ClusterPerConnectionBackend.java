@@ -2,6 +2,7 @@ package io.pgisolate.proxy;
 
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.os.DaemonThreads;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,14 +39,7 @@ public final class ClusterPerConnectionBackend implements BackendSelector, AutoC
    */
   public ClusterPerConnectionBackend(Supplier<TempCluster> clusters) {
     this.clusters = Objects.requireNonNull(clusters, "clusters");
-    AtomicInteger threads = new AtomicInteger();
-    this.workers =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "pgisolate-cluster-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.workers = Executors.newCachedThreadPool(DaemonThreads.numbered("pgisolate-cluster"));
   }
 
   /** Clusters running for connections now. */

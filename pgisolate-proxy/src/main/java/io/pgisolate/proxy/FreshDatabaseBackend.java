@@ -1,5 +1,6 @@
 package io.pgisolate.proxy;
 
+import io.pgisolate.os.DaemonThreads;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
 import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
@@ -13,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,14 +69,7 @@ public final class FreshDatabaseBackend implements BackendSelector, AutoCloseabl
     this.password = password;
     this.shared = shared;
     this.persist = persist;
-    AtomicInteger threads = new AtomicInteger();
-    this.acquirers =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "pgisolate-fresh-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.acquirers = Executors.newCachedThreadPool(DaemonThreads.numbered("pgisolate-fresh"));
   }
 
   /**

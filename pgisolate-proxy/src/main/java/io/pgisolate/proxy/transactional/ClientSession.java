@@ -73,6 +73,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private boolean guest;
   private boolean detached;
   private boolean writtenUnflushed;
+  // A unit failed while it waited, before its Sync came: what remains of it is dropped.
+  private boolean skippingUntilSync;
   private char serverStatus = 'I';
   private ScheduledFuture<?> waitTimer;
 
@@ -103,6 +105,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       ReferenceCountUtil.release(msg);
       return;
     }
+    if (skippingUntilSync) {
+      skipUntilSync(message);
+      return;
+    }
     inbox.add(message);
     if (inbox.size() >= MAX_INBOX && channel.config().isAutoRead()) {
       // A client that sends faster than its turns come: stop reading it for now.
@@ -112,6 +118,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       pump();
     } else if (started && !server.isParked(this) && !detached) {
       server.requestTurn(this);
+    }
+  }
+
+  /** The rest of a unit that failed before its Sync came (see {@link #failWaitingUnit}). */
+  private void skipUntilSync(RawMessage message) {
+    char type = message.type();
+    message.release();
+    if (type == Sync.TYPE) {
+      skippingUntilSync = false;
+      send(new ReadyForQuery(status()));
+      flush();
+    } else if (type == 'X') {
+      channel.close();
     }
   }
 
@@ -515,18 +534,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
    */
   private void failWaitingUnit(String message, String hint) {
     cancelWaits();
-    while (!inbox.isEmpty()) {
+    boolean unitDropped = false;
+    while (!inbox.isEmpty() && !unitDropped) {
       RawMessage dropped = inbox.poll();
       char type = dropped.type();
       dropped.release();
-      if (type == Query.TYPE || type == Sync.TYPE) {
-        break;
-      }
+      unitDropped = type == Query.TYPE || type == Sync.TYPE;
     }
     send(
         new ErrorResponse(
             Map.of('S', "ERROR", 'V', "ERROR", 'C', "57014", 'M', message, 'H', hint)));
-    send(new ReadyForQuery(status()));
+    if (unitDropped) {
+      send(new ReadyForQuery(status()));
+    } else {
+      // Its Sync has not come yet. As PostgreSQL after an error in an extended-protocol unit: the
+      // rest of the unit is skipped, and the Sync gets the one ReadyForQuery (two would put the
+      // client's replies out of step with its requests).
+      skippingUntilSync = true;
+    }
     flush();
     if (!inbox.isEmpty()) {
       server.requestTurn(this);

@@ -3,18 +3,11 @@ package io.pgisolate.proxy.transactional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.pgisolate.proxy.protocol.Message;
 import io.pgisolate.proxy.protocol.frontend.Bind;
 import io.pgisolate.proxy.protocol.frontend.Execute;
 import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Query;
-import io.pgisolate.proxy.protocol.frontend.StartupMessage;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +19,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -190,12 +182,12 @@ class SharedTransactionIT {
     try (SharedTransaction test = fixture.begin("mid-copy");
         Connection survivor = fixture.proxied("")) {
       survivor.createStatement().execute("INSERT INTO shared VALUES (1)");
-      try (RawClient copier = new RawClient()) {
+      try (RawClient copier = new RawClient(fixture)) {
         copier.send(new Query("COPY shared FROM STDIN"));
         assertThat(copier.readUntil('G')).contains('G');
         copier.sendRaw('d', "2\n3\n".getBytes(StandardCharsets.UTF_8));
       }
-      try (RawClient pipeliner = new RawClient()) {
+      try (RawClient pipeliner = new RawClient(fixture)) {
         pipeliner.send(new Parse("s", "INSERT INTO shared VALUES (4)", new int[0]));
         pipeliner.send(new Bind("", "s", new short[0], List.of(), new short[0]));
         pipeliner.send(new Execute("", 0));
@@ -374,73 +366,6 @@ class SharedTransactionIT {
       return output;
     } finally {
       process.destroyForcibly();
-    }
-  }
-
-  /** A client speaking the protocol by hand, to stop at places no driver stops. */
-  static final class RawClient implements AutoCloseable {
-    private final Socket socket;
-    private final OutputStream out;
-    private final DataInputStream in;
-
-    RawClient() throws IOException {
-      socket = new Socket(fixture.proxy.host(), fixture.proxy.port());
-      socket.setSoTimeout(30_000);
-      out = socket.getOutputStream();
-      in = new DataInputStream(socket.getInputStream());
-      send(
-          new StartupMessage(
-              StartupMessage.PROTOCOL_3_0,
-              Map.of("user", fixture.pg.user(), "database", fixture.pg.database())));
-      flush();
-      readUntil('Z');
-    }
-
-    void send(Message message) throws IOException {
-      ByteBuf buf = Unpooled.buffer();
-      message.encode(buf);
-      byte[] bytes = new byte[buf.readableBytes()];
-      buf.readBytes(bytes);
-      buf.release();
-      out.write(bytes);
-      if (message instanceof Query) {
-        flush();
-      }
-    }
-
-    void sendRaw(char type, byte[] body) throws IOException {
-      out.write(type);
-      int length = body.length + 4;
-      out.write(
-          new byte[] {
-            (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length
-          });
-      out.write(body);
-      flush();
-    }
-
-    void flush() throws IOException {
-      out.flush();
-    }
-
-    /** Reads message types up to and including {@code last}. */
-    List<Character> readUntil(char last) throws IOException {
-      List<Character> types = new ArrayList<>();
-      while (true) {
-        char type = (char) in.readUnsignedByte();
-        int length = in.readInt();
-        in.skipNBytes(length - 4);
-        types.add(type);
-        if (type == last) {
-          return types;
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.setSoLinger(true, 0); // a reset, as when the process is killed
-      socket.close();
     }
   }
 }

@@ -3,6 +3,8 @@ package io.pgisolate.proxy.transactional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgisolate.proxy.protocol.frontend.Query;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,6 +51,38 @@ class WaitTimeoutIT {
       holder.commit();
       assertThat(count(waiter.createStatement())).isEqualTo(1);
     }
+  }
+
+  /**
+   * A unit whose Sync had not come when its wait ran out: the error goes at once, the rest of the
+   * unit is skipped, and its Sync gets the one ReadyForQuery, as from PostgreSQL.
+   */
+  @Test
+  void aUnitTimedOutBeforeItsSyncGetsOneReadyForQuery() throws Exception {
+    try (SharedTransaction test = fixture.begin("holder");
+        Connection holder = fixture.proxied("ApplicationName=holder");
+        RawClient waiter = new RawClient(fixture)) {
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("SELECT 1");
+      waiter.sendRaw('P', cString("", "SELECT 2", "\0\0"));
+      waiter.sendRaw('B', cString("", "", "\0\0\0\0\0\0"));
+      waiter.sendRaw('E', cString("", "\0\0\0"));
+      assertThat(waiter.readUntil('E')).as("the timeout's error, alone").containsExactly('E');
+      holder.commit();
+      waiter.sendRaw('S', new byte[0]);
+      assertThat(waiter.readUntil('Z')).containsExactly('Z');
+      waiter.send(new Query("SELECT 3"));
+      assertThat(waiter.readUntil('Z')).as("in step").containsExactly('T', 'D', 'C', 'Z');
+    }
+  }
+
+  /** Strings each ended by a NUL, then {@code rest}, as bytes. */
+  private static byte[] cString(String... parts) {
+    StringBuilder bytes = new StringBuilder();
+    for (int i = 0; i < parts.length - 1; i++) {
+      bytes.append(parts[i]).append('\0');
+    }
+    return bytes.append(parts[parts.length - 1]).toString().getBytes(StandardCharsets.US_ASCII);
   }
 
   @Test

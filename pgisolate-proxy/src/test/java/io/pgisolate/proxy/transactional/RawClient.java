@@ -1,0 +1,81 @@
+package io.pgisolate.proxy.transactional;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.pgisolate.proxy.protocol.Message;
+import io.pgisolate.proxy.protocol.frontend.Query;
+import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A client speaking the protocol by hand, to stop at places no driver stops. */
+final class RawClient implements AutoCloseable {
+  private final Socket socket;
+  private final OutputStream out;
+  private final DataInputStream in;
+
+  RawClient(TransactionalFixture fixture) throws IOException {
+    socket = new Socket(fixture.proxy.host(), fixture.proxy.port());
+    socket.setSoTimeout(30_000);
+    out = socket.getOutputStream();
+    in = new DataInputStream(socket.getInputStream());
+    send(
+        new StartupMessage(
+            StartupMessage.PROTOCOL_3_0,
+            Map.of("user", fixture.pg.user(), "database", fixture.pg.database())));
+    flush();
+    readUntil('Z');
+  }
+
+  void send(Message message) throws IOException {
+    ByteBuf buf = Unpooled.buffer();
+    message.encode(buf);
+    byte[] bytes = new byte[buf.readableBytes()];
+    buf.readBytes(bytes);
+    buf.release();
+    out.write(bytes);
+    if (message instanceof Query) {
+      flush();
+    }
+  }
+
+  void sendRaw(char type, byte[] body) throws IOException {
+    out.write(type);
+    int length = body.length + 4;
+    out.write(
+        new byte[] {
+          (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length
+        });
+    out.write(body);
+    flush();
+  }
+
+  void flush() throws IOException {
+    out.flush();
+  }
+
+  /** Reads message types up to and including {@code last}. */
+  List<Character> readUntil(char last) throws IOException {
+    List<Character> types = new ArrayList<>();
+    while (true) {
+      char type = (char) in.readUnsignedByte();
+      int length = in.readInt();
+      in.skipNBytes(length - 4);
+      types.add(type);
+      if (type == last) {
+        return types;
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.setSoLinger(true, 0); // a reset, as when the process is killed
+    socket.close();
+  }
+}

@@ -1,14 +1,15 @@
 package io.pgisolate.lease;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.SingleThreadEventLoop;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,16 +28,14 @@ final class LeaseClients {
   private static final byte[] STATUS = "STATUS\n".getBytes(StandardCharsets.US_ASCII);
 
   private final LeasePool pool;
-  private final SingleThreadEventLoop loop;
   // In arrival order, for the status report.
   private final Map<Channel, Connection> connected = new LinkedHashMap<>();
-  // Accepted, but not yet asked for a lease: see awaitFirstBytes.
-  private final List<Connection> fresh = new ArrayList<>();
+  // A new connection's first bytes, read before Netty reads (see readFirstBytes).
+  private final ByteBuffer firstBytes = ByteBuffer.allocateDirect(STATUS.length);
   private long nextClientId;
 
-  LeaseClients(LeasePool pool, SingleThreadEventLoop loop) {
+  LeaseClients(LeasePool pool) {
     this.pool = pool;
-    this.loop = loop;
   }
 
   int size() {
@@ -74,7 +73,7 @@ final class LeaseClients {
     public void channelActive(ChannelHandlerContext ctx) {
       channel = (EpollDomainSocketChannel) ctx.channel();
       connected.put(channel, this);
-      awaitFirstBytes(this);
+      readFirstBytes(this);
     }
 
     @Override
@@ -108,36 +107,27 @@ final class LeaseClients {
   }
 
   /**
-   * A STATUS client writes right after connecting, so its request may be on its way: it must get a
-   * report, not a lease. Rather than read each new connection at once (a read that finds nothing,
-   * most of the time), new connections are asked for a lease after the event loop's next look at
-   * epoll, which has delivered what they sent by then (registering a descriptor reports the bytes
-   * already there). One look serves every connection accepted in the same turn.
+   * A STATUS client writes right after connecting, so its request is often here already: it must
+   * get a report, not a lease. So a new connection's first bytes are read at once, before Netty
+   * reads (it starts once the channel is active, after this), from the descriptor itself; what this
+   * read leaves, epoll reports to Netty as usual.
    */
-  private void awaitFirstBytes(Connection client) {
-    fresh.add(client);
-    if (fresh.size() == 1) {
-      // Netty's turn: look at epoll, handle its events, run the queued tasks, then the tail tasks.
-      // A task queued by a tail task waits for the next turn, which begins with a look at epoll
-      // that does not block (there is a task). No timer involved.
-      loop.executeAfterEventLoopIteration(() -> loop.execute(this::requestLeasesForFresh));
+  private void readFirstBytes(Connection client) {
+    int n;
+    try {
+      n = client.channel.fd().read(firstBytes, 0, firstBytes.capacity());
+    } catch (IOException e) {
+      n = -1; // ECONNRESET and friends: the client is gone
     }
-  }
-
-  private void requestLeasesForFresh() {
-    List<Connection> batch = new ArrayList<>(fresh);
-    fresh.clear();
-    for (Connection c : batch) {
-      boolean undecided = c.statusMatched == 0 && !c.firstBytesDecided;
-      if (undecided && connected.containsKey(c.channel)) {
-        try {
-          requestLease(c); // a partial "STAT" waits for the rest instead
-        } catch (RuntimeException e) {
-          // One client's trouble must never stop the server, nor the others' leases.
-          LOG.error("lease server: unexpected error for client #{}", c.id, e);
-          disconnect(c);
-        }
-      }
+    if (n < 0) {
+      client.channel.close(); // it left already
+      return;
+    }
+    if (n > 0) {
+      matchStatus(client, Unpooled.wrappedBuffer(firstBytes).writerIndex(n));
+    }
+    if (client.statusMatched == 0 && !client.firstBytesDecided) {
+      requestLease(client); // nothing yet: an ordinary client. A partial "STAT" waits for the rest
     }
   }
 

@@ -1,6 +1,6 @@
 package io.pgisolate.lease;
 
-import io.netty.channel.SingleThreadEventLoop;
+import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -37,7 +37,7 @@ public final class LeaseServer implements AutoCloseable {
   private final LeasePool pool;
   private final SocketFile socket;
   private final EpollEventLoopGroup group;
-  private final SingleThreadEventLoop loop;
+  private final EventLoop loop;
   private final LeaseClients clients;
   private final Runnable afterServing;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -56,8 +56,8 @@ public final class LeaseServer implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
-    this.loop = (SingleThreadEventLoop) group.next(); // an EpollEventLoop
-    this.clients = new LeaseClients(pool, loop);
+    this.loop = group.next();
+    this.clients = new LeaseClients(pool);
   }
 
   /** Binds the socket and starts serving; fails with a one-line message when it cannot. */

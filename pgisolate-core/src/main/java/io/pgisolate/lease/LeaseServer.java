@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -177,10 +178,12 @@ public final class LeaseServer implements AutoCloseable {
     }
   }
 
-  /** Runs {@code task} on the server's thread, soon. */
+  /** Runs {@code task} on the server's thread, soon; once the server has stopped, never. */
   void post(Runnable task) {
-    if (!loop.isShuttingDown()) {
+    try {
       loop.execute(task);
+    } catch (RejectedExecutionException e) {
+      // stopped: nobody is left to hand a database to
     }
   }
 

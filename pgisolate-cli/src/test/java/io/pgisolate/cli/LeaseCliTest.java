@@ -42,8 +42,6 @@ class LeaseCliTest {
                 ProcessHandle.current().info().command().orElse("java"),
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
-                "--add-exports",
-                "java.base/sun.nio.ch=ALL-UNNAMED",
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName()));

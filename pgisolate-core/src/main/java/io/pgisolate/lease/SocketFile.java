@@ -1,16 +1,17 @@
 package io.pgisolate.lease;
 
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Socket;
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.os.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -37,6 +38,8 @@ import java.util.regex.Pattern;
  *   <li>{@code <socket>.lock} is held while the server runs: a second pgisolate server is refused
  *       at once, and a crashed one (whose lock the kernel dropped) is replaced. A socket that
  *       accepts connections without that lock held (a running pgmanager) is refused too.
+ *   <li>The listener is bound with Netty's native socket and handed to an epoll channel, which owns
+ *       its descriptor from then on (the lease server registers it on its event loop).
  * </ul>
  */
 final class SocketFile implements AutoCloseable {
@@ -44,10 +47,10 @@ final class SocketFile implements AutoCloseable {
   private static final int S_IFSOCK = 0140000;
 
   private final Path path;
-  private final ServerSocketChannel channel;
+  private final EpollServerDomainSocketChannel channel;
   private final FileChannel lock;
 
-  private SocketFile(Path path, ServerSocketChannel channel, FileChannel lock) {
+  private SocketFile(Path path, EpollServerDomainSocketChannel channel, FileChannel lock) {
     this.path = path;
     this.channel = channel;
     this.lock = lock;
@@ -158,7 +161,8 @@ final class SocketFile implements AutoCloseable {
     return path;
   }
 
-  ServerSocketChannel channel() {
+  /** The listening channel, not yet registered on an event loop. */
+  EpollServerDomainSocketChannel channel() {
     return channel;
   }
 
@@ -198,23 +202,25 @@ final class SocketFile implements AutoCloseable {
             + ".");
   }
 
-  private static ServerSocketChannel listen(Path path) {
+  private static EpollServerDomainSocketChannel listen(Path path) {
     Path dir = path.getParent();
     Path staging =
         dir.resolve(".pgi" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 34, 36));
-    ServerSocketChannel channel = null;
+    Socket listener = null;
     try {
-      channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      listener = Socket.newSocketDomain(); // non-blocking, close-on-exec
       Files.createDirectory(
           staging,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Path staged = staging.resolve("s");
-      channel.bind(UnixDomainSocketAddress.of(staged), 512);
+      listener.bind(new DomainSocketAddress(staged.toString()));
+      listener.listen(512);
       Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-------"));
       Files.move(staged, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return channel;
+      // Active: it listens already. Netty never learns the path, so it deletes no file at close.
+      return new EpollServerDomainSocketChannel(listener.intValue(), true);
     } catch (IOException e) {
-      closeQuietly(channel);
+      closeQuietly(listener);
       throw new PgIsolateException(
           "cannot listen on " + path + ": " + e + ". Hint: choose another socket with --socket.",
           e);
@@ -228,10 +234,18 @@ final class SocketFile implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops listening, removes the socket file, then lets go of the lock. Call it on the channel's
+   * event loop once the channel is registered there.
+   */
   @Override
   public void close() {
     try {
-      closeQuietly(channel);
+      if (channel.isRegistered()) {
+        channel.close().awaitUninterruptibly();
+      } else {
+        channel.unsafe().closeForcibly();
+      }
       Files.deleteIfExists(path);
     } catch (IOException e) {
       throw new UncheckedIOException("could not remove socket " + path, e);
@@ -247,6 +261,17 @@ final class SocketFile implements AutoCloseable {
     }
     try {
       channel.close();
+    } catch (IOException e) {
+      // closing a lock file fails only if it was never open
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    if (socket == null) {
+      return;
+    }
+    try {
+      socket.close();
     } catch (IOException e) {
       // closing a listener fails only if it was never open
     }

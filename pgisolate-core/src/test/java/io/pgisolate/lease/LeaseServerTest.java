@@ -13,6 +13,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,6 +110,32 @@ class LeaseServerTest {
       odd.send("STATUX\n");
       assertThat(odd.awaitLease(BOUND)).contains("db0");
     }
+  }
+
+  @Test
+  void aStatusRequestThatArrivedBeforeTheServerLookedGetsAReportAndNoLease() throws Exception {
+    serve("db", 1);
+    CountDownLatch busy = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    // Hold the server's thread, so the connection and its request both wait in the kernel.
+    server.post(
+        () -> {
+          busy.countDown();
+          try {
+            resume.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    assertThat(busy.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    try (TestClient asking = TestClient.connect(server.socket())) {
+      asking.send("STATUS\n");
+      resume.countDown();
+      assertThat(asking.readToEnd(BOUND))
+          .startsWith("pool prefix=db count=1 leased=0 free=1 waiting=0")
+          .endsWith("free db0\n\n");
+    }
+    assertThat(server.pool().stats().grants()).isZero();
   }
 
   @Test
@@ -243,6 +271,15 @@ class LeaseServerTest {
                 + ": it is a directory. Hint: give a socket file path, e.g. "
                 + dir.resolve("pgmanager.sock")
                 + ".");
+  }
+
+  @Test
+  void withoutEpollTheServerSaysWhereItRuns() {
+    assertThat(LeaseServer.epollUnavailable(new UnsatisfiedLinkError("no epoll here")))
+        .hasMessage(
+            "cannot start the lease server: Netty's native epoll transport is unavailable"
+                + " (java.lang.UnsatisfiedLinkError: no epoll here). Hint: the lease server runs on"
+                + " Linux x86-64 only, like the PostgreSQL binaries pgisolate ships.");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.pgisolate.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.unix.Socket;
@@ -15,9 +16,9 @@ import java.util.Map;
  * flush, an outbound-buffer entry, the flush bookkeeping) only for what the socket did not take.
  *
  * <p>Why: on two cores shared with pgbench and PostgreSQL, the proxy's single event loop is the
- * bottleneck at 8 and 32 clients, and it waits for a CPU about as long as it runs; every
- * microsecond it spends per transaction costs throughput twice over. That outbound path was about
- * half of the JVM's own time per relayed transaction.
+ * bottleneck at 8 and 32 clients (it waits for a CPU about as long as it runs), so its CPU time per
+ * transaction sets the throughput; most of that time is the kernel's, and the outbound path was the
+ * largest part of what the JVM added to each relayed read.
  *
  * <p>Only for a native-transport channel whose pipeline has no outbound handler (a TLS client's has
  * its {@code SslHandler}: its bytes must be encrypted) — {@link #of} returns null otherwise — and
@@ -37,7 +38,7 @@ final class SocketWriter {
     if (!(channel instanceof UnixChannel unix) || !(unix.fd() instanceof Socket s)) {
       return null;
     }
-    for (Map.Entry<String, io.netty.channel.ChannelHandler> handler : channel.pipeline()) {
+    for (Map.Entry<String, ChannelHandler> handler : channel.pipeline()) {
       if (handler.getValue() instanceof ChannelOutboundHandler) {
         return null;
       }

@@ -241,7 +241,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
     state = State.RELAYING;
 
     // Backend side: the relay takes over; bytes read behind ReadyForQuery reach it in order.
-    backend.pipeline().addLast("relay", new Relay(ctx.channel()));
+    Relay fromBackend = new Relay(ctx.channel());
+    backend.pipeline().addLast("relay", fromBackend);
     backend.pipeline().remove("startup");
     backend.pipeline().remove("encoder");
     backend.pipeline().remove("framer");
@@ -252,10 +253,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
     }
     early.clear();
     backend.flush();
-    ctx.pipeline().addAfter(ctx.name(), "relay", new Relay(backend));
+    Relay fromClient = new Relay(backend);
+    ctx.pipeline().addAfter(ctx.name(), "relay", fromClient);
     ctx.pipeline().remove(MessageEncoder.INSTANCE);
     ctx.pipeline().remove(this);
     ctx.pipeline().remove(MessageFramer.class);
+    fromBackend.peerSettled();
+    fromClient.peerSettled();
     // Each Relay switches its channel to auto-read when added (see Relay#handlerAdded).
   }
 

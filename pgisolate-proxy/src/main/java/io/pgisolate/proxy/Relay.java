@@ -29,9 +29,8 @@ import io.pgisolate.proxy.protocol.RawMessage;
 final class Relay extends ChannelInboundHandlerAdapter {
   private final Channel peer;
   private boolean unflushed;
-  // Decided at the first read: when relaying starts, the peer's start-up handlers are still there.
+  // Null until the peer's pipeline is settled (see peerSettled), and for peers it does not suit.
   private SocketWriter direct;
-  private boolean directDecided;
 
   Relay(Channel peer) {
     this.peer = peer;
@@ -46,16 +45,21 @@ final class Relay extends ChannelInboundHandlerAdapter {
     ctx.channel().config().setAutoRead(peer.isWritable());
   }
 
+  /**
+   * The peer's start-up handlers are gone: from now on what the peer's socket takes is sent
+   * straight to it when nothing is queued ({@link SocketWriter}). Until then writes go through the
+   * peer's pipeline, whose encoder is still there when relaying starts.
+   */
+  void peerSettled() {
+    direct = SocketWriter.of(peer);
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     Object bytes = msg instanceof RawMessage raw ? raw.content() : msg;
     if (!peer.isActive()) {
       ReferenceCountUtil.release(bytes);
       return;
-    }
-    if (!directDecided) {
-      directDecided = true;
-      direct = SocketWriter.of(peer);
     }
     if (direct != null && bytes instanceof ByteBuf buf && direct.trySend(buf)) {
       return;

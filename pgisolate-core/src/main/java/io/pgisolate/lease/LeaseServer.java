@@ -3,7 +3,7 @@ package io.pgisolate.lease;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.util.concurrent.FastThreadLocalThread;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pgisolate.PgIsolateException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,13 +50,7 @@ public final class LeaseServer implements AutoCloseable {
     this.socket = socket;
     this.afterServing = afterServing;
     this.group =
-        new EpollEventLoopGroup(
-            1,
-            task -> {
-              Thread thread = new FastThreadLocalThread(task, "pgisolate-lease-server");
-              thread.setDaemon(true);
-              return thread;
-            });
+        new EpollEventLoopGroup(1, new DefaultThreadFactory("pgisolate-lease-server", true));
     this.loop = group.next();
     this.clients = new LeaseClients(pool);
   }

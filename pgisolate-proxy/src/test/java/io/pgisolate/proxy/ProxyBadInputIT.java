@@ -11,9 +11,11 @@ import io.pgisolate.proxy.protocol.BackendMessage;
 import io.pgisolate.proxy.protocol.Message;
 import io.pgisolate.proxy.protocol.backend.AuthenticationOk;
 import io.pgisolate.proxy.protocol.backend.BackendMessages;
+import io.pgisolate.proxy.protocol.backend.DataRow;
 import io.pgisolate.proxy.protocol.backend.ErrorResponse;
 import io.pgisolate.proxy.protocol.backend.NegotiateProtocolVersion;
 import io.pgisolate.proxy.protocol.backend.ReadyForQuery;
+import io.pgisolate.proxy.protocol.backend.RowDescription;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.SslRequest;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
@@ -227,22 +229,18 @@ class ProxyBadInputIT {
                   + ") FROM generate_series(1, "
                   + rows
                   + ") i"));
-      DataInputStream in =
-          new DataInputStream(new BufferedInputStream(socket.getInputStream(), 512));
-      assertThat((char) in.readUnsignedByte()).as("RowDescription").isEqualTo('T');
-      in.readFully(new byte[in.readInt() - 4]);
-      byte[] value = new byte[width];
+      InputStream in = new BufferedInputStream(socket.getInputStream(), 512);
+      assertThat(read(in)).as("RowDescription").isInstanceOf(RowDescription.class);
       for (int i = 1; i <= rows; i++) {
-        assertThat((char) in.readUnsignedByte()).as("DataRow " + i).isEqualTo('D');
-        in.readInt();
-        assertThat(in.readShort()).isEqualTo((short) 2);
-        byte[] number = new byte[in.readInt()];
-        in.readFully(number);
-        assertThat(new String(number, StandardCharsets.US_ASCII)).isEqualTo(Integer.toString(i));
-        assertThat(in.readInt()).isEqualTo(width);
-        in.readFully(value);
+        BackendMessage message = read(in);
+        assertThat(message).as("DataRow " + i).isInstanceOf(DataRow.class);
+        List<byte[]> values = ((DataRow) message).values();
+        assertThat(values).hasSize(2);
+        assertThat(new String(values.get(0), StandardCharsets.US_ASCII))
+            .isEqualTo(Integer.toString(i));
+        assertThat(values.get(1)).hasSize(width);
         byte expected = (byte) ('A' + i % 26);
-        for (byte b : value) {
+        for (byte b : values.get(1)) {
           if (b != expected) {
             throw new AssertionError("row " + i + " holds '" + (char) b + "'");
           }

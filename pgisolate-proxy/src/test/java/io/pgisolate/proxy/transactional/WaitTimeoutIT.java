@@ -3,13 +3,17 @@ package io.pgisolate.proxy.transactional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgisolate.proxy.protocol.frontend.Bind;
+import io.pgisolate.proxy.protocol.frontend.Execute;
+import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Query;
-import java.nio.charset.StandardCharsets;
+import io.pgisolate.proxy.protocol.frontend.Sync;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,25 +68,18 @@ class WaitTimeoutIT {
         RawClient waiter = new RawClient(fixture)) {
       holder.setAutoCommit(false);
       holder.createStatement().execute("SELECT 1");
-      waiter.sendRaw('P', cString("", "SELECT 2", "\0\0"));
-      waiter.sendRaw('B', cString("", "", "\0\0\0\0\0\0"));
-      waiter.sendRaw('E', cString("", "\0\0\0"));
+      waiter.send(new Parse("", "SELECT 2", new int[0]));
+      waiter.send(new Bind("", "", new short[0], List.of(), new short[0]));
+      waiter.send(new Execute("", 0));
+      waiter.flush();
       assertThat(waiter.readUntil('E')).as("the timeout's error, alone").containsExactly('E');
       holder.commit();
-      waiter.sendRaw('S', new byte[0]);
+      waiter.send(Sync.INSTANCE);
+      waiter.flush();
       assertThat(waiter.readUntil('Z')).containsExactly('Z');
       waiter.send(new Query("SELECT 3"));
       assertThat(waiter.readUntil('Z')).as("in step").containsExactly('T', 'D', 'C', 'Z');
     }
-  }
-
-  /** Strings each ended by a NUL, then {@code rest}, as bytes. */
-  private static byte[] cString(String... parts) {
-    StringBuilder bytes = new StringBuilder();
-    for (int i = 0; i < parts.length - 1; i++) {
-      bytes.append(parts[i]).append('\0');
-    }
-    return bytes.append(parts[parts.length - 1]).toString().getBytes(StandardCharsets.US_ASCII);
   }
 
   @Test

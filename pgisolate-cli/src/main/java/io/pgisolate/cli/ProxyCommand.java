@@ -59,7 +59,8 @@ import picocli.CommandLine.Spec;
           + " cluster: a whole temporary cluster per connection instead of a clone); transactional"
           + " (all clients share one server session; BEGIN TEST 'name' opens a transaction that"
           + " ROLLBACK TEST 'name' undoes with everything every client did meanwhile, while each"
-          + " client's own BEGIN/COMMIT/ROLLBACK become savepoints).",
+          + " client's own BEGIN/COMMIT/ROLLBACK become savepoints; BEGIN TEST 'name' ON DISCONNECT"
+          + " ROLLBACK also rolls it back when the connection that began it closes).",
       "",
       "--persist keeps the cluster's data directory and, in fresh mode, every clone (each"
           + " one's name is logged when its connection ends).",

@@ -295,8 +295,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
             + server.testDescription()
             + " to end: BEGIN TEST waits while another test is open",
         "a transactional proxy runs one test at a time and others queue for it; a test open this"
-            + " long was not ended with ROLLBACK TEST (its client was killed, or left it open), or"
-            + " takes longer than the proxy's wait timeout (--wait-timeout)");
+            + " long was not ended with ROLLBACK TEST (its client was killed, or left it open:"
+            + " BEGIN TEST 'name' ON DISCONNECT ROLLBACK ends a test when its connection closes),"
+            + " or takes longer than the proxy's wait timeout (--wait-timeout)");
   }
 
   // ---------------------------------------------------------------- units and turns
@@ -705,6 +706,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** The client's connection closed: its work is undone and the session handed on. */
   void closed() {
+    // First, so that a test this client began ON DISCONNECT ROLLBACK is ended once the session is
+    // free, whatever this client was doing.
+    server.connectionClosing(this);
     cancelWaits();
     boolean holding = server.holds(this);
     closed = true;
@@ -712,6 +716,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       // A guest has the session: this client's transaction is undone when it is given back.
       inbox.forEach(ReferenceCountUtil::release);
       inbox.clear();
+      server.closed(this);
       return;
     }
     inbox.forEach(ReferenceCountUtil::release);
@@ -778,8 +783,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   @Override
-  public void testBegan(String name) {
-    server.testBegan(name, this);
+  public void testBegan(String name, boolean endsWithConnection) {
+    server.testBegan(name, endsWithConnection, this);
   }
 
   @Override

@@ -13,9 +13,17 @@ import java.util.Locale;
  * @param tag the command tag PostgreSQL answers a BEGIN with (BEGIN or START TRANSACTION)
  * @param chain AND CHAIN was given (COMMIT, ROLLBACK)
  * @param detail the isolation level asked for (BEGIN, SET TRANSACTION), the test name (BEGIN TEST,
- *     ROLLBACK TEST), or why a statement is refused
+ *     ROLLBACK TEST), or why a statement is refused or malformed
+ * @param endsWithConnection BEGIN TEST ... ON DISCONNECT ROLLBACK: the test is rolled back when the
+ *     connection that began it closes
  */
-record Command(Kind kind, boolean chain, boolean readOnly, String detail, String tag) {
+record Command(
+    Kind kind,
+    boolean chain,
+    boolean readOnly,
+    String detail,
+    String tag,
+    boolean endsWithConnection) {
   enum Kind {
     BEGIN,
     COMMIT,
@@ -25,6 +33,8 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail, String
     ROLLBACK_TO,
     BEGIN_TEST,
     ROLLBACK_TEST,
+    /** BEGIN TEST or ROLLBACK TEST followed by words they do not take: a syntax error. */
+    MALFORMED_TEST_COMMAND,
     /** SET TRANSACTION ...: checked against the shared transaction's characteristics. */
     SET_TRANSACTION,
     /** SET LOCAL: lasts until the client's transaction ends, which the proxy has to undo. */
@@ -40,9 +50,15 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail, String
 
   static final Command OTHER = new Command(Kind.OTHER, false, false, null, null);
 
-  /** BEGIN TEST or ROLLBACK TEST: not SQL, carried out by the proxy. */
+  Command(Kind kind, boolean chain, boolean readOnly, String detail, String tag) {
+    this(kind, chain, readOnly, detail, tag, false);
+  }
+
+  /** BEGIN TEST or ROLLBACK TEST, well-formed or not: not SQL, carried out by the proxy. */
   boolean isTestCommand() {
-    return kind == Kind.BEGIN_TEST || kind == Kind.ROLLBACK_TEST;
+    return kind == Kind.BEGIN_TEST
+        || kind == Kind.ROLLBACK_TEST
+        || kind == Kind.MALFORMED_TEST_COMMAND;
   }
 
   boolean isListen() {
@@ -188,12 +204,44 @@ record Command(Kind kind, boolean chain, boolean readOnly, String detail, String
     return new Command(kind, chain, false, null, null);
   }
 
+  /**
+   * {@code BEGIN TEST [name] [ON DISCONNECT ROLLBACK]} or {@code ROLLBACK TEST [name]}; the name is
+   * a string literal or a word. Anything else after them is a syntax error rather than ignored, so
+   * that a misspelt clause does not silently leave a test open.
+   */
   private static Command test(Kind kind, List<Token> t) {
-    String name = t.size() > 2 ? t.get(2).stringValue() : null;
-    if (name == null && t.size() > 2) {
-      name = t.get(2).raw();
+    boolean begin = kind == Kind.BEGIN_TEST;
+    int at = 2;
+    String name = "";
+    if (at < t.size() && !(begin && onDisconnectRollback(t, at))) {
+      Token token = t.get(at++);
+      name = token.stringValue() != null ? token.stringValue() : token.raw();
     }
-    return new Command(kind, false, false, name == null ? "" : name, null);
+    boolean endsWithConnection = begin && onDisconnectRollback(t, at);
+    if (endsWithConnection) {
+      at += 3;
+    }
+    if (at < t.size()) {
+      String command = begin ? "BEGIN TEST" : "ROLLBACK TEST";
+      return new Command(
+          Kind.MALFORMED_TEST_COMMAND,
+          false,
+          false,
+          "syntax error at or near \""
+              + t.get(at).raw()
+              + "\" in "
+              + command
+              + ": it takes "
+              + (begin ? "a test name and ON DISCONNECT ROLLBACK, both optional" : "a test name"),
+          command);
+    }
+    return new Command(kind, false, false, name, null, endsWithConnection);
+  }
+
+  private static boolean onDisconnectRollback(List<Token> t, int at) {
+    return word(t, at).equals("ON")
+        && word(t, at + 1).equals("DISCONNECT")
+        && word(t, at + 2).equals("ROLLBACK");
   }
 
   private static Command set(List<Token> t) {

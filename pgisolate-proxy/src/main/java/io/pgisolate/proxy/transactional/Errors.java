@@ -22,6 +22,9 @@ final class Errors {
   /** SQLSTATE 25001: BEGIN inside a transaction, VACUUM inside a transaction block. */
   static final String ACTIVE_SQL_TRANSACTION = "25001";
 
+  /** SQLSTATE 42601: a test command with words it does not take. */
+  static final String SYNTAX_ERROR = "42601";
+
   /** SQLSTATE 0A000. */
   static final String FEATURE_NOT_SUPPORTED = "0A000";
 

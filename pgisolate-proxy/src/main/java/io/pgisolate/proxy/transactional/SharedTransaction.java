@@ -25,8 +25,10 @@ import org.postgresql.util.PSQLException;
  * }</pre>
  *
  * <p>A proxy runs one test at a time: {@code begin} waits, up to the proxy's wait timeout, while
- * another client's test is open (so test JVMs sharing a proxy take turns). Safe to close from any
- * thread; closing twice does nothing.
+ * another client's test is open (so test JVMs sharing a proxy take turns). The test is begun {@code
+ * ON DISCONNECT ROLLBACK}: should the JVM die before {@code close} (a Surefire fork killed on
+ * timeout), its control connection closes and the proxy rolls the test back itself, so the tests
+ * waiting for it go on at once. Safe to close from any thread; closing twice does nothing.
  */
 public final class SharedTransaction implements AutoCloseable {
   /** pgjdbc's SQLState for a syntax error: what PostgreSQL itself answers to BEGIN TEST. */
@@ -95,7 +97,7 @@ public final class SharedTransaction implements AutoCloseable {
   /**
    * Begins test {@code name} on {@code control}, a connection to a transactional proxy that stays
    * the caller's: {@link #close()} sends ROLLBACK TEST on it and leaves it open for the next test.
-   * It is switched to autocommit.
+   * It is switched to autocommit. Closing it before the test ends rolls the test back.
    *
    * @throws PgIsolateException as {@link #begin(String, String)}
    */
@@ -111,7 +113,7 @@ public final class SharedTransaction implements AutoCloseable {
       // With autocommit off pgjdbc would send BEGIN first, and BEGIN TEST refuses to run inside a
       // transaction.
       control.setAutoCommit(true);
-      statement.execute("BEGIN TEST " + Sql.literal(name));
+      statement.execute("BEGIN TEST " + Sql.literal(name) + " ON DISCONNECT ROLLBACK");
       return new SharedTransaction(control, owned, name, where);
     } catch (SQLException e) {
       if (owned) {
@@ -138,8 +140,9 @@ public final class SharedTransaction implements AutoCloseable {
     if (message.contains("BEGIN TEST waits while another test is open")) {
       hint =
           "a transactional proxy runs one test at a time and the others wait for it, up to its"
-              + " wait timeout: look for a SharedTransaction that is not closed or a test JVM"
-              + " killed mid-test (ROLLBACK TEST 'name' from any connection ends its test), or"
+              + " wait timeout: look for a SharedTransaction that is not closed, or a test that"
+              + " another client began without ON DISCONNECT ROLLBACK and never ended"
+              + " (ROLLBACK TEST 'name' from any connection ends it), or"
               + " raise the wait timeout (--wait-timeout, TransactionalProxy.builder().waitTimeout)"
               + " when tests from several JVMs queue longer than that, or give each JVM a proxy.";
     } else if (message.contains("is already open")) {

@@ -9,12 +9,18 @@ import java.util.List;
  * since when) and the clients whose {@code BEGIN TEST} came while it was open, waiting in arrival
  * order for it to end. Several test JVMs can so share one proxy: their tests take turns.
  *
+ * <p>A test begun {@code ON DISCONNECT ROLLBACK} is orphaned when the connection that began it
+ * closes, for the backend to roll it back once the session is free: a test JVM killed mid-test (a
+ * Surefire fork on timeout) then does not keep the next ones waiting.
+ *
  * <p>Used on the proxy's event loop only.
  */
 final class TestQueue {
   private String name;
   private ClientSession owner;
   private long openSince;
+  private boolean endsWithOwner;
+  private boolean orphaned;
   private final ArrayDeque<ClientSession> waiting = new ArrayDeque<>();
 
   /** How many wait, for other threads (a proxy's state in messages and tests). */
@@ -25,10 +31,29 @@ final class TestQueue {
     return name;
   }
 
-  void began(String test, ClientSession by) {
+  void began(String test, boolean endsWithConnection, ClientSession by) {
     name = test;
     owner = by;
+    endsWithOwner = endsWithConnection;
+    orphaned = false;
     openSince = System.nanoTime();
+  }
+
+  /**
+   * {@code client}'s connection is closing: if it began the open test ON DISCONNECT ROLLBACK, the
+   * test is orphaned. True when it was.
+   */
+  boolean ownerClosing(ClientSession client) {
+    if (name != null && endsWithOwner && owner == client && !orphaned) {
+      orphaned = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** The open test's connection closed (see {@link #ownerClosing}): it is to be rolled back. */
+  boolean orphaned() {
+    return orphaned;
   }
 
   /**
@@ -39,6 +64,8 @@ final class TestQueue {
   List<ClientSession> ended() {
     name = null;
     owner = null;
+    endsWithOwner = false;
+    orphaned = false;
     List<ClientSession> released = List.copyOf(waiting);
     waiting.clear();
     waitingCount = 0;

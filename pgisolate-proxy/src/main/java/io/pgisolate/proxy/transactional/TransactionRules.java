@@ -62,8 +62,12 @@ final class TransactionRules {
     /** The open test's name, or null. */
     String test();
 
-    /** This client began a test: the shared session is in it from now on. */
-    void testBegan(String name);
+    /**
+     * This client began a test: the shared session is in it from now on.
+     *
+     * @param endsWithConnection it is rolled back when this client's connection closes
+     */
+    void testBegan(String name, boolean endsWithConnection);
 
     /** The test was ended by this client: the shared session is outside a test from now on. */
     void testEnded();
@@ -176,6 +180,7 @@ final class TransactionRules {
               "test " + quoted(context.test()) + " is already open",
               "end it with ROLLBACK TEST first");
       case ROLLBACK_TEST -> rollbackTest(command, s, emit);
+      case MALFORMED_TEST_COMMAND -> malformed(command, emit);
       case OTHER -> {
         openSavepoint(s, emit);
         Consumer<TxState> effect = counted();
@@ -203,7 +208,7 @@ final class TransactionRules {
         }
         String name = command.detail();
         emit.sql(
-            t -> context.testBegan(name),
+            t -> context.testBegan(name, command.endsWithConnection()),
             "BEGIN ISOLATION LEVEL "
                 + context.isolation()
                 + " /* pgisolate: test "
@@ -215,6 +220,7 @@ final class TransactionRules {
       case ROLLBACK_TEST ->
           emit.raise(
               Errors.NO_ACTIVE_SQL_TRANSACTION, "no test is open", "BEGIN TEST 'name' opens one");
+      case MALFORMED_TEST_COMMAND -> malformed(command, emit);
       default ->
           emit.raise(
               Errors.FEATURE_NOT_SUPPORTED,
@@ -439,6 +445,16 @@ final class TransactionRules {
       effect.accept(s);
       emit.passthrough(effect);
     }
+  }
+
+  private static void malformed(Command command, Emitter emit) {
+    emit.raise(
+        Errors.SYNTAX_ERROR,
+        command.detail(),
+        command.tag().equals("BEGIN TEST")
+            ? "write BEGIN TEST 'name', or BEGIN TEST 'name' ON DISCONNECT ROLLBACK to have the test"
+                + " rolled back when this connection closes"
+            : "write ROLLBACK TEST, or ROLLBACK TEST 'name' to check which test it ends");
   }
 
   private void rollbackTest(Command command, TxState s, Emitter emit) {

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * {@code ROLLBACK TEST} undoes it with everything every client did meanwhile; see {@link
  * TransactionRules} for what clients' own transaction commands become. One test is open at a time:
  * a BEGIN TEST that comes while another client's test is open waits for it to end ({@link
- * TestQueue}), without its turn, so that the open test's clients go on meanwhile.
+ * TestQueue}), without its turn, so that the open test's clients go on meanwhile. A test begun
+ * {@code ON DISCONNECT ROLLBACK} is rolled back by the proxy itself when the connection that began
+ * it closes, as soon as no other client holds the session.
  *
  * <p>Everything here runs on the proxy's single event loop.
  */
@@ -70,12 +72,18 @@ public final class TransactionalBackend implements SharedBackend {
 
   private ClientSession holder;
 
+  /** The proxy's own ROLLBACK of an orphaned test is under way: nobody gets the session. */
+  private boolean endingOrphan;
+
   /** A client in a transaction that lent the session to a guest (see ClientSession#canBeGuest). */
   private ClientSession parked;
 
   private long heldSince;
   private final ArrayDeque<ClientSession> waiting = new ArrayDeque<>();
   private final List<ClientSession> clients = new ArrayList<>();
+
+  /** How many clients are connected, for other threads (tests wait on it). */
+  private volatile int clientCount;
 
   private volatile boolean closing;
   private final TestQueue tests = new TestQueue();
@@ -98,6 +106,7 @@ public final class TransactionalBackend implements SharedBackend {
       Channel client, StartupMessage startup, BackendKeyData proxyKey) {
     ClientSession session = new ClientSession(this, client, startup, proxyKey);
     clients.add(session);
+    clientCount = clients.size();
     client.pipeline().addLast("session", session);
     client.closeFuture().addListener(f -> session.closed());
     connect(client.eventLoop());
@@ -354,7 +363,14 @@ public final class TransactionalBackend implements SharedBackend {
   }
 
   private void nextTurn() {
-    if (holder != null || server == null || waiting.isEmpty()) {
+    if (holder != null || server == null || endingOrphan) {
+      return;
+    }
+    if (tests.orphaned()) {
+      endOrphanedTest();
+      return;
+    }
+    if (waiting.isEmpty()) {
       return;
     }
     holder = waiting.poll();
@@ -383,8 +399,48 @@ public final class TransactionalBackend implements SharedBackend {
 
   void closed(ClientSession session) {
     clients.remove(session);
+    clientCount = clients.size();
     waiting.remove(session);
     tests.remove(session);
+    // Its test, if orphaned, ends now when nobody holds the session, or else when the holder is
+    // done (a closing holder gives the session up once its own work is undone).
+    nextTurn();
+  }
+
+  /**
+   * {@code session}'s connection is closing: a test it began ON DISCONNECT ROLLBACK is orphaned.
+   */
+  void connectionClosing(ClientSession session) {
+    if (tests.ownerClosing(session)) {
+      log.warn(
+          "transactional proxy: the connection of {}, which began test '{}' ON DISCONNECT ROLLBACK,"
+              + " closed: the test is rolled back once the session is free",
+          session,
+          tests.name());
+    }
+  }
+
+  /**
+   * Rolls back an orphaned test, between two clients' turns: the session is then in the test's
+   * transaction, every client idle in it (a client holds the session until its own transaction
+   * ends), so the ROLLBACK ends exactly the test, as a ROLLBACK TEST would.
+   */
+  private void endOrphanedTest() {
+    endingOrphan = true;
+    query(
+        "ROLLBACK /* pgisolate: end of test "
+            + TransactionRules.Comments.safe(tests.name())
+            + ", its connection closed */",
+        error -> {
+          endingOrphan = false;
+          if (error != null) {
+            // The session is in an unknown state: start over with a new one.
+            lost("could not roll back test '" + tests.name() + "': " + error.message());
+            return;
+          }
+          testEnded();
+        });
+    flushServer();
   }
 
   // ---------------------------------------------------------------- tests and settings
@@ -393,8 +449,8 @@ public final class TransactionalBackend implements SharedBackend {
     return tests.name();
   }
 
-  void testBegan(String name, ClientSession by) {
-    tests.began(name, by);
+  void testBegan(String name, boolean endsWithConnection, ClientSession by) {
+    tests.began(name, endsWithConnection, by);
     appliedAtTestStart = applied;
     log.info("transactional proxy: test '{}' began", name);
   }
@@ -434,6 +490,11 @@ public final class TransactionalBackend implements SharedBackend {
   /** How long a client waits for its turn, or its BEGIN TEST for the open test to end. */
   Duration waitTimeout() {
     return turnTimeout;
+  }
+
+  /** How many clients are connected; safe from any thread. */
+  int clientCount() {
+    return clientCount;
   }
 
   /** How many BEGIN TESTs wait for the open test to end; safe from any thread. */
@@ -527,6 +588,7 @@ public final class TransactionalBackend implements SharedBackend {
       server = null;
     }
     serverKey = null;
+    endingOrphan = false;
     tests.clear();
     applied = null;
     holder = null;
@@ -540,6 +602,7 @@ public final class TransactionalBackend implements SharedBackend {
           "08006", "the shared PostgreSQL session of the transactional proxy ended: " + why);
     }
     clients.clear();
+    clientCount = 0;
   }
 
   @Override

@@ -76,7 +76,8 @@ public final class TransactionalProxy implements AutoCloseable {
   }
 
   /**
-   * Begins test {@code name}: {@code BEGIN TEST 'name'}; closing it sends {@code ROLLBACK TEST}.
+   * Begins test {@code name}: {@code BEGIN TEST 'name' ON DISCONNECT ROLLBACK}; closing it sends
+   * {@code ROLLBACK TEST}.
    */
   public SharedTransaction begin(String name) {
     return SharedTransaction.begin(dataSource(), name);
@@ -135,6 +136,11 @@ public final class TransactionalProxy implements AutoCloseable {
    */
   int testsWaiting() {
     return backend.testsWaiting();
+  }
+
+  /** How many clients are connected (tests of this package use it to know that one has gone). */
+  int clientsConnected() {
+    return backend.clientCount();
   }
 
   /** Stops the proxy and closes its PostgreSQL session; a test still open is rolled back. */

@@ -30,6 +30,11 @@ class CommandTest {
         "release a | RELEASE",
         "begin test 'x' | BEGIN_TEST",
         "ROLLBACK TEST 'x' | ROLLBACK_TEST",
+        "begin test 'x' on disconnect rollback | BEGIN_TEST",
+        "BEGIN TEST ON DISCONNECT ROLLBACK | BEGIN_TEST",
+        "begin test 'x' on disconnect | MALFORMED_TEST_COMMAND",
+        "begin test 'x' 'y' | MALFORMED_TEST_COMMAND",
+        "rollback test 'x' on disconnect rollback | MALFORMED_TEST_COMMAND",
         "prepare transaction 'x' | REFUSED",
         "commit prepared 'x' | REFUSED",
         "listen c | REFUSED",
@@ -81,5 +86,22 @@ class CommandTest {
       value = {"begin test 'it''s' | it's", "rollback test | ''"})
   void readsTheTestName(String sql, String name) {
     assertThat(classify(sql).detail()).isEqualTo(name);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "begin test 'a b' | a b | false",
+        "BEGIN TEST x ON DISCONNECT ROLLBACK | x | true",
+        "begin test on disconnect rollback | '' | true",
+        "begin test | '' | false",
+        "begin test on | on | false"
+      })
+  void readsTheTestNameAndOnDisconnectRollback(String sql, String name, boolean ends) {
+    Command command = classify(sql);
+    assertThat(command.kind()).isEqualTo(Kind.BEGIN_TEST);
+    assertThat(command.detail()).isEqualTo(name);
+    assertThat(command.endsWithConnection()).isEqualTo(ends);
   }
 }

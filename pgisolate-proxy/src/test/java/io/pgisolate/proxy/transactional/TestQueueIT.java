@@ -1,19 +1,16 @@
 package io.pgisolate.proxy.transactional;
 
+import static io.pgisolate.proxy.transactional.TransactionalFixture.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -31,13 +28,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TestQueueIT {
   static TransactionalFixture fixture;
 
-  /** Blocking BEGIN TESTs, several at once (the common pool may have a single thread). */
-  static ExecutorService threads;
-
   @BeforeAll
   static void start() {
     fixture = new TransactionalFixture(Duration.ofSeconds(30));
-    threads = Executors.newCachedThreadPool();
   }
 
   @BeforeEach
@@ -47,7 +40,6 @@ class TestQueueIT {
 
   @AfterAll
   static void stop() {
-    threads.shutdownNow();
     if (fixture != null) {
       fixture.close();
     }
@@ -75,7 +67,7 @@ class TestQueueIT {
       second.createStatement().execute("INSERT INTO shared VALUES (1)"); // part of test A
       AtomicBoolean rolledBack = new AtomicBoolean();
       CompletableFuture<Boolean> begun =
-          async(
+          fixture.async(
               () -> {
                 second.createStatement().execute("BEGIN TEST 'B'");
                 return rolledBack.get();
@@ -102,7 +94,7 @@ class TestQueueIT {
     try (Connection control = fixture.proxied("")) {
       control.createStatement().execute("BEGIN TEST 'a'");
       CompletableFuture<String> psql =
-          async(() -> TransactionalProxyIT.psql(fixture.proxy, "BEGIN TEST 'b'"));
+          fixture.async(() -> TransactionalProxyIT.psql(fixture.proxy, "BEGIN TEST 'b'"));
       fixture.awaitTestsWaiting(1);
       assertThat(psql).isNotDone();
       control.createStatement().execute("ROLLBACK TEST 'a'");
@@ -120,7 +112,7 @@ class TestQueueIT {
       control.createStatement().execute("BEGIN TEST 'open'");
       Connection quitter = fixture.proxied("");
       CompletableFuture<Boolean> waiting =
-          async(() -> quitter.createStatement().execute("BEGIN TEST 'never'"));
+          fixture.async(() -> quitter.createStatement().execute("BEGIN TEST 'never'"));
       fixture.awaitTestsWaiting(1);
       quitter.abort(Runnable::run); // the socket goes, no Terminate
       fixture.awaitTestsWaiting(0);
@@ -147,7 +139,8 @@ class TestQueueIT {
         Connection waiter = fixture.proxied("ApplicationName=waiter" + i);
         waiters.add(waiter);
         String name = "waiter " + i;
-        begun.add(async(() -> waiter.createStatement().execute("BEGIN TEST '" + name + "'")));
+        begun.add(
+            fixture.async(() -> waiter.createStatement().execute("BEGIN TEST '" + name + "'")));
         fixture.awaitTestsWaiting(i);
       }
       control.createStatement().execute("ROLLBACK TEST 'first'");
@@ -165,28 +158,5 @@ class TestQueueIT {
         waiter.close();
       }
     }
-  }
-
-  private static <T> CompletableFuture<T> async(Callable<T> call) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return call.call();
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        },
-        threads);
-  }
-
-  private static List<Integer> ids(Connection connection) throws SQLException {
-    List<Integer> ids = new ArrayList<>();
-    try (ResultSet rows =
-        connection.createStatement().executeQuery("SELECT id FROM shared ORDER BY id")) {
-      while (rows.next()) {
-        ids.add(rows.getInt(1));
-      }
-    }
-    return ids;
   }
 }

@@ -3,10 +3,18 @@ package io.pgisolate.proxy.transactional;
 import io.pgisolate.cluster.TempCluster;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * A temporary cluster with a transactional proxy in front of it, for the tests of this package:
@@ -15,6 +23,9 @@ import java.util.concurrent.TimeUnit;
 final class TransactionalFixture implements AutoCloseable {
   final TempCluster pg;
   final TransactionalProxy proxy;
+
+  /** Runs blocking calls (a BEGIN TEST that waits), several at once. */
+  private final ExecutorService threads = Executors.newCachedThreadPool();
 
   TransactionalFixture(Duration waitTimeout) {
     pg = TempCluster.builder().start();
@@ -60,18 +71,54 @@ final class TransactionalFixture implements AutoCloseable {
    * client's BEGIN TEST has arrived, not just been sent); fails after 20 s.
    */
   void awaitTestsWaiting(int count) throws InterruptedException {
+    await(proxy::testsWaiting, count, "BEGIN TESTs wait");
+  }
+
+  /** Returns once {@code count} clients are connected to the proxy; fails after 20 s. */
+  void awaitClients(int count) throws InterruptedException {
+    await(proxy::clientsConnected, count, "clients are connected");
+  }
+
+  private static void await(IntSupplier value, int expected, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (proxy.testsWaiting() != count) {
+    while (value.getAsInt() != expected) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError(
-            "after 20 s " + proxy.testsWaiting() + " BEGIN TESTs wait, not " + count);
+            "after 20 s " + value.getAsInt() + " " + what + ", not " + expected);
       }
       Thread.sleep(5);
     }
   }
 
+  /** Runs {@code call} on a thread of its own (a BEGIN TEST that is to wait). */
+  <T> CompletableFuture<T> async(Callable<T> call) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return call.call();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        threads);
+  }
+
+  /** The ids in table {@code shared}, in order, as {@code connection} sees them. */
+  static List<Integer> ids(Connection connection) throws SQLException {
+    List<Integer> ids = new ArrayList<>();
+    try (ResultSet rows =
+        connection.createStatement().executeQuery("SELECT id FROM shared ORDER BY id")) {
+      while (rows.next()) {
+        ids.add(rows.getInt(1));
+      }
+    }
+    return ids;
+  }
+
   @Override
   public void close() {
+    threads.shutdownNow();
     try {
       proxy.close();
     } finally {

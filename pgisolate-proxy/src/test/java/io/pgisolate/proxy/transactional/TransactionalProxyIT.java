@@ -102,7 +102,9 @@ class TransactionalProxyIT {
           .hasMessageStartingWith("could not begin test 'it''s second' on the proxy at")
           .hasMessageContaining("timed out after 1000 ms waiting for test 'first' (open for")
           .hasMessageContaining("Hint: a transactional proxy runs one test at a time and the")
-          .hasMessageContaining("a SharedTransaction that is not closed or a test JVM killed");
+          .hasMessageContaining(
+              "a SharedTransaction that is not closed, or a test that another client")
+          .hasMessageContaining("without ON DISCONNECT ROLLBACK");
     }
   }
 

@@ -723,7 +723,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     inbox.clear();
     server.closed(this);
     if (!holding) {
-      closeStatements(false);
+      closeStatements();
       return;
     }
     // Bring the session back in step: end an interrupted COPY or batch, then undo the client's
@@ -746,17 +746,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     } else if (serverStatus != 'I') {
       server.query("ROLLBACK", null);
     }
-    closeStatements(true);
+    closeStatements();
     server.expect(new Reply.Marker(() -> server.releaseTurn(this), null));
     server.flushServer();
   }
 
   /** The client's prepared statements go with it; they would otherwise pile up on the session. */
-  private void closeStatements(boolean holding) {
-    String deallocate = extended.deallocateAll();
-    if (holding && deallocate != null) {
-      server.query(deallocate, null);
-    }
+  /** The client has gone: its prepared statements are closed once the session is free. */
+  private void closeStatements() {
+    server.closeStatements(extended.takeStatementNames());
   }
 
   String describeState() {

@@ -16,9 +16,9 @@ import io.pgisolate.proxy.protocol.frontend.Execute;
 import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Sync;
 import io.pgisolate.proxy.transactional.TxState.Block;
-import io.pgisolate.sql.Sql;
 import io.pgisolate.sql.SqlStatements;
 import io.pgisolate.sql.SqlStatements.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,18 +135,20 @@ final class ExtendedMessages {
   }
 
   /**
-   * The statements to run when the client has gone: its prepared statements would otherwise pile up
-   * on the session. Null when it has none.
+   * The server-side names of the client's prepared statements, forgotten here: when the client has
+   * gone they are closed on the session, where they would otherwise pile up. BEGIN TEST and
+   * ROLLBACK TEST never reach the server, so they are not among them.
    */
-  String deallocateAll() {
-    StringBuilder sql = new StringBuilder();
-    for (String name : statements.keySet()) {
-      if (!name.isEmpty()) {
-        sql.append("DEALLOCATE ").append(Sql.identifier(own(name))).append(";");
-      }
-    }
+  List<String> takeStatementNames() {
+    List<String> names = new ArrayList<>();
+    statements.forEach(
+        (name, prepared) -> {
+          if (!name.isEmpty() && !prepared.virtual()) {
+            names.add(own(name));
+          }
+        });
     statements.clear();
-    return sql.length() == 0 ? null : sql.toString();
+    return names;
   }
 
   private void beginUnit() {

@@ -19,8 +19,10 @@ import io.pgisolate.proxy.protocol.Wire;
 import io.pgisolate.proxy.protocol.backend.BackendKeyData;
 import io.pgisolate.proxy.protocol.backend.ErrorResponse;
 import io.pgisolate.proxy.protocol.backend.ParameterStatus;
+import io.pgisolate.proxy.protocol.frontend.Close;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import io.pgisolate.proxy.protocol.frontend.Sync;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -71,6 +73,9 @@ public final class TransactionalBackend implements SharedBackend {
   private boolean skipping;
 
   private ClientSession holder;
+
+  /** Prepared statements of clients that have gone, to be closed between two turns. */
+  private final List<String> statementsToClose = new ArrayList<>();
 
   /** The proxy's own ROLLBACK of an orphaned test is under way: nobody gets the session. */
   private boolean endingOrphan;
@@ -363,7 +368,11 @@ public final class TransactionalBackend implements SharedBackend {
   }
 
   private void nextTurn() {
-    if (holder != null || server == null || endingOrphan) {
+    if (holder != null || server == null) {
+      return;
+    }
+    closePendingStatements();
+    if (endingOrphan) {
       return;
     }
     if (tests.orphaned()) {
@@ -405,6 +414,33 @@ public final class TransactionalBackend implements SharedBackend {
     // Its test, if orphaned, ends now when nobody holds the session, or else when the holder is
     // done (a closing holder gives the session up once its own work is undone).
     nextTurn();
+  }
+
+  /**
+   * Prepared statements (server-side names) of a client that has gone: closed between two turns, at
+   * once if nobody holds the session.
+   */
+  void closeStatements(List<String> names) {
+    statementsToClose.addAll(names);
+    nextTurn();
+  }
+
+  /**
+   * Closes the statements of clients that have gone, with the protocol's Close, which unlike
+   * DEALLOCATE is no error for a name the server does not have (a Parse that failed): it cannot
+   * fail the shared transaction. Sent between two clients' units, behind whatever is still being
+   * answered.
+   */
+  private void closePendingStatements() {
+    if (statementsToClose.isEmpty()) {
+      return;
+    }
+    for (String name : statementsToClose) {
+      send(new Close('S', name), new Reply.Internal('C', null));
+    }
+    statementsToClose.clear();
+    send(Sync.INSTANCE, new Reply.Internal('S', null));
+    flushServer();
   }
 
   /**
@@ -589,6 +625,7 @@ public final class TransactionalBackend implements SharedBackend {
     }
     serverKey = null;
     endingOrphan = false;
+    statementsToClose.clear();
     tests.clear();
     applied = null;
     holder = null;

@@ -739,6 +739,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   void undoAfterDisconnect() {
+    if (guest) {
+      // A guest only ever changed its own savepoint, inside the transaction of the client that
+      // lent it the session, which gets it back.
+      guest = false;
+      server.query("ROLLBACK TO " + GUEST + ";RELEASE " + GUEST, null);
+      closeStatements();
+      server.expect(new Reply.Marker(() -> server.guestDone(this), null));
+      server.flushServer();
+      return;
+    }
     if (server.test() != null) {
       if (confirmed.savepointOpen || confirmed.block != Block.IDLE) {
         server.query("ROLLBACK TO " + savepoint(), null);
@@ -751,7 +761,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     server.flushServer();
   }
 
-  /** The client's prepared statements go with it; they would otherwise pile up on the session. */
   /** The client has gone: its prepared statements are closed once the session is free. */
   private void closeStatements() {
     server.closeStatements(extended.takeStatementNames());

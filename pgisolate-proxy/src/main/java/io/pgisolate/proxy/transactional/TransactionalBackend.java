@@ -306,7 +306,15 @@ public final class TransactionalBackend implements SharedBackend {
   }
 
   void requestTurn(ClientSession session) {
-    if (holder == session || waiting.contains(session) || tests.isWaiting(session)) {
+    if (holder == session || tests.isWaiting(session)) {
+      return;
+    }
+    if (waiting.contains(session)) {
+      // More of its unit came (messages arrive one by one): with its Sync it may now run as a
+      // guest, which it could not at its first message.
+      if (holder != null && parked == null && holder.waitingInTransaction()) {
+        admitGuest();
+      }
       return;
     }
     waiting.add(session);

@@ -2,6 +2,7 @@ package io.pgisolate.cli;
 
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.cluster.JvmExit;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.proxy.BackendTarget;
 import io.pgisolate.proxy.ClusterPerConnectionBackend;
@@ -316,23 +317,21 @@ final class ProxyCommand implements Callable<Integer> {
 
     CountDownLatch stopped = new CountDownLatch(1);
     TempCluster ownCluster = cluster;
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  closeAll(resources);
-                  PrintWriter err = spec.commandLine().getErr();
-                  err.println(
-                      ownCluster == null
-                          ? "Proxy stopped."
-                          : options.persist
-                              ? "Proxy and PostgreSQL stopped; the data directory is kept at "
-                                  + ownCluster.dataDirectory()
-                              : "Proxy and PostgreSQL stopped and removed.");
-                  err.flush();
-                  stopped.countDown();
-                },
-                "pgisolate-proxy-stop"));
+    // Before pgisolate stops its clusters at exit: the proxy's sessions end cleanly first.
+    JvmExit.beforeClustersStop(
+        () -> {
+          closeAll(resources);
+          PrintWriter err = spec.commandLine().getErr();
+          err.println(
+              ownCluster == null
+                  ? "Proxy stopped."
+                  : options.persist
+                      ? "Proxy and PostgreSQL stopped; the data directory is kept at "
+                          + ownCluster.dataDirectory()
+                      : "Proxy and PostgreSQL stopped and removed.");
+          err.flush();
+          stopped.countDown();
+        });
 
     String user =
         proxyUser != null

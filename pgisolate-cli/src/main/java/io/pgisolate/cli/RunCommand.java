@@ -1,5 +1,6 @@
 package io.pgisolate.cli;
 
+import io.pgisolate.cluster.JvmExit;
 import io.pgisolate.cluster.TempCluster;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -43,12 +44,10 @@ final class RunCommand implements Callable<Integer> {
                 + ". Hint: check the command name and that it is on the PATH.",
             e);
       }
-      // On SIGTERM or Ctrl-C the JVM exits through its hooks: take CMD down with the cluster.
-      Thread stopChild = new Thread(() -> stop(process), "pgisolate-run-stop");
-      Runtime.getRuntime().addShutdownHook(stopChild);
-      int exit = process.waitFor();
-      Runtime.getRuntime().removeShutdownHook(stopChild);
-      return exit;
+      // On SIGTERM or Ctrl-C the JVM exits through its hooks: take CMD down, then the cluster.
+      try (JvmExit.Registration stopChild = JvmExit.beforeClustersStop(() -> stop(process))) {
+        return process.waitFor();
+      }
     }
   }
 

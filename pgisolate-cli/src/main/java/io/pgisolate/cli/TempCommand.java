@@ -1,5 +1,6 @@
 package io.pgisolate.cli;
 
+import io.pgisolate.cluster.JvmExit;
 import io.pgisolate.cluster.TempCluster;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -25,21 +26,19 @@ final class TempCommand implements Callable<Integer> {
     TempCluster cluster = options.builder().start();
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
-    // The cluster is stopped by pgisolate's own shutdown hook; this one only reports it.
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  cluster.close();
-                  PrintWriter err = spec.commandLine().getErr();
-                  err.println(
-                      options.persist
-                          ? "Stopped; the data directory is kept at " + cluster.dataDirectory()
-                          : "Stopped and removed.");
-                  err.flush();
-                  stopped.countDown();
-                },
-                "pgisolate-temp-stop"));
+    // At exit, before pgisolate's own hook would stop it: stopped here, so that the message
+    // comes once it is really gone.
+    JvmExit.beforeClustersStop(
+        () -> {
+          cluster.close();
+          PrintWriter err = spec.commandLine().getErr();
+          err.println(
+              options.persist
+                  ? "Stopped; the data directory is kept at " + cluster.dataDirectory()
+                  : "Stopped and removed.");
+          err.flush();
+          stopped.countDown();
+        });
     out.println(
         "PostgreSQL " + cluster.binaries().version() + " is running (pid " + cluster.pid() + ").");
     out.println("URI:  " + cluster.uri());

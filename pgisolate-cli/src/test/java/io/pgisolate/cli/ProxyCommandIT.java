@@ -180,6 +180,31 @@ class ProxyCommandIT {
     assertThat(Path.of(printed.get("Data"))).doesNotExist();
   }
 
+  /**
+   * At exit the proxy closes its shared session before pgisolate stops the cluster under it (the
+   * JVM runs shutdown hooks at the same time: the cluster's could end the session first, and the
+   * proxy then warned that its session was lost). Three times, since it was a race.
+   */
+  @Test
+  void transactionalModeStopsBeforeItsClusterWithoutWarnings() throws Exception {
+    for (int round = 0; round < 3; round++) {
+      Process proxy = start("proxy", "--mode", "transactional");
+      Map<String, String> printed = readUntilReady(proxy);
+      try (Connection c = DriverManager.getConnection(printed.get("JDBC"))) {
+        c.createStatement().execute("BEGIN TEST 'open at exit'");
+        assertThat(Signals.send(proxy.pid(), "TERM")).isTrue();
+        assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      }
+      String err = new String(proxy.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(err)
+          .as("round %d", round)
+          .contains("Proxy and PostgreSQL stopped and removed.")
+          .doesNotContain("WARN")
+          .doesNotContain("ERROR");
+      assertThat(Path.of(printed.get("Data"))).doesNotExist();
+    }
+  }
+
   @Test
   void transactionalModeUndoesEachTestOnAnExistingServer() throws Exception {
     try (TempCluster pg = TempCluster.builder().start()) {

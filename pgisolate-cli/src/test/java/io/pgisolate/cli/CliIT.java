@@ -185,6 +185,36 @@ class CliIT {
     assertThat(ProcessHandle.of(sleeper)).isEmpty();
   }
 
+  @Test
+  void sigtermDuringStartUpLeavesNoClusterBehind(@TempDir Path root) throws Exception {
+    // Without the initdb cache the start spends a while in initdb, before any postmaster (and
+    // its watchdog) exists: the window in which a Ctrl-C used to leave the cluster's files.
+    // The server runs as another user when the tests run as root: it must pass through root.
+    Files.setPosixFilePermissions(
+        root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Process temp = startTemp("temp", "--no-initdb-cache", "--data-root", root.toString());
+    Path base = root.resolve("pgisolate-" + io.pgisolate.os.OsUser.current().uid());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (clusterDirectories(base).isEmpty()) {
+      assertThat(System.nanoTime()).as("cluster directory made in time").isLessThan(deadline);
+      assertThat(temp.isAlive()).isTrue();
+      Thread.onSpinWait();
+    }
+    assertThat(io.pgisolate.os.Signals.send(temp.pid(), "TERM")).isTrue();
+    assertThat(temp.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(clusterDirectories(base)).isEmpty();
+  }
+
+  /** The clusters' directories and lock files under a data root's base directory. */
+  private static List<Path> clusterDirectories(Path base) throws Exception {
+    if (!Files.isDirectory(base)) {
+      return List.of();
+    }
+    try (var list = Files.list(base)) {
+      return list.toList();
+    }
+  }
+
   private Process startTemp(String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -110,6 +110,29 @@ class CliIT {
   }
 
   @Test
+  void sqlWithAPostgresUriInsteadOfAJdbcUrlSaysWhatToGive() {
+    assertThat(run("sql", "--url", "postgres://app:secret@localhost/db", "select 1")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: cannot connect to postgres://app:***@localhost/db: it is not a JDBC URL."
+                + " Hint: --url takes jdbc:postgresql://host:port/database?user=NAME&password=SECRET.\n");
+  }
+
+  @Test
+  void sqlThatCannotConnectIsOneLineWithAHint() {
+    assertThat(run("sql", "--url", "jdbc:postgresql://127.0.0.1:1/x?password=secret", "select 1"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith(
+            "pgisolate: cannot connect to jdbc:postgresql://127.0.0.1:1/x?password=***: Connection"
+                + " to 127.0.0.1:1 refused.")
+        .endsWith(
+            ". Hint: check that the server runs, and the URL's host, port, user and password.\n")
+        .doesNotContain("secret", "..", "Exception");
+    assertThat(err.toString().lines()).hasSize(1);
+  }
+
+  @Test
   void missingBinariesListWhatWasTried() {
     assertThat(run("run", "--pg-bin", "/nonexistent", "--", "true")).isEqualTo(1);
     assertThat(err.toString())

@@ -133,6 +133,18 @@ class CliIT {
   }
 
   @Test
+  void theJdbcDriversOwnWarningsStayOffStderr() throws Exception {
+    // pgjdbc logs "WARNING: JDBC URL port: 99999 not valid" through java.util.logging, on two
+    // lines of its own above pgisolate's one.
+    Process sql = startTemp("sql", "--url", "jdbc:postgresql://127.0.0.1:99999/app", "select 1");
+    assertThat(sql.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(sql.exitValue()).isEqualTo(1);
+    assertThat(new String(sql.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .startsWith("pgisolate: cannot connect to jdbc:postgresql://127.0.0.1:99999/app: ")
+        .hasLineCount(1);
+  }
+
+  @Test
   void missingBinariesListWhatWasTried() {
     assertThat(run("run", "--pg-bin", "/nonexistent", "--", "true")).isEqualTo(1);
     assertThat(err.toString())

@@ -145,6 +145,29 @@ class CliIT {
   }
 
   @Test
+  void aLocaleTypoNamesInitdbsErrorNotItsHint() {
+    assertThat(run("run", "--locale", "xx_YY", "--", "true")).isEqualTo(1);
+    assertThat(err.toString().lines().findFirst().orElseThrow())
+        .startsWith(
+            "pgisolate: initdb failed with exit code 1: invalid locale name \"xx_YY\". Hint: check"
+                + " the locale (xx_YY)");
+  }
+
+  @Test
+  void aDumpThatIsNotSqlNamesPsqlsErrorNotItsCaret(@TempDir Path dir) throws Exception {
+    Path dump = Files.writeString(dir.resolve("garbage.sql"), "garbage\n");
+    assertThat(run("run", "--dump", dump.toString(), "--", "true")).isEqualTo(1);
+    assertThat(err.toString().lines().findFirst().orElseThrow())
+        .isEqualTo(
+            "pgisolate: restoring "
+                + dump
+                + " failed (exit 3): psql:"
+                + dump
+                + ":1: ERROR:  syntax error at or near \"garbage\". Hint: is it a pg_dump file of a"
+                + " compatible version?");
+  }
+
+  @Test
   void missingBinariesListWhatWasTried() {
     assertThat(run("run", "--pg-bin", "/nonexistent", "--", "true")).isEqualTo(1);
     assertThat(err.toString())

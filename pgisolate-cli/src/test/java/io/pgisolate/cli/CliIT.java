@@ -168,6 +168,20 @@ class CliIT {
   }
 
   @Test
+  void startTimeoutThatIsNotPositiveNamesTheOption() {
+    for (String seconds : new String[] {"0", "-5", "NaN"}) {
+      err.getBuffer().setLength(0);
+      assertThat(run("run", "--start-timeout", seconds, "--", "true")).isEqualTo(1);
+      assertThat(err.toString())
+          .isEqualTo(
+              "pgisolate: --start-timeout must be more than 0 seconds, but is "
+                  + seconds
+                  + ". Hint: give the seconds start-up may take, e.g. --start-timeout 120 on a slow"
+                  + " machine, or leave it out for the default, 60.\n");
+    }
+  }
+
+  @Test
   void missingBinariesListWhatWasTried() {
     assertThat(run("run", "--pg-bin", "/nonexistent", "--", "true")).isEqualTo(1);
     assertThat(err.toString())

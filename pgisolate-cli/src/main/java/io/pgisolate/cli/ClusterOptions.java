@@ -189,6 +189,17 @@ final class ClusterOptions {
     b.ramDisk(!noRamDisk);
     b.persist(persist);
     if (startTimeoutSeconds != null) {
+      if (!(startTimeoutSeconds > 0)) { // NaN too
+        throw new IllegalArgumentException(
+            "--start-timeout must be more than 0 seconds, but is "
+                + (startTimeoutSeconds.isNaN()
+                    ? "NaN"
+                    : new java.math.BigDecimal(startTimeoutSeconds.toString())
+                        .stripTrailingZeros()
+                        .toPlainString())
+                + ". Hint: give the seconds start-up may take, e.g. --start-timeout 120 on a slow"
+                + " machine, or leave it out for the default, 60.");
+      }
       b.startTimeout(Duration.ofMillis(Math.round(startTimeoutSeconds * 1000)));
     }
     if (runAs != null) {

@@ -6,6 +6,13 @@ import picocli.CommandLine;
 
 /** Entry point of the {@code pgisolate} command. */
 public final class Main {
+  /**
+   * pgjdbc logs through java.util.logging, straight to stderr: kept quiet but for -v, since
+   * pgisolate reports what failed in its own one line. Held here: JUL keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger JDBC_LOG =
+      java.util.logging.Logger.getLogger("org.postgresql");
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -27,6 +34,9 @@ public final class Main {
     boolean verbose = list.contains("-v") || list.contains("--verbose");
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
+    }
+    if (!verbose) {
+      JDBC_LOG.setLevel(java.util.logging.Level.OFF);
     }
   }
 }

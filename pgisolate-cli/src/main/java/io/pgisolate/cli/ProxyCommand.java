@@ -383,6 +383,12 @@ final class ProxyCommand implements Callable<Integer> {
     if (mode == Mode.fresh) {
       checkFreshOptions();
     }
+    if (proxyPort < 0 || proxyPort > 65535) {
+      throw new IllegalArgumentException(
+          "--proxy-port must be between 1 and 65535, but is "
+              + proxyPort
+              + ". Hint: leave it out (or give 0) for a free port.");
+    }
     if (waitTimeoutSeconds <= 0) {
       // Duration.ofSeconds(0) would fail every statement that has to wait for its turn at once.
       throw new IllegalArgumentException(

@@ -42,7 +42,7 @@ final class SqlCommand implements Callable<Integer> {
               + " 'pgisolate run -- pgisolate sql …', or pass --url.");
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (Connection connection = DriverManager.getConnection(target);
+    try (Connection connection = connect(target);
         Statement statement = connection.createStatement()) {
       for (String sql : statements) {
         try {
@@ -65,6 +65,31 @@ final class SqlCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  private static Connection connect(String url) {
+    String shown =
+        url.replaceAll("://([^:/@]*):[^@/]*@", "://$1:***@")
+            .replaceAll("([?&]password=)[^&]*", "$1***");
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw new PgIsolateException(
+          "cannot connect to "
+              + shown
+              + ": it is not a JDBC URL. Hint: --url takes"
+              + " jdbc:postgresql://host:port/database?user=NAME&password=SECRET.");
+    }
+    try {
+      return DriverManager.getConnection(url);
+    } catch (SQLException e) {
+      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
+      throw new PgIsolateException(
+          "cannot connect to "
+              + shown
+              + ": "
+              + why.replaceAll("\\.+$", "")
+              + ". Hint: check that the server runs, and the URL's host, port, user and password.",
+          e);
+    }
   }
 
   private static void print(ResultSet rs, PrintWriter out) throws SQLException {

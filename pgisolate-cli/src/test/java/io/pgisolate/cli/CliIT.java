@@ -110,6 +110,78 @@ class CliIT {
   }
 
   @Test
+  void sqlWithAPostgresUriInsteadOfAJdbcUrlSaysWhatToGive() {
+    assertThat(run("sql", "--url", "postgres://app:secret@localhost/db", "select 1")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: cannot connect to postgres://app:***@localhost/db: it is not a JDBC URL."
+                + " Hint: --url takes jdbc:postgresql://host:port/database?user=NAME&password=SECRET.\n");
+  }
+
+  @Test
+  void sqlThatCannotConnectIsOneLineWithAHint() {
+    assertThat(run("sql", "--url", "jdbc:postgresql://127.0.0.1:1/x?password=secret", "select 1"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith(
+            "pgisolate: cannot connect to jdbc:postgresql://127.0.0.1:1/x?password=***: Connection"
+                + " to 127.0.0.1:1 refused.")
+        .endsWith(
+            ". Hint: check that the server runs, and the URL's host, port, user and password.\n")
+        .doesNotContain("secret", "..", "Exception");
+    assertThat(err.toString().lines()).hasSize(1);
+  }
+
+  @Test
+  void theJdbcDriversOwnWarningsStayOffStderr() throws Exception {
+    // pgjdbc logs "WARNING: JDBC URL port: 99999 not valid" through java.util.logging, on two
+    // lines of its own above pgisolate's one.
+    Process sql = startTemp("sql", "--url", "jdbc:postgresql://127.0.0.1:99999/app", "select 1");
+    assertThat(sql.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(sql.exitValue()).isEqualTo(1);
+    assertThat(new String(sql.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .startsWith("pgisolate: cannot connect to jdbc:postgresql://127.0.0.1:99999/app: ")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void aLocaleTypoNamesInitdbsErrorNotItsHint() {
+    assertThat(run("run", "--locale", "xx_YY", "--", "true")).isEqualTo(1);
+    assertThat(err.toString().lines().findFirst().orElseThrow())
+        .startsWith(
+            "pgisolate: initdb failed with exit code 1: invalid locale name \"xx_YY\". Hint: check"
+                + " the locale (xx_YY)");
+  }
+
+  @Test
+  void aDumpThatIsNotSqlNamesPsqlsErrorNotItsCaret(@TempDir Path dir) throws Exception {
+    Path dump = Files.writeString(dir.resolve("garbage.sql"), "garbage\n");
+    assertThat(run("run", "--dump", dump.toString(), "--", "true")).isEqualTo(1);
+    assertThat(err.toString().lines().findFirst().orElseThrow())
+        .isEqualTo(
+            "pgisolate: restoring "
+                + dump
+                + " failed (exit 3): psql:"
+                + dump
+                + ":1: ERROR:  syntax error at or near \"garbage\". Hint: is it a pg_dump file of a"
+                + " compatible version?");
+  }
+
+  @Test
+  void startTimeoutThatIsNotPositiveNamesTheOption() {
+    for (String seconds : new String[] {"0", "-5", "NaN"}) {
+      err.getBuffer().setLength(0);
+      assertThat(run("run", "--start-timeout", seconds, "--", "true")).isEqualTo(1);
+      assertThat(err.toString())
+          .isEqualTo(
+              "pgisolate: --start-timeout must be more than 0 seconds, but is "
+                  + seconds
+                  + ". Hint: give the seconds start-up may take, e.g. --start-timeout 120 on a slow"
+                  + " machine, or leave it out for the default, 60.\n");
+    }
+  }
+
+  @Test
   void missingBinariesListWhatWasTried() {
     assertThat(run("run", "--pg-bin", "/nonexistent", "--", "true")).isEqualTo(1);
     assertThat(err.toString())
@@ -183,6 +255,36 @@ class CliIT {
     assertThat(run.waitFor(20, TimeUnit.SECONDS)).isTrue();
     ProcessHandle.of(sleeper).ifPresent(p -> p.onExit().join());
     assertThat(ProcessHandle.of(sleeper)).isEmpty();
+  }
+
+  @Test
+  void sigtermDuringStartUpLeavesNoClusterBehind(@TempDir Path root) throws Exception {
+    // Without the initdb cache the start spends a while in initdb, before any postmaster (and
+    // its watchdog) exists: the window in which a Ctrl-C used to leave the cluster's files.
+    // The server runs as another user when the tests run as root: it must pass through root.
+    Files.setPosixFilePermissions(
+        root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Process temp = startTemp("temp", "--no-initdb-cache", "--data-root", root.toString());
+    Path base = root.resolve("pgisolate-" + io.pgisolate.os.OsUser.current().uid());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (clusterDirectories(base).isEmpty()) {
+      assertThat(System.nanoTime()).as("cluster directory made in time").isLessThan(deadline);
+      assertThat(temp.isAlive()).isTrue();
+      Thread.onSpinWait();
+    }
+    assertThat(io.pgisolate.os.Signals.send(temp.pid(), "TERM")).isTrue();
+    assertThat(temp.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(clusterDirectories(base)).isEmpty();
+  }
+
+  /** The clusters' directories and lock files under a data root's base directory. */
+  private static List<Path> clusterDirectories(Path base) throws Exception {
+    if (!Files.isDirectory(base)) {
+      return List.of();
+    }
+    try (var list = Files.list(base)) {
+      return list.toList();
+    }
   }
 
   private Process startTemp(String... args) throws Exception {

@@ -302,6 +302,56 @@ class ProxyCommandIT {
   }
 
   /** The "Name: value" and "export NAME=value" lines printed before "Press Ctrl-C". */
+  @Test
+  void proxyPortInUseIsOneLineWithAHintAndItsClusterIsRemoved(@TempDir Path root) throws Exception {
+    Files.setPosixFilePermissions(
+        root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cmd = Main.commandLine();
+      cmd.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+      cmd.setErr(new java.io.PrintWriter(err, true));
+      int exit =
+          cmd.execute(
+              "proxy",
+              "--proxy-port",
+              Integer.toString(taken.getLocalPort()),
+              "--data-root",
+              root.toString());
+      assertThat(exit).isEqualTo(1);
+      assertThat(err.toString())
+          .isEqualTo(
+              "pgisolate: the proxy could not listen on 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + ": the address is already in use. Hint: choose another port, or leave the"
+                  + " port unset to get a free one.\n");
+    }
+    try (var left =
+        Files.list(root.resolve("pgisolate-" + io.pgisolate.os.OsUser.current().uid()))) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void missingSocketDirectoryIsOneLineWithAHint(@TempDir Path dir) throws Exception {
+    try (TempCluster pg = TempCluster.builder().start()) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cmd = Main.commandLine();
+      cmd.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+      cmd.setErr(new java.io.PrintWriter(err, true));
+      Path missing = dir.resolve("no-such-dir");
+      int exit = cmd.execute("proxy", "--backend", pg.uri(), "--socket-dir", missing.toString());
+      assertThat(exit).isEqualTo(1);
+      assertThat(err.toString())
+          .startsWith("pgisolate: the proxy could not listen on " + missing + "/.s.PGSQL.")
+          .endsWith(
+              ": No such file or directory. Hint: check that the socket directory exists and is"
+                  + " writable.\n");
+      assertThat(err.toString().lines()).hasSize(1);
+    }
+  }
+
   private static Map<String, String> readUntilReady(Process proxy) throws Exception {
     BufferedReader lines =
         new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));

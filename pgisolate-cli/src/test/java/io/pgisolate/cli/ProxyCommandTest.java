@@ -106,6 +106,20 @@ class ProxyCommandTest {
   }
 
   @Test
+  void proxyPortOutOfRangeNamesTheOption() {
+    for (String port : new String[] {"-1", "70000"}) {
+      err.getBuffer().setLength(0);
+      assertThat(run("proxy", "--proxy-port", port)).isEqualTo(1);
+      assertThat(err.toString())
+          .isEqualTo(
+              "pgisolate: --proxy-port must be between 1 and 65535, but is "
+                  + port
+                  + ". Hint: leave it out (or give 0) for a free port.\n");
+    }
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
   void unknownPerConnectionNamesWhatExists() {
     assertThat(run("proxy", "--mode", "fresh", "--per-connection", "schema"))
         .isEqualTo(ErrorReporter.USAGE);

@@ -45,6 +45,21 @@ final class ClusterStart {
 
   /** Starts a cluster with {@code settings}; whatever a failed start made is removed. */
   static TempCluster start(ClusterSettings settings) {
+    LiveClusters.startBegins();
+    try {
+      LiveClusters.checkNotShuttingDown();
+      return startCluster(settings);
+    } catch (RuntimeException e) {
+      // A start cut short by Ctrl-C fails in whatever step it was in (initdb killed, the server
+      // shutting down): report the cause, not that step's symptom.
+      LiveClusters.checkNotShuttingDown(e);
+      throw e;
+    } finally {
+      LiveClusters.startEnded();
+    }
+  }
+
+  private static TempCluster startCluster(ClusterSettings settings) {
     long started = System.nanoTime();
     RunAs runAs = RunAs.resolve(settings.runAs());
     Path cache = CacheDirectory.resolve(settings.cacheDirectory());
@@ -59,6 +74,8 @@ final class ClusterStart {
       long copied = System.nanoTime();
       ServerConfig.write(
           layout.dataDir, ServerConfig.settings(settings, layout.socketDir), settings.hbaLines());
+      // Until the postmaster and its watchdog run, only this thread removes what it made.
+      LiveClusters.checkNotShuttingDown();
       TempCluster cluster = launch(settings, binaries, runAs, layout);
       long now = System.nanoTime();
       log.debug(

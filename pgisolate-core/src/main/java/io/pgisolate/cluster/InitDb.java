@@ -67,7 +67,7 @@ record InitDb(
   }
 
   private static String lastLine(String output) {
-    String tail = io.pgisolate.os.Text.tail(output, 1).strip();
-    return tail.isEmpty() ? "no output" : tail.replaceFirst("^initdb: (error: )?", "");
+    String line = io.pgisolate.os.Text.errorLine(output).replaceAll("\\.+$", "");
+    return line.isEmpty() ? "no output" : line.replaceFirst("^initdb: (error: )?", "");
   }
 }

@@ -115,7 +115,7 @@ final class InitSql {
               + " failed (exit "
               + result.exitCode()
               + "): "
-              + io.pgisolate.os.Text.tail(result.output(), 1)
+              + io.pgisolate.os.Text.errorLine(result.output()).replaceAll("\\.+$", "")
               + ". Hint: is it a pg_dump file of a compatible version?");
     }
   }

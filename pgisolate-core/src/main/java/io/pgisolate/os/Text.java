@@ -17,6 +17,19 @@ public final class Text {
     return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
+  /**
+   * The line of a tool's output that says what went wrong: the first one with "error:" in it
+   * (initdb's "initdb: error: …", psql's "psql:file:1: ERROR: …"), else the last non-blank one. The
+   * lines after an error are often only a hint or a caret under the failing text.
+   */
+  public static String errorLine(String output) {
+    return Arrays.stream(output.split("\\R"))
+        .filter(l -> l.toLowerCase(java.util.Locale.ROOT).contains("error:"))
+        .findFirst()
+        .orElseGet(() -> tail(output, 1))
+        .strip();
+  }
+
   /** The tail of a file, or an empty string when it cannot be read (it is only for messages). */
   public static String tail(Path file, int lines) {
     try {

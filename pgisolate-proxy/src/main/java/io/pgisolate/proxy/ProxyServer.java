@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.pgisolate.PgIsolateException;
 import io.pgisolate.proxy.auth.ClientAuthentication;
 import io.pgisolate.proxy.protocol.MessageEncoder;
 import io.pgisolate.proxy.protocol.MessageFramer;
@@ -136,11 +137,35 @@ public final class ProxyServer implements AutoCloseable {
                 });
     ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
     if (!bound.isSuccess()) {
-      throw new IllegalStateException(
-          "the proxy could not listen on " + address + ": " + bound.cause().getMessage(),
-          bound.cause());
+      throw cannotListen(address, bound.cause());
     }
     return bound.channel();
+  }
+
+  /** One line, "what: why. Hint: what to do", for the reasons a user can do something about. */
+  private static PgIsolateException cannotListen(SocketAddress address, Throwable cause) {
+    String where;
+    String hint;
+    String why =
+        String.valueOf(cause.getMessage())
+            .replaceFirst("^bind\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", "");
+    if (address instanceof InetSocketAddress inet) {
+      where = inet.getHostString() + ":" + inet.getPort();
+      if (inet.isUnresolved()) {
+        why = "the host name cannot be resolved";
+        hint = "give an IP address or a resolvable host name to listen on.";
+      } else if (why.contains("Address already in use")) {
+        why = "the address is already in use";
+        hint = "choose another port, or leave the port unset to get a free one.";
+      } else {
+        hint = "give an address of this machine to listen on, e.g. 127.0.0.1 or 0.0.0.0.";
+      }
+    } else {
+      where = address instanceof DomainSocketAddress unix ? unix.path() : address.toString();
+      hint = "check that the socket directory exists and is writable.";
+    }
+    return new PgIsolateException(
+        "the proxy could not listen on " + where + ": " + why + ". Hint: " + hint, cause);
   }
 
   /** The TCP address the proxy listens on (with the chosen port when port 0 was asked for). */

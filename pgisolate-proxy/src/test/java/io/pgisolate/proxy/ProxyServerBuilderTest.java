@@ -80,9 +80,12 @@ class ProxyServerBuilderTest {
                       .backend("db", 1)
                       .backendUser("u")
                       .start())
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageStartingWith("the proxy could not listen on /127.0.0.1:" + first.port() + ": ")
-          .hasMessageContaining("in use");
+          .isInstanceOf(io.pgisolate.PgIsolateException.class)
+          .hasMessage(
+              "the proxy could not listen on 127.0.0.1:"
+                  + first.port()
+                  + ": the address is already in use. Hint: choose another port, or leave the"
+                  + " port unset to get a free one.");
     }
   }
 }

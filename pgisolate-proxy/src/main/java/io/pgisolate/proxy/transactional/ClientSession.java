@@ -670,6 +670,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   void copyInStarted() {
+    if (closed) {
+      // The client went while its COPY waited to start (for a lock): nobody will send its data or
+      // end it. Failing it ends the unit, and the clean-up queued behind it undoes the rest.
+      server.send(new CopyFail("client disconnected"), null);
+      server.flushServer();
+      return;
+    }
     copyIn = true;
     pump();
   }

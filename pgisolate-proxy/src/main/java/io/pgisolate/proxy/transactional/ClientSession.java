@@ -799,6 +799,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   @Override
   public void testBegan(String name, boolean endsWithConnection) {
     server.testBegan(name, endsWithConnection, this);
+    if (closed) {
+      // The connection closed while its BEGIN TEST was on its way: the test is orphaned at once.
+      server.connectionClosing(this);
+    }
   }
 
   @Override

@@ -4,11 +4,16 @@ import static io.pgisolate.proxy.transactional.TransactionalFixture.awaitLockWai
 import static io.pgisolate.proxy.transactional.TransactionalFixture.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgisolate.proxy.protocol.frontend.Bind;
+import io.pgisolate.proxy.protocol.frontend.Execute;
+import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Query;
+import io.pgisolate.proxy.protocol.frontend.Sync;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +67,34 @@ class InFlightDisconnectIT {
 
       survivor.createStatement().execute("INSERT INTO shared VALUES (2)");
       assertThat(ids(survivor)).containsExactly(1, 2);
+    }
+  }
+
+  @Test
+  void aTestBegunOnDisconnectRollbackByAClientAlreadyGoneIsRolledBack() throws Exception {
+    try (Connection direct = fixture.direct("");
+        Connection watcher = fixture.direct("");
+        Connection next = fixture.proxied("")) {
+      direct.setAutoCommit(false);
+      direct.createStatement().execute("LOCK TABLE blocker IN ACCESS EXCLUSIVE MODE");
+      try (RawClient owner = new RawClient(fixture)) {
+        // The Parse of the first statement waits for the lock; the BEGIN TEST waits behind it.
+        owner.send(new Parse("", "SELECT x FROM blocker", new int[0]));
+        owner.send(new Bind("", "", new short[0], List.of(), new short[0]));
+        owner.send(new Execute("", 0));
+        owner.send(new Parse("", "BEGIN TEST 'gone' ON DISCONNECT ROLLBACK", new int[0]));
+        owner.send(new Bind("", "", new short[0], List.of(), new short[0]));
+        owner.send(new Execute("", 0));
+        owner.send(Sync.INSTANCE);
+        owner.flush();
+        awaitLockWait(watcher);
+      } // a reset, before its test is open
+      fixture.awaitClients(1);
+      direct.commit(); // now the test opens, for a connection that has closed
+
+      // Its connection closed: the test is rolled back, and the next one need not wait for it.
+      next.createStatement().execute("BEGIN TEST 'next'");
+      next.createStatement().execute("ROLLBACK TEST 'next'");
     }
   }
 }

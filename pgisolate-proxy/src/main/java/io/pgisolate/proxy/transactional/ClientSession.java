@@ -739,7 +739,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       server.send(new CopyFail("client disconnected"), null);
     }
     if (extended.unitOpen() && !awaitingEnd) {
-      server.send(Sync.INSTANCE, new Reply.Internal('S', null));
+      // Answered as the client's own Sync: its ReadyForQuery tells whether the unit left the
+      // session in a transaction (a BEGIN outside a test), which is then rolled back.
+      server.send(Sync.INSTANCE, new Reply.Forward(this, 'S', 0, false, null));
     }
     server.expect(new Reply.Marker(this::undoAfterDisconnect, null));
     server.flushServer();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgisolate.proxy.protocol.frontend.Bind;
 import io.pgisolate.proxy.protocol.frontend.Execute;
+import io.pgisolate.proxy.protocol.frontend.Flush;
 import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.Sync;
@@ -95,6 +96,30 @@ class InFlightDisconnectIT {
       // Its connection closed: the test is rolled back, and the next one need not wait for it.
       next.createStatement().execute("BEGIN TEST 'next'");
       next.createStatement().execute("ROLLBACK TEST 'next'");
+    }
+  }
+
+  @Test
+  void aTransactionBegunOutsideATestByAClientGoneMidUnitIsRolledBack() throws Exception {
+    try (Connection direct = fixture.direct("")) {
+      try (RawClient client = new RawClient(fixture)) {
+        client.send(new Parse("", "BEGIN", new int[0]));
+        client.send(new Bind("", "", new short[0], List.of(), new short[0]));
+        client.send(new Execute("", 0));
+        client.send(new Parse("", "INSERT INTO shared VALUES (1)", new int[0]));
+        client.send(new Bind("", "", new short[0], List.of(), new short[0]));
+        client.send(new Execute("", 0));
+        client.send(Flush.INSTANCE);
+        client.flush();
+        assertThat(client.readUntil('C')).containsExactly('1', '2', 'C');
+        assertThat(client.readUntil('C')).containsExactly('1', '2', 'C');
+      } // a reset in its transaction, before its Sync
+      fixture.awaitClients(0);
+
+      try (Connection app = fixture.proxied("")) {
+        app.createStatement().execute("INSERT INTO shared VALUES (2)");
+      }
+      assertThat(ids(direct)).as("committed, as seen directly").containsExactly(2);
     }
   }
 }

@@ -670,6 +670,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   void copyInStarted() {
+    if (closed) {
+      // The client went while its COPY waited to start (for a lock): nobody will send its data or
+      // end it. Failing it ends the unit, and the clean-up queued behind it undoes the rest.
+      server.send(new CopyFail("client disconnected"), null);
+      server.flushServer();
+      return;
+    }
     copyIn = true;
     pump();
   }
@@ -732,7 +739,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       server.send(new CopyFail("client disconnected"), null);
     }
     if (extended.unitOpen() && !awaitingEnd) {
-      server.send(Sync.INSTANCE, new Reply.Internal('S', null));
+      // Answered as the client's own Sync: its ReadyForQuery tells whether the unit left the
+      // session in a transaction (a BEGIN outside a test), which is then rolled back.
+      server.send(Sync.INSTANCE, new Reply.Forward(this, 'S', 0, false, null));
     }
     server.expect(new Reply.Marker(this::undoAfterDisconnect, null));
     server.flushServer();
@@ -792,6 +801,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   @Override
   public void testBegan(String name, boolean endsWithConnection) {
     server.testBegan(name, endsWithConnection, this);
+    if (closed) {
+      // The connection closed while its BEGIN TEST was on its way: the test is orphaned at once.
+      server.connectionClosing(this);
+    }
   }
 
   @Override

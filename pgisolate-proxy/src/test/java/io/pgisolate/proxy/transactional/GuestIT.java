@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Sync;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +72,7 @@ class GuestIT {
         guest.send(new Parse("g", "SELECT x FROM blocker", new int[0]));
         guest.send(Sync.INSTANCE);
         guest.flush();
-        awaitLockWait(watcher);
+        TransactionalFixture.awaitLockWait(watcher);
       } // a reset
       fixture.awaitClients(1);
       direct.commit();
@@ -90,46 +87,6 @@ class GuestIT {
       }
       host.commit();
       assertThat(ids(host)).containsExactly(1, 2);
-    }
-  }
-
-  /**
-   * Returns once a session of the cluster waits for a lock; fails after 20 s. In autocommit: a
-   * transaction would see the same snapshot of pg_stat_activity every time.
-   */
-  private static void awaitLockWait(Connection watcher) throws SQLException, InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (Statement statement = watcher.createStatement();
-          ResultSet rows =
-              statement.executeQuery(
-                  "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
-        rows.next();
-        if (rows.getInt(1) > 0) {
-          return;
-        }
-      }
-      if (System.nanoTime() > deadline) {
-        StringBuilder sessions = new StringBuilder();
-        try (Statement statement = watcher.createStatement();
-            ResultSet rows =
-                statement.executeQuery(
-                    "SELECT state, wait_event_type, wait_event, query FROM pg_stat_activity")) {
-          while (rows.next()) {
-            sessions
-                .append("\n")
-                .append(rows.getString(1))
-                .append(" ")
-                .append(rows.getString(2))
-                .append(" ")
-                .append(rows.getString(3))
-                .append(" ")
-                .append(rows.getString(4));
-          }
-        }
-        throw new AssertionError("after 20 s no session waits for the lock:" + sessions);
-      }
-      Thread.sleep(5);
     }
   }
 }

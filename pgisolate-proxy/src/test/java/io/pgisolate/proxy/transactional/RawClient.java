@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.pgisolate.proxy.protocol.Message;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,7 +23,11 @@ final class RawClient implements AutoCloseable {
   RawClient(TransactionalFixture fixture) throws IOException {
     socket = new Socket(fixture.proxy.host(), fixture.proxy.port());
     socket.setSoTimeout(30_000);
-    out = socket.getOutputStream();
+    socket.setTcpNoDelay(true);
+    // What is sent up to a flush goes out in one write, so the proxy reads it all at once: a test
+    // that resets the connection once the server has started on the first message knows the proxy
+    // has the rest too (sent one by one, later messages could be lost with the reset).
+    out = new BufferedOutputStream(socket.getOutputStream(), 65_536);
     in = new DataInputStream(socket.getInputStream());
     send(
         new StartupMessage(

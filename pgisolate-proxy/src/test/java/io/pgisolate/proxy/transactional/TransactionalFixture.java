@@ -91,6 +91,46 @@ final class TransactionalFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns once a session of the cluster waits for a lock; fails after 20 s. In autocommit: a
+   * transaction would see the same snapshot of pg_stat_activity every time.
+   */
+  static void awaitLockWait(Connection watcher) throws SQLException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try (Statement statement = watcher.createStatement();
+          ResultSet rows =
+              statement.executeQuery(
+                  "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
+        rows.next();
+        if (rows.getInt(1) > 0) {
+          return;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        StringBuilder sessions = new StringBuilder();
+        try (Statement statement = watcher.createStatement();
+            ResultSet rows =
+                statement.executeQuery(
+                    "SELECT state, wait_event_type, wait_event, query FROM pg_stat_activity")) {
+          while (rows.next()) {
+            sessions
+                .append("\n")
+                .append(rows.getString(1))
+                .append(" ")
+                .append(rows.getString(2))
+                .append(" ")
+                .append(rows.getString(3))
+                .append(" ")
+                .append(rows.getString(4));
+          }
+        }
+        throw new AssertionError("after 20 s no session waits for the lock:" + sessions);
+      }
+      Thread.sleep(5);
+    }
+  }
+
   /** Runs {@code call} on a thread of its own (a BEGIN TEST that is to wait). */
   <T> CompletableFuture<T> async(Callable<T> call) {
     return CompletableFuture.supplyAsync(

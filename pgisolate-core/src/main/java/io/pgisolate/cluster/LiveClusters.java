@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The clusters this JVM runs, stopped by one shutdown hook (Ctrl-C, SIGTERM, System.exit), after
  * the tasks registered to run before them ({@link JvmExit}). The hook also lets the starts under
- * way end: before a start has launched its postmaster (and the watchdog that removes the files of
- * a JVM that is gone) nothing else would remove what it made.
+ * way end: before a start has launched its postmaster (and the watchdog that removes the files of a
+ * JVM that is gone) nothing else would remove what it made.
  */
 final class LiveClusters {
   private static final Logger log = LoggerFactory.getLogger(LiveClusters.class);

@@ -68,6 +68,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   private boolean started;
   private boolean awaitingEnd;
   private boolean copyIn;
+
+  /** The unit's Sync reached the server before its COPY began, which ignored it (copyInStarted). */
+  private boolean syncAhead;
+
   private boolean unitFailed;
   private boolean closed;
   private boolean guest;
@@ -180,7 +184,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       }
       char type = message.type();
       boolean copyData = type == 'd' || type == 'c' || type == 'f';
-      if (awaitingEnd && !(copyIn && copyData)) {
+      if (awaitingEnd && !(copyIn && copyData) && !(syncAhead && type == Sync.TYPE)) {
         break;
       }
       inbox.poll();
@@ -235,7 +239,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       case Execute.TYPE -> extended.execute(message);
       case Sync.TYPE -> {
         message.release();
-        extended.sync();
+        if (syncAhead) {
+          // The Sync that ends a COPY whose unit's first Sync went ahead (see copyInStarted): it
+          // gets the ReadyForQuery already expected.
+          syncAhead = false;
+          server.send(Sync.INSTANCE, null);
+          server.flushServer();
+        } else {
+          extended.sync();
+        }
       }
       case 'H' -> server.send(message, null);
       case 'd', 'c', 'f' -> {
@@ -347,6 +359,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     extended.unitEnded();
     awaitingEnd = false;
     copyIn = false;
+    syncAhead = false;
     if (server.test() == null) {
       confirmed.reset();
     }
@@ -670,14 +683,23 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   void copyInStarted() {
+    // In the extended protocol the unit's Sync has gone to the server already when the client
+    // sent it with the COPY's Execute (as libpq and tokio-postgres do, before they know it is a
+    // COPY; the proxy itself sends one for a client that left mid-unit). In copy mode the server
+    // ignores it: the ReadyForQuery expected for it comes for the next Sync.
+    boolean syncSent = extended.unitOpen() && (awaitingEnd || closed);
     if (closed) {
       // The client went while its COPY waited to start (for a lock): nobody will send its data or
       // end it. Failing it ends the unit, and the clean-up queued behind it undoes the rest.
       server.send(new CopyFail("client disconnected"), null);
+      if (syncSent) {
+        server.send(Sync.INSTANCE, null);
+      }
       server.flushServer();
       return;
     }
     copyIn = true;
+    syncAhead = syncSent;
     pump();
   }
 
@@ -738,7 +760,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (copyIn) {
       server.send(new CopyFail("client disconnected"), null);
     }
-    if (extended.unitOpen() && !awaitingEnd) {
+    if (syncAhead) {
+      // The unit's Sync went ahead of its COPY and was ignored in copy mode: its answer comes
+      // for this one.
+      syncAhead = false;
+      server.send(Sync.INSTANCE, null);
+    } else if (extended.unitOpen() && !awaitingEnd) {
       // Answered as the client's own Sync: its ReadyForQuery tells whether the unit left the
       // session in a transaction (a BEGIN outside a test), which is then rolled back.
       server.send(Sync.INSTANCE, new Reply.Forward(this, 'S', 0, false, null));

@@ -46,6 +46,9 @@ final class ExtendedMessages {
   /** Every statement the unit executed ran as written (no transaction command, no SET). */
   private boolean unitPlain;
 
+  /** The unit executes a COPY (see {@link #sync}). */
+  private boolean unitCopies;
+
   ExtendedMessages(
       ClientSession session, TransactionalBackend server, TransactionRules rules, int clientId) {
     this.session = session;
@@ -155,6 +158,7 @@ final class ExtendedMessages {
     if (!unitOpen) {
       unitOpen = true;
       unitPlain = true;
+      unitCopies = false;
       session.startUnit();
       if (server.test() != null && !session.isGuest() && session.planned().block != Block.FAILED) {
         rules.openSavepoint(session.planned(), new ExtendedEmitter(null));
@@ -197,6 +201,7 @@ final class ExtendedMessages {
     Prepared prepared = portals.getOrDefault(execute.portal(), Prepared.UNKNOWN);
     Command command = prepared.command();
     unitPlain &= command.kind() == Command.Kind.OTHER;
+    unitCopies |= prepared.copy();
     ExtendedEmitter emit = new ExtendedEmitter(execute);
     if (server.test() == null) {
       if (command.isTestCommand() || command.isListen()) {
@@ -212,6 +217,10 @@ final class ExtendedMessages {
   void sync() {
     beginUnit();
     session.awaitEnd();
+    if (unitCopies) {
+      syncAfterCopy();
+      return;
+    }
     // A guest's unit runs in a savepoint of its own, inside another client's transaction.
     String release =
         server.test() != null && !session.isGuest()
@@ -227,6 +236,35 @@ final class ExtendedMessages {
     if (release != null && unitPlain) {
       session.detach();
     }
+  }
+
+  /**
+   * The Sync of a unit that executes a COPY: in copy mode the server takes nothing but the copy's
+   * messages (a query sent behind would end the session), so the base savepoint is released, and
+   * the session handed on, only once the unit has been answered, as for a COPY in a simple query.
+   */
+  private void syncAfterCopy() {
+    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
+    server.expect(
+        new Reply.Marker(
+            () -> {
+              if (session.isClosed()) {
+                return;
+              }
+              session.replan();
+              String release =
+                  server.test() != null && !session.unitFailed()
+                      ? rules.closeImplicitInline(session.planned())
+                      : null;
+              if (release != null) {
+                server.query(
+                    release, error -> session.ownStatementDone(error, rules.implicitCommitted()));
+                session.heal();
+              }
+              session.endUnitWhenAnswered();
+              server.flushServer();
+            },
+            null));
   }
 
   /** The rules' decisions as extended-protocol messages, between the client's own. */
@@ -286,8 +324,8 @@ final class ExtendedMessages {
   }
 
   /** A statement prepared with Parse (PostgreSQL allows one only), and what it means. */
-  private record Prepared(Command command, String sql) {
-    static final Prepared UNKNOWN = new Prepared(Command.OTHER, "");
+  private record Prepared(Command command, String sql, boolean copy) {
+    static final Prepared UNKNOWN = new Prepared(Command.OTHER, "", false);
 
     /**
      * BEGIN TEST and ROLLBACK TEST are not SQL: the server never sees them prepared, the proxy
@@ -300,8 +338,9 @@ final class ExtendedMessages {
     static Prepared of(String sql) {
       List<Statement> list = SqlStatements.split(sql);
       return list.size() == 1
-          ? new Prepared(Command.classify(list.get(0)), list.get(0).sql())
-          : new Prepared(Command.OTHER, sql);
+          ? new Prepared(
+              Command.classify(list.get(0)), list.get(0).sql(), SimpleQueries.isCopy(list.get(0)))
+          : new Prepared(Command.OTHER, sql, false);
     }
   }
 

@@ -117,7 +117,8 @@ final class SimpleQueries {
     session.endUnitWhenAnswered();
   }
 
-  private static boolean isCopy(Statement statement) {
+  /** COPY: the server may go into copy mode, where a message other than the copy's breaks it. */
+  static boolean isCopy(Statement statement) {
     List<SqlStatements.Token> first = statement.tokens(1);
     return !first.isEmpty() && first.get(0).is("COPY");
   }

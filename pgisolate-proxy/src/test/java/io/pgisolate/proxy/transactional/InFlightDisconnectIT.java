@@ -4,13 +4,18 @@ import static io.pgisolate.proxy.transactional.TransactionalFixture.awaitLockWai
 import static io.pgisolate.proxy.transactional.TransactionalFixture.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgisolate.proxy.protocol.CopyData;
+import io.pgisolate.proxy.protocol.CopyDone;
 import io.pgisolate.proxy.protocol.frontend.Bind;
 import io.pgisolate.proxy.protocol.frontend.Execute;
 import io.pgisolate.proxy.protocol.frontend.Flush;
 import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.Sync;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -19,6 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A client that disconnects while its unit is still on its way through the server: what the server
@@ -68,6 +75,97 @@ class InFlightDisconnectIT {
 
       survivor.createStatement().execute("INSERT INTO shared VALUES (2)");
       assertThat(ids(survivor)).containsExactly(1, 2);
+    }
+  }
+
+  /**
+   * As above, with the COPY in the extended protocol: the Sync behind it is ignored in copy mode.
+   */
+  @Test
+  void aClientGoneBeforeItsExtendedCopyStartedLeavesTheSessionInStep() throws Exception {
+    try (SharedTransaction test = fixture.begin("extended copy not started");
+        Connection survivor = fixture.proxied("");
+        Connection direct = fixture.direct("");
+        Connection watcher = fixture.direct("")) {
+      survivor.createStatement().execute("INSERT INTO shared VALUES (1)");
+      direct.setAutoCommit(false);
+      direct.createStatement().execute("LOCK TABLE blocker IN ACCESS EXCLUSIVE MODE");
+      try (RawClient copier = new RawClient(fixture)) {
+        sendExtendedCopy(copier);
+        awaitLockWait(watcher);
+      }
+      fixture.awaitClients(2);
+      direct.commit();
+
+      survivor.createStatement().execute("INSERT INTO shared VALUES (2)");
+      assertThat(ids(survivor)).containsExactly(1, 2);
+    }
+  }
+
+  /**
+   * COPY FROM STDIN in the extended protocol, as libpq's PQexecParams and tokio-postgres send it:
+   * Parse, Bind, Execute and Sync at once, before the client knows it is a COPY; the server ignores
+   * that Sync in copy mode, and the client sends another after CopyDone.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void anExtendedProtocolCopyWithItsSyncSentAheadWorks(boolean inATest) throws Exception {
+    try (Connection other = fixture.proxied("");
+        RawClient copier = new RawClient(fixture)) {
+      if (inATest) {
+        other.createStatement().execute("BEGIN TEST 'extended copy'");
+      }
+      sendExtendedCopy(copier);
+      assertThat(copier.readUntil('G')).containsExactly('1', '2', 'G');
+      copier.send(new CopyData("7\n8\n".getBytes(StandardCharsets.UTF_8)));
+      copier.send(CopyDone.INSTANCE);
+      copier.send(Sync.INSTANCE);
+      copier.flush();
+      assertThat(copier.readUntil('Z')).containsExactly('C', 'Z');
+      copier.send(new Query("SELECT count(*) FROM blocker"));
+      copier.flush();
+      assertThat(copier.readUntil('Z')).as("in step").containsExactly('T', 'D', 'C', 'Z');
+
+      assertThat(count(other, "blocker")).isEqualTo(2);
+      if (inATest) {
+        other.createStatement().execute("ROLLBACK TEST 'extended copy'");
+        assertThat(count(other, "blocker")).isZero();
+      }
+    }
+  }
+
+  @Test
+  void aClientGoneInTheMiddleOfAnExtendedCopyLeavesTheSessionInStep() throws Exception {
+    try (SharedTransaction test = fixture.begin("extended copy cut off");
+        Connection survivor = fixture.proxied("")) {
+      survivor.createStatement().execute("INSERT INTO shared VALUES (1)");
+      try (RawClient copier = new RawClient(fixture)) {
+        sendExtendedCopy(copier);
+        assertThat(copier.readUntil('G')).containsExactly('1', '2', 'G');
+        copier.send(new CopyData("7\n".getBytes(StandardCharsets.UTF_8)));
+        copier.flush();
+      } // a reset, in copy mode
+      fixture.awaitClients(2);
+
+      survivor.createStatement().execute("INSERT INTO shared VALUES (2)");
+      assertThat(ids(survivor)).containsExactly(1, 2);
+      assertThat(count(survivor, "blocker")).isZero();
+    }
+  }
+
+  private static void sendExtendedCopy(RawClient copier) throws IOException {
+    copier.send(new Parse("", "COPY blocker FROM STDIN", new int[0]));
+    copier.send(new Bind("", "", new short[0], List.of(), new short[0]));
+    copier.send(new Execute("", 0));
+    copier.send(Sync.INSTANCE);
+    copier.flush();
+  }
+
+  private static int count(Connection connection, String table) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
+      rows.next();
+      return rows.getInt(1);
     }
   }
 

@@ -32,7 +32,25 @@ final class RunCommand implements Callable<Integer> {
     try (TempCluster cluster = options.builder().start()) {
       ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
       builder.environment().putAll(ClusterEnvironment.of(cluster));
-      Process process;
+      Child child = new Child();
+      // On SIGTERM or Ctrl-C the JVM exits through its hooks: take CMD down, then the cluster.
+      // Registered before CMD starts, so that a signal just after it started finds it.
+      try (JvmExit.Registration stopChild = JvmExit.beforeClustersStop(child::stop)) {
+        return child.start(builder).waitFor();
+      }
+    }
+  }
+
+  /** CMD, started unless the JVM is already exiting, and stopped when it exits. */
+  private final class Child {
+    private Process process; // guarded by this
+    private boolean exiting; // guarded by this
+
+    synchronized Process start(ProcessBuilder builder) {
+      if (exiting) {
+        throw new io.pgisolate.PgIsolateException(
+            "not running '" + command.get(0) + "': pgisolate is stopping.");
+      }
       try {
         process = builder.start();
       } catch (IOException e) {
@@ -44,9 +62,17 @@ final class RunCommand implements Callable<Integer> {
                 + ". Hint: check the command name and that it is on the PATH.",
             e);
       }
-      // On SIGTERM or Ctrl-C the JVM exits through its hooks: take CMD down, then the cluster.
-      try (JvmExit.Registration stopChild = JvmExit.beforeClustersStop(() -> stop(process))) {
-        return process.waitFor();
+      return process;
+    }
+
+    void stop() {
+      Process started;
+      synchronized (this) {
+        exiting = true;
+        started = process;
+      }
+      if (started != null) {
+        RunCommand.stop(started);
       }
     }
   }

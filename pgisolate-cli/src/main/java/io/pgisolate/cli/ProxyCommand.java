@@ -385,7 +385,7 @@ final class ProxyCommand implements Callable<Integer> {
     }
     if (proxyPort < 0 || proxyPort > 65535) {
       throw new IllegalArgumentException(
-          "--proxy-port must be between 1 and 65535, but is "
+          "--proxy-port must be between 0 and 65535, but is "
               + proxyPort
               + ". Hint: leave it out (or give 0) for a free port.");
     }

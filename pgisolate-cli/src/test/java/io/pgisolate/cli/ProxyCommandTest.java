@@ -112,7 +112,7 @@ class ProxyCommandTest {
       assertThat(run("proxy", "--proxy-port", port)).isEqualTo(1);
       assertThat(err.toString())
           .isEqualTo(
-              "pgisolate: --proxy-port must be between 1 and 65535, but is "
+              "pgisolate: --proxy-port must be between 0 and 65535, but is "
                   + port
                   + ". Hint: leave it out (or give 0) for a free port.\n");
     }

@@ -596,6 +596,17 @@ final class ProxyCommand implements Callable<Integer> {
     try (Connection ignored = DriverManager.getConnection(url, props)) {
       // Reachable, and the credentials work.
     } catch (SQLException e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof java.net.UnknownHostException) {
+          throw new PgIsolateException(
+              "cannot connect to the backend "
+                  + backend.redacted()
+                  + ": unknown host '"
+                  + backend.host()
+                  + "'. Hint: check the host name in --backend.",
+              e);
+        }
+      }
       throw new PgIsolateException(
           "cannot connect to the backend "
               + backend.redacted()

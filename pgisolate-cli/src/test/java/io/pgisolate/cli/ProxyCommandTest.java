@@ -272,6 +272,17 @@ class ProxyCommandTest {
   }
 
   @Test
+  void unknownBackendHostIsNamedWithAHint() {
+    assertThat(run("proxy", "--backend", "postgres://u:secret@no-such-host.invalid:5432/db"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: cannot connect to the backend postgres://u@no-such-host.invalid:5432/db:"
+                + " unknown host 'no-such-host.invalid'. Hint: check the host name in"
+                + " --backend.\n");
+  }
+
+  @Test
   void malformedBackendUri() {
     assertThat(run("proxy", "--backend", "mysql://u:secret@host/db")).isEqualTo(1);
     assertThat(err.toString())

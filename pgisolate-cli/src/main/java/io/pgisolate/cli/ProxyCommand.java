@@ -480,7 +480,16 @@ final class ProxyCommand implements Callable<Integer> {
         templateSql.isEmpty()
             ? InitSource.empty()
             : InitSource.sql(templateSql.toArray(Path[]::new));
-    Template template = Templates.ensure(server, source, Duration.ofSeconds(60));
+    Template template;
+    try {
+      template = Templates.ensure(server, source, Duration.ofSeconds(60));
+    } catch (PgIsolateException e) {
+      if (templateSql.isEmpty() || e.getMessage().contains("Hint:")) {
+        throw e;
+      }
+      throw new PgIsolateException(
+          e.getMessage() + " Hint: fix the --template-sql script and rerun.", e);
+    }
     ClonePool pool = ClonePool.start(template, ClonePool.Settings.defaults().withPrefix("pgi_p"));
     resources.add(pool);
     FreshDatabaseBackend fresh =

@@ -2,6 +2,7 @@ package io.pgisolate.cli;
 
 import io.pgisolate.binaries.BinariesResolver;
 import io.pgisolate.cluster.TempCluster;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +140,7 @@ final class ClusterOptions {
   boolean verbose;
 
   TempCluster.Builder builder() {
+    checkPaths();
     TempCluster.Builder b = TempCluster.builder();
     if (pgBin != null) {
       b.binaries(pgBin);
@@ -149,6 +151,12 @@ final class ClusterOptions {
       b.version(BuildInfo.bundledMajor());
     }
     if (port != null) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException(
+            "-p/--port must be between 1 and 65535, but is "
+                + port
+                + ". Hint: leave it out for a free port.");
+      }
       b.port(port);
     }
     if (socketOnly) {
@@ -210,5 +218,76 @@ final class ClusterOptions {
     }
     b.initdbCache(!noInitdbCache);
     return b;
+  }
+
+  /** Files and directories are checked before anything starts, and named by their option. */
+  private void checkPaths() {
+    for (Path script : initScripts) {
+      requireReadableFile("-f/--init-sql", script, "an SQL script");
+    }
+    if (dump != null) {
+      requireReadableFile("--dump", dump, "a pg_dump file");
+    }
+    if (cacheDir != null) {
+      requireDirectoryOrCreatable("--cache-dir", cacheDir, false);
+    }
+    if (dataRoot != null) {
+      requireDirectoryOrCreatable("--data-root", dataRoot, true);
+    }
+  }
+
+  private static void requireReadableFile(String option, Path file, String what) {
+    String problem =
+        !Files.exists(file)
+            ? "no such file"
+            : Files.isDirectory(file)
+                ? "it is a directory"
+                : !Files.isReadable(file) ? "permission denied" : null;
+    if (problem != null) {
+      throw new IllegalArgumentException(
+          option + " " + file + ": " + problem + ". Hint: give " + what + " you can read.");
+    }
+  }
+
+  /**
+   * A directory pgisolate may create: an existing one, or, when {@code parentMustExist}, one whose
+   * parent exists (a misspelt path is not made into a tree of directories), else one under
+   * directories only.
+   */
+  private static void requireDirectoryOrCreatable(
+      String option, Path dir, boolean parentMustExist) {
+    Path absolute = dir.toAbsolutePath().normalize();
+    if (Files.isDirectory(absolute)) {
+      return;
+    }
+    if (Files.exists(absolute)) {
+      throw new IllegalArgumentException(
+          option + " " + dir + " is not a directory. Hint: name a directory, or a new one.");
+    }
+    Path parent = absolute.getParent();
+    if (parentMustExist && parent != null && !Files.isDirectory(parent)) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + dir
+              + ": "
+              + parent
+              + (Files.exists(parent) ? " is not a directory" : " does not exist")
+              + ". Hint: check the path; pgisolate creates only its last directory.");
+    }
+    for (Path p = parent; p != null; p = p.getParent()) {
+      if (Files.exists(p)) {
+        if (!Files.isDirectory(p)) {
+          throw new IllegalArgumentException(
+              option
+                  + " "
+                  + dir
+                  + ": "
+                  + p
+                  + " is not a directory. Hint: name a directory, or a new one.");
+        }
+        return;
+      }
+    }
   }
 }

@@ -385,7 +385,7 @@ final class ProxyCommand implements Callable<Integer> {
     }
     if (proxyPort < 0 || proxyPort > 65535) {
       throw new IllegalArgumentException(
-          "--proxy-port must be between 1 and 65535, but is "
+          "--proxy-port must be between 0 and 65535, but is "
               + proxyPort
               + ". Hint: leave it out (or give 0) for a free port.");
     }
@@ -480,7 +480,16 @@ final class ProxyCommand implements Callable<Integer> {
         templateSql.isEmpty()
             ? InitSource.empty()
             : InitSource.sql(templateSql.toArray(Path[]::new));
-    Template template = Templates.ensure(server, source, Duration.ofSeconds(60));
+    Template template;
+    try {
+      template = Templates.ensure(server, source, Duration.ofSeconds(60));
+    } catch (PgIsolateException e) {
+      if (templateSql.isEmpty() || e.getMessage().contains("Hint:")) {
+        throw e;
+      }
+      throw new PgIsolateException(
+          e.getMessage() + " Hint: fix the --template-sql script and rerun.", e);
+    }
     ClonePool pool = ClonePool.start(template, ClonePool.Settings.defaults().withPrefix("pgi_p"));
     resources.add(pool);
     FreshDatabaseBackend fresh =
@@ -596,6 +605,17 @@ final class ProxyCommand implements Callable<Integer> {
     try (Connection ignored = DriverManager.getConnection(url, props)) {
       // Reachable, and the credentials work.
     } catch (SQLException e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof java.net.UnknownHostException) {
+          throw new PgIsolateException(
+              "cannot connect to the backend "
+                  + backend.redacted()
+                  + ": unknown host '"
+                  + backend.host()
+                  + "'. Hint: check the host name in --backend.",
+              e);
+        }
+      }
       throw new PgIsolateException(
           "cannot connect to the backend "
               + backend.redacted()

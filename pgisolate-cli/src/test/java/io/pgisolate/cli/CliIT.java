@@ -150,7 +150,20 @@ class CliIT {
     assertThat(err.toString().lines().findFirst().orElseThrow())
         .startsWith(
             "pgisolate: initdb failed with exit code 1: invalid locale name \"xx_YY\". Hint: check"
-                + " the locale (xx_YY)");
+                + " the locale (xx_YY)")
+        .doesNotContain(".building-");
+  }
+
+  @Test
+  void initdbFailureWithACacheDirNamesTheCacheNotItsTemporaryDirectory(@TempDir Path dir) {
+    Path cache = dir.resolve("cache");
+    assertThat(run("run", "--cache-dir", cache.toString(), "--locale", "xx_YY", "--", "true"))
+        .isEqualTo(1);
+    assertThat(err.toString().lines().findFirst().orElseThrow())
+        .endsWith(
+            " Hint: check the locale (xx_YY) and encoding (UTF8) and that the initdb cache "
+                + cache.resolve("initdb")
+                + " is writable.");
   }
 
   @Test

@@ -124,6 +124,25 @@ class LeaseCliTest {
   }
 
   @Test
+  void serveOnASocketUnderAFileSaysWhichIsNotADirectory() throws Exception {
+    Path file = Files.createFile(dir.resolve("file"));
+    for (Path socket : List.of(file.resolve("s.sock"), file.resolve("sub").resolve("s.sock"))) {
+      Process p =
+          pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "serve", "-s", socket.toString());
+      String err = stderr(p);
+      assertThat(p.exitValue()).isEqualTo(1);
+      assertThat(err)
+          .isEqualTo(
+              "pgisolate: cannot serve on "
+                  + socket
+                  + ": "
+                  + file
+                  + " is not a directory. Hint: choose another place with --socket or"
+                  + " PGM_SOCKET.\n");
+    }
+  }
+
+  @Test
   void resetWithoutAServerSaysWhichOptionIsMissing() throws Exception {
     Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "serve", "--reset");
     String err = stderr(p);

@@ -352,6 +352,41 @@ class ProxyCommandIT {
     }
   }
 
+  @Test
+  void templateSqlWithAnSqlErrorIsOneLineWithAHintAndItsClusterIsRemoved(@TempDir Path dir)
+      throws Exception {
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path root = Files.createDirectory(dir.resolve("root"));
+    Path schema = Files.writeString(dir.resolve("schema.sql"), "create tabel t (id int);\n");
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cmd = Main.commandLine();
+    cmd.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    cmd.setErr(new java.io.PrintWriter(err, true));
+    int exit =
+        cmd.execute(
+            "proxy",
+            "--mode",
+            "fresh",
+            "--template-sql",
+            schema.toString(),
+            "--data-root",
+            root.toString());
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith("pgisolate: template ")
+        .endsWith(
+            " could not be built: init script "
+                + schema
+                + " failed at line 1, column 8: syntax error at or near \"tabel\". Hint: fix the"
+                + " --template-sql script and rerun.\n");
+    assertThat(err.toString().lines()).hasSize(1);
+    try (var left =
+        Files.list(root.resolve("pgisolate-" + io.pgisolate.os.OsUser.current().uid()))) {
+      assertThat(left).isEmpty();
+    }
+  }
+
   private static Map<String, String> readUntilReady(Process proxy) throws Exception {
     BufferedReader lines =
         new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));

@@ -112,7 +112,7 @@ class ProxyCommandTest {
       assertThat(run("proxy", "--proxy-port", port)).isEqualTo(1);
       assertThat(err.toString())
           .isEqualTo(
-              "pgisolate: --proxy-port must be between 1 and 65535, but is "
+              "pgisolate: --proxy-port must be between 0 and 65535, but is "
                   + port
                   + ". Hint: leave it out (or give 0) for a free port.\n");
     }
@@ -269,6 +269,17 @@ class ProxyCommandTest {
         .endsWith(". Hint: check that the server runs and the URI's user and password.\n")
         .doesNotContain("secret");
     assertThat(err.toString().lines()).hasSize(1);
+  }
+
+  @Test
+  void unknownBackendHostIsNamedWithAHint() {
+    assertThat(run("proxy", "--backend", "postgres://u:secret@no-such-host.invalid:5432/db"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "pgisolate: cannot connect to the backend postgres://u@no-such-host.invalid:5432/db:"
+                + " unknown host 'no-such-host.invalid'. Hint: check the host name in"
+                + " --backend.\n");
   }
 
   @Test

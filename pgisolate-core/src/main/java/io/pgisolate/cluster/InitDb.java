@@ -30,6 +30,14 @@ record InitDb(
 
   /** Creates a data directory at {@code dataDir}, whose parent exists and the server user owns. */
   void run(Path dataDir, Duration timeout) {
+    run(dataDir, timeout, dataDir.getParent() + " is writable by " + runAs.user().name());
+  }
+
+  /**
+   * As {@link #run(Path, Duration)}; {@code writable} ends the failure's hint ("and that …"), for a
+   * caller whose {@code dataDir} is a temporary directory gone by the time the user reads it.
+   */
+  void run(Path dataDir, Duration timeout, String writable) {
     List<String> command = new ArrayList<>();
     command.add(binaries.initdb().toString());
     command.addAll(List.of("-D", dataDir.toString(), "-U", user));
@@ -56,9 +64,7 @@ record InitDb(
               + ") and encoding ("
               + encoding
               + ") and that "
-              + dataDir.getParent()
-              + " is writable by "
-              + runAs.user().name()
+              + writable
               + ".",
           result.tail(20),
           dataDir,

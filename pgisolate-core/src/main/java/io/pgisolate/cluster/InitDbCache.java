@@ -46,7 +46,8 @@ final class InitDbCache {
       try {
         initdb.runAs().own(building);
         Path data = building.resolve("data");
-        initdb.run(data, timeout);
+        // The hint names the cache, not the temporary directory deleted below.
+        initdb.run(data, timeout, "the initdb cache " + root + " is writable");
         Files.writeString(building.resolve("identity"), initdb.identity(), StandardCharsets.UTF_8);
         Files.move(data, cached, StandardCopyOption.ATOMIC_MOVE);
       } finally {

@@ -67,6 +67,21 @@ final class SocketFile implements AutoCloseable {
               + path.resolve("pgmanager.sock")
               + ".");
     }
+    for (Path p = dir; p != null; p = p.getParent()) {
+      if (Files.exists(p)) {
+        if (!Files.isDirectory(p)) {
+          throw new PgIsolateException(
+              "cannot serve on "
+                  + path
+                  + ": "
+                  + p
+                  + " is not a directory. Hint: choose another place with --socket or "
+                  + LeaseSettings.SOCKET_ENV
+                  + ".");
+        }
+        break;
+      }
+    }
     try {
       Directories.create(dir, "rwx------");
     } catch (UncheckedIOException e) {

@@ -80,9 +80,11 @@ class ProxyDisconnectIT {
   record Fixture(ClonePool pool, FreshDatabaseBackend backend, ProxyServer proxy)
       implements AutoCloseable {
     static Fixture start(String prefix, int ready) {
-      ClonePool pool =
-          ClonePool.start(
-              template, ClonePool.Settings.defaults().withPrefix(prefix).withReady(ready));
+      return start(ClonePool.Settings.defaults().withPrefix(prefix).withReady(ready));
+    }
+
+    static Fixture start(ClonePool.Settings settings) {
+      ClonePool pool = ClonePool.start(template, settings);
       DomainSocketAddress socket =
           new DomainSocketAddress(pg.socketDirectory().resolve(".s.PGSQL." + pg.port()).toFile());
       FreshDatabaseBackend backend =
@@ -337,6 +339,48 @@ class ProxyDisconnectIT {
   }
 
   @Test
+  void clientsThatLeaveWhileWaitingForAFullPoolNoLongerWait() throws Exception {
+    try (Fixture f =
+        Fixture.start(ClonePool.Settings.defaults().withPrefix("pgi_dw").withReady(0).withMax(1))) {
+      try (Connection holder = f.connect()) {
+        assertThat(scalar(holder, "SELECT current_database()"))
+            .startsWith("pgi_dw_")
+            .endsWith("_1");
+        List<Socket> waiting = new ArrayList<>();
+        try {
+          for (int i = 0; i < 5; i++) {
+            Socket s = new Socket(f.proxy().host(), f.proxy().port());
+            waiting.add(s);
+            s.getOutputStream().write(startupMessage("anyone", "app"));
+            s.getOutputStream().flush();
+          }
+          awaitTrue(
+              () -> f.pool().state().contains("waiting=5"),
+              "5 clients wait for a clone (pool: " + f.pool().state() + ")");
+        } finally {
+          for (Socket s : waiting) {
+            s.close();
+          }
+        }
+        // Gone: they no longer wait, so they take no clone from clients still there.
+        awaitTrue(
+            () -> f.pool().state().contains("waiting=0"),
+            "the clients that left no longer wait (pool: " + f.pool().state() + ")");
+      }
+      awaitTrue(
+          () ->
+              f.pool()
+                  .state()
+                  .startsWith("ready=0, in use=0, being created=0, being dropped=0, waiting=0"),
+          "the pool is idle (pool: " + f.pool().state() + ")");
+      try (Connection next = f.connect()) {
+        // The second clone ever made: none was made for the clients that left.
+        assertThat(scalar(next, "SELECT current_database()")).startsWith("pgi_dw_").endsWith("_2");
+      }
+    }
+  }
+
+  @Test
   void manyClientsThatVanishAtOnceLeakNoClone() throws Exception {
     try (Fixture f = Fixture.start("pgi_dm", 0)) {
       List<Socket> sockets = new ArrayList<>();
@@ -355,16 +399,20 @@ class ProxyDisconnectIT {
           s.close();
         }
       }
+      // Clones made for clients that left before they got one stay ready for the next clients.
       awaitTrue(
           () ->
               f.backend().clonesInUse() == 0
-                  && clones("pgi_dm_") == 0
+                  && f.pool().state().contains(", in use=0,")
+                  && count("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE ?", "pgi_dm_%")
+                      == 0
                   && f.proxy().activeCancelKeys() == 0,
-          "no clone left behind (pool: " + f.pool().state() + ")");
+          "no clone in use, no session left (pool: " + f.pool().state() + ")");
       try (Connection c = f.connect()) {
         assertThat(scalar(c, "SELECT text FROM greeting")).isEqualTo("hello");
       }
     }
+    assertThat(clones("pgi_dm_")).as("clones left after the pool closed").isZero();
   }
 
   @Test

@@ -25,4 +25,13 @@ public interface BackendSelector {
    * must not block it).
    */
   default void release(BackendTarget target) {}
+
+  /**
+   * The client connection left before {@code selection} (a stage {@link #select} returned) was
+   * complete: the selector may stop the work, e.g. stop waiting for a clone, so that clients that
+   * are gone take nothing from those still there. If the stage completes with a target all the
+   * same, {@link #release} is called with it as usual. Called on the connection's event loop; must
+   * not block it.
+   */
+  default void abandon(CompletionStage<BackendTarget> selection) {}
 }

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -51,6 +52,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
   private StartupMessage startup;
   private ClientAuthentication.Exchange exchange;
   private BackendTarget target;
+  private CompletionStage<BackendTarget> selection;
   private Channel backend;
   private BackendKeyData proxyKey;
   private final List<RawMessage> early = new ArrayList<>();
@@ -173,26 +175,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
   }
 
   private void selectBackend() {
-    shared
-        .selector()
-        .select(startup)
-        .whenComplete(
-            (selected, error) ->
-                ctx.executor()
-                    .execute(
-                        () -> {
-                          if (error != null) {
-                            fail(
-                                "08006",
-                                "no backend for this connection: " + error.getMessage(),
-                                error);
-                          } else if (!ctx.channel().isActive()) {
-                            shared.selector().release(selected);
-                          } else {
-                            target = selected;
-                            connect();
-                          }
-                        }));
+    selection = shared.selector().select(startup);
+    selection.whenComplete(
+        (selected, error) ->
+            ctx.executor()
+                .execute(
+                    () -> {
+                      if (error != null) {
+                        fail(
+                            "08006",
+                            "no backend for this connection: " + error.getMessage(),
+                            error);
+                      } else if (!ctx.channel().isActive()) {
+                        shared.selector().release(selected);
+                      } else {
+                        target = selected;
+                        connect();
+                      }
+                    }));
   }
 
   private void connect() {
@@ -315,6 +315,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
     }
     if (proxyKey != null) {
       shared.cancelKeys().unregister(proxyKey);
+    }
+    if (selection != null && target == null) {
+      // Still selecting (or selected, with the answer on its way here, which releases it): a
+      // client that is gone must not keep waiting for a backend, e.g. hold a place in the queue
+      // for a clone of a full pool.
+      shared.selector().abandon(selection);
     }
     if (target != null) {
       try {

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,10 @@ public final class FreshDatabaseBackend implements BackendSelector, AutoCloseabl
 
   /** Clones handed to connections, by database name (per-connection mode). */
   private final Map<String, Clone> inUse = new ConcurrentHashMap<>();
+
+  /** Per-connection selections waiting for their clone, with the task that waits. */
+  private final Map<CompletionStage<BackendTarget>, Future<?>> acquiring =
+      new ConcurrentHashMap<>();
 
   /** The one clone of single mode, once a connection asked for it. */
   private CompletableFuture<Clone> single;
@@ -113,32 +119,65 @@ public final class FreshDatabaseBackend implements BackendSelector, AutoCloseabl
 
   @Override
   public CompletionStage<BackendTarget> select(StartupMessage client) {
-    CompletableFuture<Clone> clone = shared ? sharedClone() : acquire();
-    return clone.thenApply(
-        c -> {
-          if (!shared) {
-            inUse.put(c.name(), c);
-          }
-          log.debug(
-              "client database {} is {}", client.parameters().getOrDefault("database", ""), c);
-          return target(client, c);
-        });
-  }
-
-  private CompletableFuture<Clone> acquire() {
+    if (shared) {
+      return sharedClone().thenApply(c -> selected(client, c));
+    }
     synchronized (this) {
       if (closed) {
-        return CompletableFuture.failedFuture(
-            new IllegalStateException("the proxy is shutting down"));
+        return shuttingDown();
       }
     }
-    return CompletableFuture.supplyAsync(pool::acquire, acquirers);
+    CompletableFuture<BackendTarget> selection = new CompletableFuture<>();
+    Future<?> acquisition;
+    try {
+      acquisition =
+          acquirers.submit(
+              () -> {
+                try {
+                  Clone clone = pool.acquire();
+                  inUse.put(clone.name(), clone);
+                  selection.complete(selected(client, clone));
+                } catch (RuntimeException e) {
+                  selection.completeExceptionally(e);
+                } finally {
+                  acquiring.remove(selection);
+                }
+              });
+    } catch (RejectedExecutionException e) {
+      return shuttingDown(); // closed after the check above
+    }
+    acquiring.put(selection, acquisition);
+    if (selection.isDone()) {
+      acquiring.remove(selection);
+    }
+    return selection;
+  }
+
+  /**
+   * The client left while waiting for its clone: it stops waiting (its thread is interrupted), so
+   * it takes no clone from the clients still there when the pool is at its maximum. A clone it got
+   * all the same is released by the proxy as for any client that left.
+   */
+  @Override
+  public void abandon(CompletionStage<BackendTarget> selection) {
+    Future<?> acquisition = acquiring.remove(selection);
+    if (acquisition != null) {
+      acquisition.cancel(true);
+    }
+  }
+
+  private BackendTarget selected(StartupMessage client, Clone clone) {
+    log.debug("client database {} is {}", client.parameters().getOrDefault("database", ""), clone);
+    return target(client, clone);
+  }
+
+  private static <T> CompletableFuture<T> shuttingDown() {
+    return CompletableFuture.failedFuture(new IllegalStateException("the proxy is shutting down"));
   }
 
   private synchronized CompletableFuture<Clone> sharedClone() {
     if (closed) {
-      return CompletableFuture.failedFuture(
-          new IllegalStateException("the proxy is shutting down"));
+      return shuttingDown();
     }
     if (single == null || single.isCompletedExceptionally()) {
       // A failed acquire is not remembered: the next connection tries again.

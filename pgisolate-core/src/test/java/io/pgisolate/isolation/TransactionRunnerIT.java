@@ -299,6 +299,35 @@ class TransactionRunnerIT {
     }
   }
 
+  @Test
+  void closingTheRunnerFailsTheBodiesStillQueuedForASubmitter() throws Exception {
+    TransactionRunner runner = runner(1);
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Long> first =
+        runner.submit(
+            c -> {
+              running.countDown();
+              release.await(30, TimeUnit.SECONDS);
+              return count(c, "select count(*) from note");
+            });
+    assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+    // One submitter thread per worker, and it is busy: these wait in the submitters' queue.
+    List<CompletableFuture<Long>> queued = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      queued.add(runner.submit(c -> count(c, "select count(*) from note")));
+    }
+    runner.close();
+    release.countDown();
+    for (CompletableFuture<Long> q : queued) {
+      assertThatThrownBy(() -> q.get(10, TimeUnit.SECONDS))
+          .hasRootCauseMessage("the transaction runner on postgres is closed.");
+    }
+    // The running body was interrupted (close stops the submitter threads); it completes too.
+    assertThat(first.handle((value, e) -> e != null ? e : value).get(30, TimeUnit.SECONDS))
+        .isInstanceOf(InterruptedException.class);
+  }
+
   // --- recycling ---
 
   /**

@@ -93,6 +93,28 @@ class TransactionRunnerIT {
   }
 
   @Test
+  void committingAFailedTransactionRollsItBackAsPgjdbcDoes() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      long seen =
+          runner.run(
+              c -> {
+                exec(c, "insert into note (body) values ('before')");
+                c.setAutoCommit(false);
+                exec(c, "insert into note (body) values ('in the failed transaction')");
+                assertThatThrownBy(() -> exec(c, "select 1/0")).hasMessageContaining("division");
+                c.commit(); // pgjdbc: the server answers ROLLBACK, no exception
+                exec(c, "insert into note (body) values ('next transaction')");
+                assertThatThrownBy(() -> exec(c, "select 1/0")).hasMessageContaining("division");
+                c.setAutoCommit(true); // commits: the same
+                assertThat(c.getAutoCommit()).isTrue();
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).isEqualTo(2); // the seed and 'before'
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
   void aHandleClosedWithAnOpenTransactionRollsItBack() throws Exception {
     try (TransactionRunner runner = runner(1)) {
       Isolated test = runner.begin(Duration.ofSeconds(30));

@@ -41,6 +41,11 @@ final class TransactionWorker {
   /** Counts its tests toward recycling; set once it is initialised. */
   private Recycling.Meter meter;
 
+  /** Its connection's network timeout and holdability as initialised: a test may change both. */
+  private int networkTimeout;
+
+  private int holdability;
+
   /** When its current test took it ({@link System#nanoTime()}). */
   private long leasedAt;
 
@@ -112,6 +117,8 @@ final class TransactionWorker {
     try (Statement st = connection.createStatement()) {
       st.execute("SAVEPOINT " + savepoint); // opens the transaction too
     }
+    networkTimeout = connection.getNetworkTimeout();
+    holdability = connection.getHoldability();
     long took = System.nanoTime() - start;
     meter = recycling.start(took);
     log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
@@ -157,6 +164,14 @@ final class TransactionWorker {
             + id
             + "), ending the transaction it ran in. Hint: close only the handles pgisolate"
             + " gives out, not an unwrapped connection.";
+      }
+      // Connection properties the handles pass on, which no rollback undoes (client side, no
+      // round trip): a test's network timeout would otherwise cut the next tests' statements.
+      if (connection.getNetworkTimeout() != networkTimeout) {
+        connection.setNetworkTimeout(Runnable::run, networkTimeout);
+      }
+      if (connection.getHoldability() != holdability) {
+        connection.setHoldability(holdability);
       }
       try (Statement st = connection.createStatement()) {
         st.execute("ROLLBACK TO SAVEPOINT " + savepoint);

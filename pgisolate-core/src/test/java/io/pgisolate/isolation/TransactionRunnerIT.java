@@ -115,6 +115,30 @@ class TransactionRunnerIT {
   }
 
   @Test
+  void connectionSettingsATestChangesDoNotReachTheNextTest() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      runner.run(
+          c -> {
+            c.setNetworkTimeout(Runnable::run, 300);
+            c.setHoldability(ResultSet.HOLD_CURSORS_OVER_COMMIT);
+            exec(c, "declare left_open cursor with hold for select * from note");
+            return null;
+          });
+      long seen =
+          runner.run(
+              c -> {
+                assertThat(c.getNetworkTimeout()).isZero();
+                assertThat(c.getHoldability()).isEqualTo(ResultSet.CLOSE_CURSORS_AT_COMMIT);
+                exec(c, "declare left_open cursor with hold for select * from note");
+                exec(c, "select pg_sleep(0.6)"); // longer than the first test's network timeout
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).isEqualTo(1);
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
   void aHandleClosedWithAnOpenTransactionRollsItBack() throws Exception {
     try (TransactionRunner runner = runner(1)) {
       Isolated test = runner.begin(Duration.ofSeconds(30));

@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -197,6 +198,11 @@ final class TransactionalConnection implements InvocationHandler {
       case "isReadOnly" -> {
         return readOnly;
       }
+      case "getMetaData" -> {
+        // Its getConnection() must give this handle, not the worker's connection (whose commit()
+        // would end the transaction every test runs in).
+        return wrap(call(method, args), DatabaseMetaData.class);
+      }
       case "createStatement" -> {
         return wrap(call(method, args), Statement.class);
       }
@@ -304,7 +310,10 @@ final class TransactionalConnection implements InvocationHandler {
         new StatementHandler(statement));
   }
 
-  /** Checks SQL given to a statement's execute and addBatch, and answers getConnection. */
+  /**
+   * Checks SQL given to a statement's execute and addBatch, and answers getConnection (of a
+   * statement or the connection's metadata).
+   */
   private final class StatementHandler implements InvocationHandler {
     private final Object real;
 

@@ -139,6 +139,24 @@ class TransactionRunnerIT {
   }
 
   @Test
+  void theMetadatasConnectionIsTheHandle() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      long seen =
+          runner.run(
+              c -> {
+                Connection fromMetadata = c.getMetaData().getConnection();
+                assertThat(fromMetadata).isSameAs(c);
+                c.setAutoCommit(false);
+                exec(c, "insert into note (body) values ('committed by the metadata')");
+                fromMetadata.commit(); // onto a savepoint, as commit() on the handle is
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).isEqualTo(2);
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
   void aHandleClosedWithAnOpenTransactionRollsItBack() throws Exception {
     try (TransactionRunner runner = runner(1)) {
       Isolated test = runner.begin(Duration.ofSeconds(30));

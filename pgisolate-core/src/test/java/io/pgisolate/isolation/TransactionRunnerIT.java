@@ -627,6 +627,26 @@ class TransactionRunnerIT {
           });
       String timeout = runner.run(c -> string(c, "show statement_timeout"));
       assertThat(timeout).as("SET is transactional: rolled back").isEqualTo("0");
+
+      long listening =
+          runner.run(
+              c -> {
+                exec(c, "set session characteristics as transaction isolation level serializable");
+                exec(c, "prepare left_prepared as select 1");
+                exec(c, "listen chan");
+                return count(c, "select count(*) from pg_listening_channels()");
+              });
+      assertThat(listening).as("LISTEN takes effect at commit: never").isZero();
+      runner.run(
+          c -> {
+            assertThat(string(c, "show default_transaction_isolation"))
+                .as("SET SESSION CHARACTERISTICS is a SET: rolled back")
+                .isEqualTo("read committed");
+            assertThat(count(c, "select count(*) from pg_prepared_statements"))
+                .as("PREPARE is not transactional: it stays")
+                .isEqualTo(1);
+            return null;
+          });
     }
   }
 

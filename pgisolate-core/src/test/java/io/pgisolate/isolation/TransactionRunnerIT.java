@@ -157,6 +157,29 @@ class TransactionRunnerIT {
   }
 
   @Test
+  void aServersTransactionTimeoutsDoNotEndIdleWorkers() throws Exception {
+    try (Connection admin = server.connect("postgres")) {
+      exec(admin, "create database idle_timeouts");
+      // As on a server configured against sessions left idle in a transaction.
+      exec(admin, "alter database idle_timeouts set idle_in_transaction_session_timeout = '200ms'");
+      exec(admin, "alter database idle_timeouts set transaction_timeout = '200ms'");
+    }
+    try {
+      try (TransactionRunner runner = TransactionRunner.start(server, "idle_timeouts", SCHEMA, 1)) {
+        TransactionRunner.Body<Long> notes = c -> count(c, "select count(*) from note");
+        assertThat(runner.run(notes)).isEqualTo(1);
+        Thread.sleep(700); // no test for a while: the worker waits, idle in its transaction
+        assertThat(runner.run(notes)).isEqualTo(1);
+        assertThat(runner.replacements()).isZero();
+      }
+    } finally {
+      try (Connection admin = server.connect("postgres")) {
+        exec(admin, "drop database idle_timeouts with (force)");
+      }
+    }
+  }
+
+  @Test
   void aHandleClosedWithAnOpenTransactionRollsItBack() throws Exception {
     try (TransactionRunner runner = runner(1)) {
       Isolated test = runner.begin(Duration.ofSeconds(30));

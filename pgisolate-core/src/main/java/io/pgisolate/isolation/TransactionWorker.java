@@ -1,12 +1,15 @@
 package io.pgisolate.isolation;
 
 import io.pgisolate.sql.Sql;
+import java.lang.reflect.Field;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.postgresql.copy.CopyOperation;
+import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -181,6 +184,7 @@ final class TransactionWorker {
             + "), ending the transaction it ran in. Hint: close only the handles pgisolate"
             + " gives out, not an unwrapped connection.";
       }
+      cancelUnfinishedCopy();
       // Connection properties the handles pass on, which no rollback undoes (client side, no
       // round trip): a test's network timeout would otherwise cut the next tests' statements.
       if (connection.getNetworkTimeout() != networkTimeout) {
@@ -200,6 +204,45 @@ final class TransactionWorker {
           + e.getMessage().replaceAll("\\R\\s*", " ")
           + "): the test's changes may have been committed. Hint: do not send COMMIT, ROLLBACK"
           + " or END around pgisolate's connection handles (through an unwrapped connection).";
+    }
+  }
+
+  /**
+   * Cancels a COPY the test started through an unwrapped connection ({@code CopyManager}) and left
+   * unfinished (it failed between copyIn and endCopy): pgjdbc keeps the connection for the COPY, so
+   * the rollback would otherwise wait for it for ever, and with it every test queued for a worker.
+   * pgjdbc has no public way to find it: read from its query executor, when it is the pgjdbc this
+   * was written against (otherwise nothing is done).
+   */
+  private void cancelUnfinishedCopy() {
+    if (COPY_LOCK == null) {
+      return;
+    }
+    try {
+      Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
+      if (COPY_LOCK.getDeclaringClass().isInstance(executor)
+          && COPY_LOCK.get(executor) instanceof CopyOperation copy
+          && copy.isActive()) {
+        log.warn(
+            "TRANSACTION worker {}: the test left a COPY unfinished ({}); cancelling it", id, copy);
+        copy.cancelCopy();
+      }
+    } catch (SQLException | ReflectiveOperationException | RuntimeException e) {
+      log.debug("TRANSACTION worker {}: could not cancel an unfinished COPY: {}", id, e.toString());
+    }
+  }
+
+  /** pgjdbc's QueryExecutorImpl.lockedFor: the COPY that holds the connection, if any. */
+  private static final Field COPY_LOCK = copyLock();
+
+  private static Field copyLock() {
+    try {
+      Field f =
+          Class.forName("org.postgresql.core.v3.QueryExecutorImpl").getDeclaredField("lockedFor");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
     }
   }
 

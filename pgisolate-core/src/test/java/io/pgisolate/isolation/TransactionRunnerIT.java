@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.InitSource;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 class TransactionRunnerIT {
   private static TempCluster cluster;
@@ -176,6 +178,28 @@ class TransactionRunnerIT {
       try (Connection admin = server.connect("postgres")) {
         exec(admin, "drop database idle_timeouts with (force)");
       }
+    }
+  }
+
+  @Test
+  void aCopyLeftUnfinishedByAFailingTestIsCancelledAndTheWorkerGoesOn() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      CompletableFuture<Object> failing =
+          runner.submit(
+              c -> {
+                CopyIn in =
+                    c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY note (body) FROM STDIN");
+                byte[] row = "copied\n".getBytes(StandardCharsets.UTF_8);
+                in.writeToCopy(row, 0, row.length);
+                throw new AssertionError("failed mid-COPY");
+              });
+      // Bounded: the rollback after the test used to wait for the COPY for ever.
+      assertThatThrownBy(() -> failing.get(30, TimeUnit.SECONDS))
+          .hasRootCauseMessage("failed mid-COPY");
+      assertThat(
+              runner.submit(c -> count(c, "select count(*) from note")).get(30, TimeUnit.SECONDS))
+          .isEqualTo(1);
+      assertThat(runner.replacements()).isZero();
     }
   }
 

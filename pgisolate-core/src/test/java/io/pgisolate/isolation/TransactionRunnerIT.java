@@ -732,8 +732,10 @@ class TransactionRunnerIT {
     String runnerPrefix;
     try (TransactionRunner runner =
         TransactionRunner.start(server, "postgres", SCHEMA, 2, Recycling.afterTests(3))) {
-      // Until a replacement, initialised in the background, has taken a recycled worker's place.
-      for (int i = 0; i < 1000 && runner.recycled() == 0; i++) {
+      // Until a replacement, initialised in the background, has taken a recycled worker's place:
+      // bounded by time, not by a number of tests, which a slow initialisation can outlast.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (runner.recycled() == 0 && System.nanoTime() < deadline) {
         seen.add(runner.run(c -> string(c, "select current_schema()")));
       }
       assertThat(runner.recycled()).isPositive();

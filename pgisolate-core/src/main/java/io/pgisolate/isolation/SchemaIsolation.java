@@ -52,6 +52,10 @@ public final class SchemaIsolation implements Isolation {
   private final AtomicLong sequence = new AtomicLong();
   private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
   private final Set<String> live = ConcurrentHashMap.newKeySet();
+
+  /** The live schemas whose test has not ended: {@link #close} leaves them to {@code end}. */
+  private final Set<String> leased = ConcurrentHashMap.newKeySet();
+
   private final ExecutorService dropper;
   private volatile boolean keptAny;
   private volatile boolean closed;
@@ -116,7 +120,7 @@ public final class SchemaIsolation implements Isolation {
       try (Statement st = c.createStatement()) {
         st.execute("DISCARD ALL"); // the next test's init starts from a clean session
       }
-      idle.offer(c);
+      giveBack(c);
     } catch (SQLException | RuntimeException e) {
       Connections.closeQuietly(c);
       dropper.execute(() -> drop(schema));
@@ -131,7 +135,16 @@ public final class SchemaIsolation implements Isolation {
               + (e.getMessage() == null ? e.toString() : e.getMessage().replaceAll("\\R\\s*", " ")),
           e);
     }
+    leased.add(schema);
     return new Leased(schema);
+  }
+
+  /** Keeps {@code c} for later use, or closes it once this is closed. */
+  private void giveBack(Connection c) {
+    idle.offer(c);
+    if (closed && idle.remove(c)) {
+      Connections.closeQuietly(c);
+    }
   }
 
   private Connection take() {
@@ -151,7 +164,7 @@ public final class SchemaIsolation implements Isolation {
       ps.setString(1, schema);
       try (ResultSet rs = ps.executeQuery()) {
         boolean found = rs.next();
-        idle.offer(c);
+        giveBack(c);
         return found;
       }
     } catch (SQLException e) {
@@ -160,7 +173,10 @@ public final class SchemaIsolation implements Isolation {
     }
   }
 
-  /** Drops every schema still live (not the kept ones), then closes its connections. */
+  /**
+   * Drops every schema still live (not the kept ones), then closes its connections. The schema of a
+   * test still running is dropped (or kept) when that test ends, as usual.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -176,7 +192,9 @@ public final class SchemaIsolation implements Isolation {
       Thread.currentThread().interrupt();
     }
     for (String schema : Set.copyOf(live)) {
-      drop(schema);
+      if (!leased.contains(schema)) {
+        drop(schema);
+      }
     }
     idle.forEach(Connections::closeQuietly);
     idle.clear();
@@ -260,6 +278,7 @@ public final class SchemaIsolation implements Isolation {
     @Override
     public Optional<String> end(Outcome outcome) {
       connections.closeAll();
+      leased.remove(schema);
       if (!exists(schema)) {
         live.remove(schema);
         throw new IsolationBrokenException(
@@ -280,7 +299,7 @@ public final class SchemaIsolation implements Isolation {
                   + Sql.identifier(schema)
                   + " IS "
                   + Sql.literal(KEPT_MARK + outcome.testName()));
-          idle.offer(c);
+          giveBack(c);
         } catch (SQLException e) {
           Connections.closeQuietly(c);
           throw new PgIsolateException("could not mark schema " + schema + " as kept: " + e, e);

@@ -447,8 +447,9 @@ public final class TransactionRunner implements Isolation {
   }
 
   /**
-   * Stops: queued tests fail, idle workers end (their transactions rolled back, their schemas
-   * dropped) before it returns, busy workers end when their test ends.
+   * Stops: queued tests fail (the futures of {@link #submit}ted bodies not yet started complete
+   * exceptionally; running ones are interrupted), idle workers end (their transactions rolled back,
+   * their schemas dropped) before it returns, busy workers end when their test ends.
    */
   @Override
   public void close() {
@@ -465,7 +466,9 @@ public final class TransactionRunner implements Isolation {
     } finally {
       lock.unlock();
     }
-    submitters.shutdownNow();
+    // Bodies still queued for a submitter thread never start: run each here, where it fails at
+    // once (the runner is closed), so that its future completes rather than never.
+    submitters.shutdownNow().forEach(Runnable::run);
     vacuum.stop(); // a vacuum in progress is cancelled, those queued do nothing
     initialiser.shutdown();
     try {

@@ -1,12 +1,15 @@
 package io.pgisolate.isolation;
 
 import io.pgisolate.sql.Sql;
+import java.lang.reflect.Field;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.postgresql.copy.CopyOperation;
+import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +43,11 @@ final class TransactionWorker {
 
   /** Counts its tests toward recycling; set once it is initialised. */
   private Recycling.Meter meter;
+
+  /** Its connection's network timeout and holdability as initialised: a test may change both. */
+  private int networkTimeout;
+
+  private int holdability;
 
   /** When its current test took it ({@link System#nanoTime()}). */
   private long leasedAt;
@@ -105,6 +113,7 @@ final class TransactionWorker {
   void init() throws SQLException {
     long start = System.nanoTime();
     connection = schemas.server().connect(schemas.database());
+    withoutTransactionTimeouts();
     schema = WorkerSchemas.name(runnerPrefix, id, backendPid());
     schemas.build(connection, schema);
     analyze();
@@ -112,9 +121,26 @@ final class TransactionWorker {
     try (Statement st = connection.createStatement()) {
       st.execute("SAVEPOINT " + savepoint); // opens the transaction too
     }
+    networkTimeout = connection.getNetworkTimeout();
+    holdability = connection.getHoldability();
     long took = System.nanoTime() - start;
     meter = recycling.start(took);
     log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
+  }
+
+  /**
+   * A worker is idle in its transaction between tests, and that transaction lasts as long as the
+   * worker: a server (or database, or role) configured to end such sessions ({@code
+   * idle_in_transaction_session_timeout}, PostgreSQL 17's {@code transaction_timeout}) would end
+   * the worker between two tests, failing the next one. Off for this session (a test's SET of them
+   * is rolled back after it).
+   */
+  private void withoutTransactionTimeouts() throws SQLException {
+    try (Statement st = connection.createStatement()) {
+      st.execute(
+          "SELECT set_config(name, '0', false) FROM pg_settings"
+              + " WHERE name IN ('idle_in_transaction_session_timeout', 'transaction_timeout')");
+    }
   }
 
   private int backendPid() throws SQLException {
@@ -158,6 +184,15 @@ final class TransactionWorker {
             + "), ending the transaction it ran in. Hint: close only the handles pgisolate"
             + " gives out, not an unwrapped connection.";
       }
+      cancelUnfinishedCopy();
+      // Connection properties the handles pass on, which no rollback undoes (client side, no
+      // round trip): a test's network timeout would otherwise cut the next tests' statements.
+      if (connection.getNetworkTimeout() != networkTimeout) {
+        connection.setNetworkTimeout(Runnable::run, networkTimeout);
+      }
+      if (connection.getHoldability() != holdability) {
+        connection.setHoldability(holdability);
+      }
       try (Statement st = connection.createStatement()) {
         st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
       }
@@ -169,6 +204,45 @@ final class TransactionWorker {
           + e.getMessage().replaceAll("\\R\\s*", " ")
           + "): the test's changes may have been committed. Hint: do not send COMMIT, ROLLBACK"
           + " or END around pgisolate's connection handles (through an unwrapped connection).";
+    }
+  }
+
+  /**
+   * Cancels a COPY the test started through an unwrapped connection ({@code CopyManager}) and left
+   * unfinished (it failed between copyIn and endCopy): pgjdbc keeps the connection for the COPY, so
+   * the rollback would otherwise wait for it for ever, and with it every test queued for a worker.
+   * pgjdbc has no public way to find it: read from its query executor, when it is the pgjdbc this
+   * was written against (otherwise nothing is done).
+   */
+  private void cancelUnfinishedCopy() {
+    if (COPY_LOCK == null) {
+      return;
+    }
+    try {
+      Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
+      if (COPY_LOCK.getDeclaringClass().isInstance(executor)
+          && COPY_LOCK.get(executor) instanceof CopyOperation copy
+          && copy.isActive()) {
+        log.warn(
+            "TRANSACTION worker {}: the test left a COPY unfinished ({}); cancelling it", id, copy);
+        copy.cancelCopy();
+      }
+    } catch (SQLException | ReflectiveOperationException | RuntimeException e) {
+      log.debug("TRANSACTION worker {}: could not cancel an unfinished COPY: {}", id, e.toString());
+    }
+  }
+
+  /** pgjdbc's QueryExecutorImpl.lockedFor: the COPY that holds the connection, if any. */
+  private static final Field COPY_LOCK = copyLock();
+
+  private static Field copyLock() {
+    try {
+      Field f =
+          Class.forName("org.postgresql.core.v3.QueryExecutorImpl").getDeclaredField("lockedFor");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
     }
   }
 

@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code setAutoCommit(false)} sets a savepoint that stands for the handle's transaction;
  *       {@code commit()} releases it and sets a new one; {@code rollback()} rolls back to it;
  *       {@code setAutoCommit(true)} releases it; {@code close()} with a transaction open rolls it
- *       back.
+ *       back. Committing a failed transaction rolls it back silently, as pgjdbc does.
  *   <li>{@code setSavepoint}, {@code rollback(Savepoint)} and {@code releaseSavepoint} are real
  *       savepoints, nested inside.
  *   <li>COMMIT, ROLLBACK, BEGIN, END, ABORT, START/PREPARE TRANSACTION sent as SQL are refused with
@@ -101,6 +102,9 @@ final class TransactionalConnection implements InvocationHandler {
     }
   }
 
+  /** SQLState in_failed_sql_transaction: "current transaction is aborted". */
+  private static final String IN_FAILED_TRANSACTION = "25P02";
+
   private final Shared shared;
   private Connection proxy;
   private boolean autoCommit = true;
@@ -161,7 +165,9 @@ final class TransactionalConnection implements InvocationHandler {
       }
       case "commit" -> {
         requireTransaction("commit");
-        exec("RELEASE SAVEPOINT " + local + "; SAVEPOINT " + local);
+        if (!releaseOrRollBack("; SAVEPOINT " + local)) {
+          exec("ROLLBACK TO SAVEPOINT " + local); // the savepoint stays: a new transaction
+        }
         return null;
       }
       case "rollback" -> {
@@ -192,6 +198,11 @@ final class TransactionalConnection implements InvocationHandler {
       case "isReadOnly" -> {
         return readOnly;
       }
+      case "getMetaData" -> {
+        // Its getConnection() must give this handle, not the worker's connection (whose commit()
+        // would end the transaction every test runs in).
+        return wrap(call(method, args), DatabaseMetaData.class);
+      }
       case "createStatement" -> {
         return wrap(call(method, args), Statement.class);
       }
@@ -214,13 +225,36 @@ final class TransactionalConnection implements InvocationHandler {
       return;
     }
     if (on) {
-      exec("RELEASE SAVEPOINT " + local); // JDBC: switching autocommit on commits
+      // JDBC: switching autocommit on commits
+      if (!releaseOrRollBack("")) {
+        exec("ROLLBACK TO SAVEPOINT " + local + "; RELEASE SAVEPOINT " + local);
+      }
       local = null;
     } else {
       local = shared.savepointName();
       exec("SAVEPOINT " + local);
     }
     autoCommit = on;
+  }
+
+  /**
+   * Commits the handle's transaction: releases its savepoint, then runs {@code then}. A failed
+   * transaction (a statement in it failed) cannot be released; pgjdbc's commit() then rolls it back
+   * without a word (the server answers COMMIT with ROLLBACK), so code that commits after catching
+   * an error goes on with a working connection: the caller rolls back instead.
+   *
+   * @return false if the transaction had failed and was not released
+   */
+  private boolean releaseOrRollBack(String then) throws SQLException {
+    try {
+      exec("RELEASE SAVEPOINT " + local + then);
+      return true;
+    } catch (SQLException e) {
+      if (IN_FAILED_TRANSACTION.equals(e.getSQLState())) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   private void requireTransaction(String what) throws SQLException {
@@ -276,7 +310,10 @@ final class TransactionalConnection implements InvocationHandler {
         new StatementHandler(statement));
   }
 
-  /** Checks SQL given to a statement's execute and addBatch, and answers getConnection. */
+  /**
+   * Checks SQL given to a statement's execute and addBatch, and answers getConnection (of a
+   * statement or the connection's metadata).
+   */
   private final class StatementHandler implements InvocationHandler {
     private final Object real;
 

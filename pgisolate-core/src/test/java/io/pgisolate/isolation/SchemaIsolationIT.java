@@ -183,6 +183,24 @@ class SchemaIsolationIT {
   // --- what it does not isolate ---
 
   @Test
+  void closingWhileATestRunsLeavesItsSchemaUntilItEnds() throws Exception {
+    SchemaIsolation isolation = schemas(InitSource.classpath("db/isolation/schema.sql"));
+    Isolated running = isolation.begin(WAIT);
+    Isolated ended = isolation.begin(WAIT);
+    ended.end(Outcome.passed("ended"));
+    String schema = running.schema().orElseThrow();
+    try (Connection c = running.connection()) {
+      exec(c, "insert into note (body) values ('before close')");
+      isolation.close();
+      exec(c, "insert into note (body) values ('after close')");
+      assertThat(count(c, "select count(*) from note")).isEqualTo(3);
+    }
+    assertThat(running.end(Outcome.passed("running"))).isEmpty();
+    assertThat(schemasLike(schema)).isZero();
+    assertThat(schemasLike(ended.schema().orElseThrow())).isZero();
+  }
+
+  @Test
   void advisoryLocksAndOtherSchemasAreShared() throws Exception {
     try (SchemaIsolation isolation = schemas(InitSource.classpath("db/isolation/schema.sql"))) {
       Isolated a = isolation.begin(WAIT);

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.InitSource;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 class TransactionRunnerIT {
   private static TempCluster cluster;
@@ -89,6 +91,115 @@ class TransactionRunnerIT {
               });
       assertThat(seen).isEqualTo(3); // seed, kept, at the end
       assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void committingAFailedTransactionRollsItBackAsPgjdbcDoes() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      long seen =
+          runner.run(
+              c -> {
+                exec(c, "insert into note (body) values ('before')");
+                c.setAutoCommit(false);
+                exec(c, "insert into note (body) values ('in the failed transaction')");
+                assertThatThrownBy(() -> exec(c, "select 1/0")).hasMessageContaining("division");
+                c.commit(); // pgjdbc: the server answers ROLLBACK, no exception
+                exec(c, "insert into note (body) values ('next transaction')");
+                assertThatThrownBy(() -> exec(c, "select 1/0")).hasMessageContaining("division");
+                c.setAutoCommit(true); // commits: the same
+                assertThat(c.getAutoCommit()).isTrue();
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).isEqualTo(2); // the seed and 'before'
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
+  void connectionSettingsATestChangesDoNotReachTheNextTest() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      runner.run(
+          c -> {
+            c.setNetworkTimeout(Runnable::run, 300);
+            c.setHoldability(ResultSet.HOLD_CURSORS_OVER_COMMIT);
+            exec(c, "declare left_open cursor with hold for select * from note");
+            return null;
+          });
+      long seen =
+          runner.run(
+              c -> {
+                assertThat(c.getNetworkTimeout()).isZero();
+                assertThat(c.getHoldability()).isEqualTo(ResultSet.CLOSE_CURSORS_AT_COMMIT);
+                exec(c, "declare left_open cursor with hold for select * from note");
+                exec(c, "select pg_sleep(0.6)"); // longer than the first test's network timeout
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).isEqualTo(1);
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
+  void theMetadatasConnectionIsTheHandle() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      long seen =
+          runner.run(
+              c -> {
+                Connection fromMetadata = c.getMetaData().getConnection();
+                assertThat(fromMetadata).isSameAs(c);
+                c.setAutoCommit(false);
+                exec(c, "insert into note (body) values ('committed by the metadata')");
+                fromMetadata.commit(); // onto a savepoint, as commit() on the handle is
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).isEqualTo(2);
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
+  void aServersTransactionTimeoutsDoNotEndIdleWorkers() throws Exception {
+    try (Connection admin = server.connect("postgres")) {
+      exec(admin, "create database idle_timeouts");
+      // As on a server configured against sessions left idle in a transaction.
+      exec(admin, "alter database idle_timeouts set idle_in_transaction_session_timeout = '200ms'");
+      exec(admin, "alter database idle_timeouts set transaction_timeout = '200ms'");
+    }
+    try {
+      try (TransactionRunner runner = TransactionRunner.start(server, "idle_timeouts", SCHEMA, 1)) {
+        TransactionRunner.Body<Long> notes = c -> count(c, "select count(*) from note");
+        assertThat(runner.run(notes)).isEqualTo(1);
+        Thread.sleep(700); // no test for a while: the worker waits, idle in its transaction
+        assertThat(runner.run(notes)).isEqualTo(1);
+        assertThat(runner.replacements()).isZero();
+      }
+    } finally {
+      try (Connection admin = server.connect("postgres")) {
+        exec(admin, "drop database idle_timeouts with (force)");
+      }
+    }
+  }
+
+  @Test
+  void aCopyLeftUnfinishedByAFailingTestIsCancelledAndTheWorkerGoesOn() throws Exception {
+    try (TransactionRunner runner = runner(1)) {
+      CompletableFuture<Object> failing =
+          runner.submit(
+              c -> {
+                CopyIn in =
+                    c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY note (body) FROM STDIN");
+                byte[] row = "copied\n".getBytes(StandardCharsets.UTF_8);
+                in.writeToCopy(row, 0, row.length);
+                throw new AssertionError("failed mid-COPY");
+              });
+      // Bounded: the rollback after the test used to wait for the COPY for ever.
+      assertThatThrownBy(() -> failing.get(30, TimeUnit.SECONDS))
+          .hasRootCauseMessage("failed mid-COPY");
+      assertThat(
+              runner.submit(c -> count(c, "select count(*) from note")).get(30, TimeUnit.SECONDS))
+          .isEqualTo(1);
+      assertThat(runner.replacements()).isZero();
     }
   }
 
@@ -297,6 +408,35 @@ class TransactionRunnerIT {
       first.end(Outcome.passed("first"));
       runner.begin(Duration.ofSeconds(30)).end(Outcome.passed("second"));
     }
+  }
+
+  @Test
+  void closingTheRunnerFailsTheBodiesStillQueuedForASubmitter() throws Exception {
+    TransactionRunner runner = runner(1);
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Long> first =
+        runner.submit(
+            c -> {
+              running.countDown();
+              release.await(30, TimeUnit.SECONDS);
+              return count(c, "select count(*) from note");
+            });
+    assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+    // One submitter thread per worker, and it is busy: these wait in the submitters' queue.
+    List<CompletableFuture<Long>> queued = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      queued.add(runner.submit(c -> count(c, "select count(*) from note")));
+    }
+    runner.close();
+    release.countDown();
+    for (CompletableFuture<Long> q : queued) {
+      assertThatThrownBy(() -> q.get(10, TimeUnit.SECONDS))
+          .hasRootCauseMessage("the transaction runner on postgres is closed.");
+    }
+    // The running body was interrupted (close stops the submitter threads); it completes too.
+    assertThat(first.handle((value, e) -> e != null ? e : value).get(30, TimeUnit.SECONDS))
+        .isInstanceOf(InterruptedException.class);
   }
 
   // --- recycling ---
@@ -534,6 +674,26 @@ class TransactionRunnerIT {
           });
       String timeout = runner.run(c -> string(c, "show statement_timeout"));
       assertThat(timeout).as("SET is transactional: rolled back").isEqualTo("0");
+
+      long listening =
+          runner.run(
+              c -> {
+                exec(c, "set session characteristics as transaction isolation level serializable");
+                exec(c, "prepare left_prepared as select 1");
+                exec(c, "listen chan");
+                return count(c, "select count(*) from pg_listening_channels()");
+              });
+      assertThat(listening).as("LISTEN takes effect at commit: never").isZero();
+      runner.run(
+          c -> {
+            assertThat(string(c, "show default_transaction_isolation"))
+                .as("SET SESSION CHARACTERISTICS is a SET: rolled back")
+                .isEqualTo("read committed");
+            assertThat(count(c, "select count(*) from pg_prepared_statements"))
+                .as("PREPARE is not transactional: it stays")
+                .isEqualTo(1);
+            return null;
+          });
     }
   }
 
@@ -572,8 +732,10 @@ class TransactionRunnerIT {
     String runnerPrefix;
     try (TransactionRunner runner =
         TransactionRunner.start(server, "postgres", SCHEMA, 2, Recycling.afterTests(3))) {
-      // Until a replacement, initialised in the background, has taken a recycled worker's place.
-      for (int i = 0; i < 1000 && runner.recycled() == 0; i++) {
+      // Until a replacement, initialised in the background, has taken a recycled worker's place:
+      // bounded by time, not by a number of tests, which a slow initialisation can outlast.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (runner.recycled() == 0 && System.nanoTime() < deadline) {
         seen.add(runner.run(c -> string(c, "select current_schema()")));
       }
       assertThat(runner.recycled()).isPositive();

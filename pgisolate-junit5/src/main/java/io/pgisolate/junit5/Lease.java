@@ -26,6 +26,22 @@ final class Lease {
    */
   Optional<String> end(Optional<Throwable> failure, String testName) {
     return isolated.end(
-        new Outcome(failure, settings.keepOnFailure(), settings.readOnly(), testName));
+        new Outcome(
+            failure.or(() -> Optional.ofNullable(testFailure)),
+            settings.keepOnFailure(),
+            settings.readOnly(),
+            testName));
+  }
+
+  /**
+   * The first failure of a test that used this class-scoped lease: the class's own context does not
+   * see its tests' failures, and keepOnFailure keeps the database for them.
+   */
+  private volatile Throwable testFailure;
+
+  void testFailed(Throwable failure) {
+    if (testFailure == null) {
+      testFailure = failure;
+    }
   }
 }

@@ -53,7 +53,17 @@ public final class PgIsolateExtension
 
   @Override
   public void afterEach(ExtensionContext context) {
-    end(context);
+    boolean own = end(context);
+    // A test that failed on its class's lease (scope = CLASS): the class ends it, failed.
+    context
+        .getExecutionException()
+        .filter(failure -> !own)
+        .ifPresent(
+            failure ->
+                context
+                    .getParent()
+                    .flatMap(PgIsolateExtension::lease)
+                    .ifPresent(lease -> lease.testFailed(failure)));
   }
 
   @Override
@@ -86,10 +96,11 @@ public final class PgIsolateExtension
     return context.getTestMethod().map(m -> type + "#" + m.getName()).orElse(type);
   }
 
-  private static void end(ExtensionContext context) {
+  /** Ends the lease of {@code context} itself; says whether it had one. */
+  private static boolean end(ExtensionContext context) {
     Lease lease = context.getStore(NAMESPACE).remove(LEASE, Lease.class);
     if (lease == null) {
-      return;
+      return false;
     }
     lease
         .end(
@@ -107,6 +118,7 @@ public final class PgIsolateExtension
               log.warn(message);
               System.err.println(message);
             });
+    return true;
   }
 
   /** The lease of the nearest context: the test method's, else its class's (or outer class's). */

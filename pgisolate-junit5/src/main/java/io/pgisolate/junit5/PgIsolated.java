@@ -60,8 +60,9 @@ public @interface PgIsolated {
   Scope scope() default Scope.METHOD;
 
   /**
-   * Keep a failing test's database (or schema) and print its URL, instead of dropping it. A
-   * TRANSACTION test's changes cannot be kept: they are rolled back.
+   * Keep a failing test's database (or schema) and print its URL, instead of dropping it; with
+   * {@code scope = CLASS}, the class's, when one of its tests failed. A TRANSACTION test's changes
+   * cannot be kept: they are rolled back.
    */
   boolean keepOnFailure() default false;
 

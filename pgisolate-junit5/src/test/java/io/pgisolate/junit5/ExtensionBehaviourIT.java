@@ -283,6 +283,36 @@ class ExtensionBehaviourIT {
     }
   }
 
+  static volatile PgDatabase failedClassDatabase;
+
+  @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS, keepOnFailure = true)
+  static class FailingClassScopedTest {
+    @Test
+    void fails(PgDatabase db, Connection c) throws Exception {
+      failedClassDatabase = db;
+      c.createStatement().execute("insert into note (body) values ('evidence')");
+      throw new AssertionError("boom");
+    }
+
+    @Test
+    void passes(Connection c) throws Exception {
+      c.createStatement().execute("select 1");
+    }
+  }
+
+  @Test
+  void keepOnFailureKeepsAClassScopedDatabaseWhenOneOfItsTestsFails() throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      run(FailingClassScopedTest.class, "pgisolate.url", existing.uri())
+          .testEvents()
+          .assertStatistics(s -> s.failed(1).succeeded(1));
+      PgDatabase kept = failedClassDatabase;
+      try (Connection c = kept.connect()) {
+        assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(2);
+      }
+    }
+  }
+
   private static void assertKept(PgDatabase kept) throws Exception {
     try (Connection c = kept.connect()) {
       assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(2);

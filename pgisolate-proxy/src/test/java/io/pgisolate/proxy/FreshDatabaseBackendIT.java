@@ -3,13 +3,10 @@ package io.pgisolate.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.channel.unix.DomainSocketAddress;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.ClonePool;
-import io.pgisolate.template.InitSource;
 import io.pgisolate.template.Template;
-import io.pgisolate.template.Templates;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -17,12 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -44,19 +39,7 @@ class FreshDatabaseBackendIT {
   static void start() {
     pg = TempCluster.builder().start();
     server = pg.server();
-    template =
-        Templates.ensure(
-            server,
-            InitSource.callback(
-                "fresh-it",
-                "1",
-                target -> {
-                  try (Statement st = target.connection().createStatement()) {
-                    st.execute("CREATE TABLE greeting (id int PRIMARY KEY, text text)");
-                    st.execute("INSERT INTO greeting VALUES (1, 'hello')");
-                  }
-                }),
-            Duration.ofSeconds(60));
+    template = FreshProxy.greetingTemplate(pg, "fresh-it");
   }
 
   @AfterAll
@@ -66,42 +49,18 @@ class FreshDatabaseBackendIT {
     }
   }
 
-  /** A pool, a selector and a proxy over them; closed in the order the CLI closes them. */
-  record Fixture(ClonePool pool, FreshDatabaseBackend backend, ProxyServer proxy)
-      implements AutoCloseable {
-    static Fixture start(String prefix, int ready, boolean single, boolean persist) {
-      ClonePool pool =
-          ClonePool.start(
-              template, ClonePool.Settings.defaults().withPrefix(prefix).withReady(ready));
-      DomainSocketAddress socket =
-          new DomainSocketAddress(pg.socketDirectory().resolve(".s.PGSQL." + pg.port()).toFile());
-      FreshDatabaseBackend backend =
-          single
-              ? FreshDatabaseBackend.single(pool, socket, pg.user(), pg.password())
-              : FreshDatabaseBackend.perConnection(pool, socket, pg.user(), pg.password());
-      if (persist) {
-        backend = backend.persist();
-      }
-      ProxyServer proxy = ProxyServer.builder().backendSelector(backend).start();
-      return new Fixture(pool, backend, proxy);
-    }
-
-    Connection connect(String database) throws SQLException {
-      return DriverManager.getConnection(
-          "jdbc:postgresql://" + proxy.host() + ":" + proxy.port() + "/" + database, "anyone", "");
-    }
-
-    @Override
-    public void close() {
-      proxy.close();
-      backend.close();
-      pool.close();
-    }
+  private static FreshProxy start(String prefix, int ready, boolean single, boolean persist) {
+    return FreshProxy.start(
+        pg,
+        template,
+        ClonePool.Settings.defaults().withPrefix(prefix).withReady(ready),
+        single,
+        persist);
   }
 
   @Test
   void eachConnectionHasItsOwnCloneWithTheTemplatesSchema() throws Exception {
-    try (Fixture f = Fixture.start("pgi_fa", 2, false, false);
+    try (FreshProxy f = start("pgi_fa", 2, false, false);
         Connection a = f.connect("app");
         Connection b = f.connect("app")) {
       String dbA = scalar(a, "SELECT current_database()");
@@ -131,7 +90,7 @@ class FreshDatabaseBackendIT {
 
   @Test
   void theClientsDatabaseNameDoesNotMatter() throws Exception {
-    try (Fixture f = Fixture.start("pgi_fn", 1, false, false);
+    try (FreshProxy f = start("pgi_fn", 1, false, false);
         Connection c = f.connect("no_such_database")) {
       assertThat(scalar(c, "SELECT current_database()")).startsWith("pgi_fn_");
       assertThat(scalar(c, "SELECT current_user")).isEqualTo(pg.user());
@@ -141,7 +100,7 @@ class FreshDatabaseBackendIT {
   @Test
   void singleModeSharesOneCloneUntilTheProxyCloses() throws Exception {
     String database;
-    try (Fixture f = Fixture.start("pgi_fs", 1, true, false)) {
+    try (FreshProxy f = start("pgi_fs", 1, true, false)) {
       try (Connection a = f.connect("x")) {
         database = scalar(a, "SELECT current_database()");
         try (Statement st = a.createStatement()) {
@@ -160,7 +119,7 @@ class FreshDatabaseBackendIT {
   @Test
   void persistKeepsTheClone() throws Exception {
     String database;
-    try (Fixture f = Fixture.start("pgi_fp", 0, false, true)) {
+    try (FreshProxy f = start("pgi_fp", 0, false, true)) {
       try (Connection c = f.connect("app")) {
         database = scalar(c, "SELECT current_database()");
       }
@@ -178,7 +137,7 @@ class FreshDatabaseBackendIT {
 
   @Test
   void psqlWorksThroughIt(@TempDir Path dir) throws Exception {
-    try (Fixture f = Fixture.start("pgi_fq", 1, false, false)) {
+    try (FreshProxy f = start("pgi_fq", 1, false, false)) {
       String output =
           run(
               dir,
@@ -205,7 +164,7 @@ class FreshDatabaseBackendIT {
   void clientsThatLeaveDuringStartupLeakNoClone() throws Exception {
     // No ready clones: each StartupMessage makes the proxy wait for a new clone, and the client
     // is gone before it is there.
-    try (Fixture f = Fixture.start("pgi_fl", 0, false, false)) {
+    try (FreshProxy f = start("pgi_fl", 0, false, false)) {
       for (int i = 0; i < 5; i++) {
         try (Socket socket = new Socket(f.proxy().host(), f.proxy().port())) {
           socket.getOutputStream().write(startupMessage("anyone", "app"));
@@ -231,7 +190,7 @@ class FreshDatabaseBackendIT {
 
   @Test
   void aFailingPoolIsReportedToTheClient() {
-    Fixture f = Fixture.start("pgi_fx", 0, false, false);
+    FreshProxy f = start("pgi_fx", 0, false, false);
     try {
       f.pool().close();
       assertThatThrownBy(() -> f.connect("app").close())

@@ -5,13 +5,10 @@ import static io.pgisolate.proxy.FreshDatabaseBackendIT.startupMessage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.channel.unix.DomainSocketAddress;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.ClonePool;
-import io.pgisolate.template.InitSource;
 import io.pgisolate.template.Template;
-import io.pgisolate.template.Templates;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -21,12 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
@@ -55,19 +50,7 @@ class ProxyDisconnectIT {
   static void start() {
     pg = TempCluster.builder().start();
     server = pg.server();
-    template =
-        Templates.ensure(
-            server,
-            InitSource.callback(
-                "fresh-disconnect-it",
-                "1",
-                target -> {
-                  try (Statement st = target.connection().createStatement()) {
-                    st.execute("CREATE TABLE greeting (id int PRIMARY KEY, text text)");
-                    st.execute("INSERT INTO greeting VALUES (1, 'hello')");
-                  }
-                }),
-            Duration.ofSeconds(60));
+    template = FreshProxy.greetingTemplate(pg, "fresh-disconnect-it");
   }
 
   @AfterAll
@@ -77,40 +60,19 @@ class ProxyDisconnectIT {
     }
   }
 
-  record Fixture(ClonePool pool, FreshDatabaseBackend backend, ProxyServer proxy)
-      implements AutoCloseable {
-    static Fixture start(String prefix, int ready) {
-      return start(ClonePool.Settings.defaults().withPrefix(prefix).withReady(ready));
-    }
+  private static FreshProxy start(String prefix, int ready) {
+    return start(ClonePool.Settings.defaults().withPrefix(prefix).withReady(ready));
+  }
 
-    static Fixture start(ClonePool.Settings settings) {
-      ClonePool pool = ClonePool.start(template, settings);
-      DomainSocketAddress socket =
-          new DomainSocketAddress(pg.socketDirectory().resolve(".s.PGSQL." + pg.port()).toFile());
-      FreshDatabaseBackend backend =
-          FreshDatabaseBackend.perConnection(pool, socket, pg.user(), pg.password());
-      ProxyServer proxy = ProxyServer.builder().backendSelector(backend).start();
-      return new Fixture(pool, backend, proxy);
-    }
-
-    Connection connect() throws SQLException {
-      return DriverManager.getConnection(
-          "jdbc:postgresql://" + proxy.host() + ":" + proxy.port() + "/app", "anyone", "");
-    }
-
-    @Override
-    public void close() {
-      proxy.close();
-      backend.close();
-      pool.close();
-    }
+  private static FreshProxy start(ClonePool.Settings settings) {
+    return FreshProxy.start(pg, template, settings, false, false);
   }
 
   @Test
   void aTerminatedBackendEndsItsClientAndDropsItsClone() throws Exception {
-    try (Fixture f = Fixture.start("pgi_dt", 0);
-        Connection other = f.connect();
-        Connection c = f.connect()) {
+    try (FreshProxy f = start("pgi_dt", 0);
+        Connection other = f.connect("app");
+        Connection c = f.connect("app")) {
       String db = scalar(c, "SELECT current_database()");
       String pid = scalar(c, "SELECT pg_backend_pid()");
       try (Connection admin = server.connect("postgres");
@@ -241,7 +203,7 @@ class ProxyDisconnectIT {
 
   @Test
   void clientsThatLeaveDuringTheBackendStartupLeakNothing() throws Exception {
-    try (Fixture f = Fixture.start("pgi_db", 3)) {
+    try (FreshProxy f = start("pgi_db", 3)) {
       for (int i = 0; i < 60; i++) {
         try (Socket s = new Socket(f.proxy().host(), f.proxy().port())) {
           s.setSoTimeout(30_000);
@@ -265,7 +227,7 @@ class ProxyDisconnectIT {
                   && count("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE ?", "pgi_db_%")
                       == 0,
           "no clone in use, no session left (pool: " + f.pool().state() + ")");
-      try (Connection c = f.connect()) {
+      try (Connection c = f.connect("app")) {
         assertThat(scalar(c, "SELECT text FROM greeting")).isEqualTo("hello");
       }
     }
@@ -273,8 +235,8 @@ class ProxyDisconnectIT {
 
   @Test
   void aCancelReachesTheClone() throws Exception {
-    try (Fixture f = Fixture.start("pgi_dq", 0);
-        Connection c = f.connect();
+    try (FreshProxy f = start("pgi_dq", 0);
+        Connection c = f.connect("app");
         Statement st = c.createStatement()) {
       st.setQueryTimeout(1);
       assertThatThrownBy(() -> st.execute("SELECT pg_sleep(30)"))
@@ -285,8 +247,8 @@ class ProxyDisconnectIT {
 
   @Test
   void aBackendTerminatedMidCopyEndsTheCopyWithAnError() throws Exception {
-    try (Fixture f = Fixture.start("pgi_dy", 0)) {
-      Connection c = f.connect();
+    try (FreshProxy f = start("pgi_dy", 0)) {
+      Connection c = f.connect("app");
       String db;
       try {
         db = scalar(c, "SELECT current_database()");
@@ -340,9 +302,9 @@ class ProxyDisconnectIT {
 
   @Test
   void clientsThatLeaveWhileWaitingForAFullPoolNoLongerWait() throws Exception {
-    try (Fixture f =
-        Fixture.start(ClonePool.Settings.defaults().withPrefix("pgi_dw").withReady(0).withMax(1))) {
-      try (Connection holder = f.connect()) {
+    try (FreshProxy f =
+        start(ClonePool.Settings.defaults().withPrefix("pgi_dw").withReady(0).withMax(1))) {
+      try (Connection holder = f.connect("app")) {
         assertThat(scalar(holder, "SELECT current_database()"))
             .startsWith("pgi_dw_")
             .endsWith("_1");
@@ -373,7 +335,7 @@ class ProxyDisconnectIT {
                   .state()
                   .startsWith("ready=0, in use=0, being created=0, being dropped=0, waiting=0"),
           "the pool is idle (pool: " + f.pool().state() + ")");
-      try (Connection next = f.connect()) {
+      try (Connection next = f.connect("app")) {
         // The second clone ever made: none was made for the clients that left.
         assertThat(scalar(next, "SELECT current_database()")).startsWith("pgi_dw_").endsWith("_2");
       }
@@ -382,7 +344,7 @@ class ProxyDisconnectIT {
 
   @Test
   void manyClientsThatVanishAtOnceLeakNoClone() throws Exception {
-    try (Fixture f = Fixture.start("pgi_dm", 0)) {
+    try (FreshProxy f = start("pgi_dm", 0)) {
       List<Socket> sockets = new ArrayList<>();
       try {
         for (int i = 0; i < 20; i++) {
@@ -408,7 +370,7 @@ class ProxyDisconnectIT {
                       == 0
                   && f.proxy().activeCancelKeys() == 0,
           "no clone in use, no session left (pool: " + f.pool().state() + ")");
-      try (Connection c = f.connect()) {
+      try (Connection c = f.connect("app")) {
         assertThat(scalar(c, "SELECT text FROM greeting")).isEqualTo("hello");
       }
     }
@@ -417,7 +379,7 @@ class ProxyDisconnectIT {
 
   @Test
   void aSlowReaderThatLeavesLeaksNoClone() throws Exception {
-    try (Fixture f = Fixture.start("pgi_ds", 0)) {
+    try (FreshProxy f = start("pgi_ds", 0)) {
       String db;
       try (Socket s = new Socket(f.proxy().host(), f.proxy().port())) {
         s.setSoTimeout(30_000);
@@ -438,7 +400,7 @@ class ProxyDisconnectIT {
 
   @Test
   void aCancelRacingTheDisconnectOfItsClient() throws Exception {
-    try (Fixture f = Fixture.start("pgi_dc", 0)) {
+    try (FreshProxy f = start("pgi_dc", 0)) {
       for (int i = 0; i < 5; i++) {
         String db;
         try (Socket s = new Socket(f.proxy().host(), f.proxy().port());

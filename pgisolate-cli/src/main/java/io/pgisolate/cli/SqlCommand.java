@@ -1,6 +1,7 @@
 package io.pgisolate.cli;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.sql.PgServer;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -68,9 +69,7 @@ final class SqlCommand implements Callable<Integer> {
   }
 
   private static Connection connect(String url) {
-    String shown =
-        url.replaceAll("://([^:/@]*):[^@/]*@", "://$1:***@")
-            .replaceAll("([?&]password=)[^&]*", "$1***");
+    String shown = PgServer.redacted(url);
     if (!url.startsWith("jdbc:postgresql:")) {
       throw new PgIsolateException(
           "cannot connect to "

@@ -1,6 +1,7 @@
 package io.pgisolate.lease;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.sql.PgServer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -59,7 +60,7 @@ public final class AdvisoryLockGate implements LeaseGate {
     } catch (SQLException e) {
       throw new PgIsolateException(
           "cannot reach the lease backend "
-              + ServerUrl.redacted(backend)
+              + PgServer.redacted(backend)
               + ": "
               + e.getMessage()
               + ". Hint: check --backend (postgres://user:password@host:port/database).",

@@ -1,6 +1,7 @@
 package io.pgisolate.lease;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.sql.PgServer;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -24,7 +25,7 @@ final class ServerUrl {
       throw new PgIsolateException(
           option
               + " '"
-              + redacted(url)
+              + PgServer.redacted(url)
               + "' is not a postgres:// URI or jdbc:postgresql:// URL. Hint: e.g."
               + " postgres://ci:secret@db.internal:5432/postgres");
     }
@@ -35,7 +36,7 @@ final class ServerUrl {
       throw new PgIsolateException(
           option
               + " '"
-              + redacted(url)
+              + PgServer.redacted(url)
               + "' is not a valid URI: "
               + e.getReason()
               + ". Hint: percent-encode special characters in the password.",
@@ -53,11 +54,5 @@ final class ServerUrl {
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
     return "jdbc:postgresql://" + host + port + path + query;
-  }
-
-  /** The URL without its password, for messages. */
-  static String redacted(String url) {
-    return url.replaceAll("://([^:/@]*):[^@/]*@", "://$1:***@")
-        .replaceAll("([?&]password=)[^&]*", "$1***");
   }
 }

@@ -57,7 +57,7 @@ public record PgServer(String host, int port, String user, String password, Stri
     } catch (URISyntaxException | IllegalArgumentException e) {
       throw new PgIsolateException(
           "invalid server URL '"
-              + url.replaceAll(":[^:@/]*@", ":***@")
+              + redacted(url)
               + "': "
               + e.getMessage()
               + ". Hint: write postgres://user:password@host:5432/postgres.",
@@ -173,5 +173,14 @@ public record PgServer(String host, int port, String user, String password, Stri
   @Override
   public String toString() {
     return "PgServer[" + user + "@" + host + ":" + port + "]";
+  }
+
+  /**
+   * {@code url} (postgres:// or jdbc:postgresql://) without its password, in the user-info part or
+   * a {@code password=} parameter, for messages.
+   */
+  public static String redacted(String url) {
+    return url.replaceAll("://([^:/@]*):[^@/]*@", "://$1:***@")
+        .replaceAll("([?&]password=)[^&]*", "$1***");
   }
 }

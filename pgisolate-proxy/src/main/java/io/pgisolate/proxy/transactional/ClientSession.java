@@ -323,6 +323,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     server.expect(new Reply.Marker(this::unitAnswered, null));
   }
 
+  /**
+   * A unit that runs a COPY: COPY FROM STDIN puts the server in copy mode, where anything but the
+   * copy's messages breaks the protocol, so its implicit transaction is closed ({@code
+   * closeImplicit}, unless the unit failed) only once the unit has been answered, then the unit
+   * ends.
+   */
+  void endCopyUnitWhenAnswered(Runnable closeImplicit) {
+    server.expect(
+        new Reply.Marker(
+            () -> {
+              if (closed) {
+                return;
+              }
+              replan();
+              if (!unitFailed) {
+                closeImplicit.run();
+              }
+              endUnitWhenAnswered();
+              server.flushServer();
+            },
+            null));
+  }
+
   /** Everything of the unit is answered: clean up after a failure, then ReadyForQuery. */
   private void unitAnswered() {
     if (closed) {

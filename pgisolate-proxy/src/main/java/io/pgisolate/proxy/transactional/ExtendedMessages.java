@@ -239,32 +239,22 @@ final class ExtendedMessages {
   }
 
   /**
-   * The Sync of a unit that executes a COPY: in copy mode the server takes nothing but the copy's
-   * messages (a query sent behind would end the session), so the base savepoint is released, and
-   * the session handed on, only once the unit has been answered, as for a COPY in a simple query.
+   * The Sync of a unit that executes a COPY: nothing is sent behind it until it is answered (see
+   * {@link ClientSession#endCopyUnitWhenAnswered}); then the base savepoint is released, as simple
+   * queries, which in the extended protocol need no Sync of their own.
    */
   private void syncAfterCopy() {
     server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
-    server.expect(
-        new Reply.Marker(
-            () -> {
-              if (session.isClosed()) {
-                return;
-              }
-              session.replan();
-              String release =
-                  server.test() != null && !session.unitFailed()
-                      ? rules.closeImplicitInline(session.planned())
-                      : null;
-              if (release != null) {
-                server.query(
-                    release, error -> session.ownStatementDone(error, rules.implicitCommitted()));
-                session.heal();
-              }
-              session.endUnitWhenAnswered();
-              server.flushServer();
-            },
-            null));
+    session.endCopyUnitWhenAnswered(
+        () -> {
+          String release =
+              server.test() != null ? rules.closeImplicitInline(session.planned()) : null;
+          if (release != null) {
+            server.query(
+                release, error -> session.ownStatementDone(error, rules.implicitCommitted()));
+            session.heal();
+          }
+        });
   }
 
   /** The rules' decisions as extended-protocol messages, between the client's own. */

@@ -96,22 +96,7 @@ final class SimpleQueries {
     }
     server.send(new Query(sql), new Reply.Forward(session, 'Q', 0, false, effect));
     if (copy) {
-      // COPY FROM STDIN puts the server in copy mode, where a query behind it breaks the
-      // protocol: the savepoint is released once the query has been answered.
-      server.expect(
-          new Reply.Marker(
-              () -> {
-                if (session.isClosed()) {
-                  return;
-                }
-                session.replan();
-                if (!session.unitFailed()) {
-                  rules.closeImplicit(session.planned(), emit);
-                }
-                session.endUnitWhenAnswered();
-                server.flushServer();
-              },
-              null));
+      session.endCopyUnitWhenAnswered(() -> rules.closeImplicit(session.planned(), emit));
       return;
     }
     session.endUnitWhenAnswered();

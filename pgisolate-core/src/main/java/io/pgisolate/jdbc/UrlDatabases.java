@@ -4,11 +4,10 @@ import io.pgisolate.cluster.JvmExit;
 import io.pgisolate.cluster.JvmServer;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.Clone;
+import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.SchemaSettings;
 import io.pgisolate.template.Template;
 import io.pgisolate.template.Templates;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
@@ -23,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * connection pool's connections all see the same data.
  *
  * <p>On the JVM's temporary cluster a database has the URL's name. On a server named by {@code
- * pgisolate.url}, which other JVMs may use at the same time, the name gets a suffix of this JVM's,
- * and the database is dropped at JVM exit.
+ * pgisolate.url}, which other JVMs may use at the same time, the name is {@code <name>_<owner>_1},
+ * unique to this JVM; the database is dropped at JVM exit, or by the next JVM that uses the name
+ * when this one died.
  */
 final class UrlDatabases {
   /** SQLState "sqlclient_unable_to_establish_sqlconnection". */
@@ -32,8 +32,6 @@ final class UrlDatabases {
 
   private static final Logger log = LoggerFactory.getLogger(UrlDatabases.class);
   private static final Duration TEMPLATE_LOCK_TIMEOUT = Duration.ofMinutes(5);
-  private static final String JVM_SUFFIX =
-      "_" + String.format("%08x", new SecureRandom().nextInt());
   private static final ConcurrentMap<String, Entry> DATABASES = new ConcurrentHashMap<>();
 
   private UrlDatabases() {}
@@ -78,40 +76,74 @@ final class UrlDatabases {
   private static Clone make(DriverUrl url, String name) throws SQLException {
     long started = System.nanoTime();
     JvmServer jvm = server(url);
+    // Checked before the template is built: a bad name must not cost a build.
+    Optional<ClonePool.Settings> unique =
+        jvm.cluster().isPresent() ? Optional.empty() : Optional.of(uniqueNames(url, name));
     Template template = template(url, jvm.server());
-    boolean shared = jvm.cluster().isEmpty();
-    String database = shared ? name + JVM_SUFFIX : name;
-    if (database.getBytes(StandardCharsets.UTF_8).length > DriverUrl.MAX_NAME_BYTES) {
+    Clone clone =
+        unique.isPresent() ? unique(url, template, unique.get()) : named(url, template, name);
+    log.info(
+        "{} reaches database {} (template {}) after {} ms",
+        url.redacted(),
+        clone.name(),
+        template.name(),
+        (System.nanoTime() - started) / 1_000_000);
+    return clone;
+  }
+
+  /** A copy of the template named {@code name}, on the JVM's own cluster. */
+  private static Clone named(DriverUrl url, Template template, String name) throws SQLException {
+    try {
+      return template.cloneAs(name);
+    } catch (SQLException | RuntimeException e) {
+      throw failed(
+          url,
+          "database " + name + " could not be made: " + message(e),
+          "Hint: choose another database name in the URL",
+          e);
+    }
+  }
+
+  /**
+   * A copy named {@code <name>_<owner>_1} on a server other JVMs may use too: a clone pool of one
+   * makes it, drops it at JVM exit, and drops the ones of JVMs that died (their owner lock is
+   * free).
+   */
+  private static Clone unique(DriverUrl url, Template template, ClonePool.Settings settings)
+      throws SQLException {
+    ClonePool pool = null;
+    try {
+      pool = ClonePool.start(template, settings);
+      Clone clone = pool.acquire();
+      JvmExit.beforeClustersStop(pool::close);
+      return clone;
+    } catch (RuntimeException e) {
+      if (pool != null) {
+        pool.close();
+      }
+      throw failed(
+          url,
+          "database " + settings.prefix() + "_… could not be made: " + message(e),
+          "Hint: check that the user of pgisolate.url may create databases",
+          e);
+    }
+  }
+
+  /** Names {@code <name>_<owner>_<n>}, for a clone pool of one. */
+  private static ClonePool.Settings uniqueNames(DriverUrl url, String name) throws SQLException {
+    try {
+      return ClonePool.Settings.defaults().withPrefix(name).withReady(0).withMax(1).withWorkers(1);
+    } catch (IllegalArgumentException e) {
       throw failed(
           url,
           "database name "
               + name
-              + " is too long for the server at pgisolate.url, where pgisolate adds "
-              + JVM_SUFFIX.length()
-              + " bytes to it. Hint: shorten it to "
-              + (DriverUrl.MAX_NAME_BYTES - JVM_SUFFIX.length())
-              + " bytes");
-    }
-    Clone clone;
-    try {
-      clone = template.cloneAs(database);
-    } catch (SQLException | RuntimeException e) {
-      throw failed(
-          url,
-          "database " + database + " could not be made: " + message(e),
-          "Hint: choose another database name in the URL",
+              + " does not suit the server at pgisolate.url, where it is the start of a name"
+              + " unique to this JVM: "
+              + e.getMessage(),
+          "Hint: change the name in the URL",
           e);
     }
-    if (shared) {
-      JvmExit.beforeClustersStop(() -> drop(clone));
-    }
-    log.info(
-        "{} reaches database {} (template {}) after {} ms",
-        url.redacted(),
-        database,
-        template.name(),
-        (System.nanoTime() - started) / 1_000_000);
-    return clone;
   }
 
   private static JvmServer server(DriverUrl url) throws SQLException {
@@ -162,14 +194,6 @@ final class UrlDatabases {
   private static String generatedName(DriverUrl url) {
     return "pgisolate_"
         + String.format("%08x", (url.schema() + "|" + url.version().orElse("")).hashCode());
-  }
-
-  private static void drop(Clone clone) {
-    try {
-      clone.drop();
-    } catch (SQLException | RuntimeException e) {
-      log.warn("Could not drop {} at exit: {}", clone.name(), e.toString());
-    }
   }
 
   private static String message(Throwable e) {

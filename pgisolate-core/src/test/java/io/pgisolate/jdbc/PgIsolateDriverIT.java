@@ -212,27 +212,16 @@ class PgIsolateDriverIT {
   // --- a server named by pgisolate.url ---
 
   @Test
-  void onAnExistingServerTheDatabaseIsSuffixedAndDroppedAtExit() throws Exception {
+  void onAnExistingServerTheDatabaseIsUniqueToTheJvmAndDroppedAtExit() throws Exception {
     try (TempCluster existing = TempCluster.builder().start()) {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Process child =
-          new ProcessBuilder(
-                  java,
-                  "-Dpgisolate.url=" + existing.uri(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  DriverUser.class.getName(),
-                  "jdbc:pgisolate:///on_existing?" + SCHEMA)
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
+      Process child = child(existing, "jdbc:pgisolate:///on_existing?" + SCHEMA);
       try {
         assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
-        String database =
-            new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        String database = firstLine(child);
         assertThat(child.exitValue()).isZero();
-        assertThat(database).matches("on_existing_[0-9a-f]{8}");
+        assertThat(database).matches("on_existing_[0-9a-f]{8}_1");
         try (Connection admin = PgServer.fromUrl(existing.uri()).connect("postgres")) {
-          assertThat(databases(admin, database)).as("dropped at exit").isEmpty();
+          assertThat(databases(admin, "on_existing")).as("dropped at exit").isEmpty();
           assertThat(databases(admin, "pgi_t_"))
               .as("the template stays for the next run")
               .hasSize(1);
@@ -241,6 +230,73 @@ class PgIsolateDriverIT {
         child.destroyForcibly();
       }
     }
+  }
+
+  @Test
+  void onAnExistingServerTheNextJvmDropsTheDatabaseOfOneThatDied() throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      String url = "jdbc:pgisolate:///crashed?" + SCHEMA;
+      Process killed = child(existing, url, "wait");
+      String leftover;
+      try {
+        leftover = firstLine(killed);
+      } finally {
+        killed.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        killed.waitFor(60, TimeUnit.SECONDS);
+      }
+      try (Connection admin = PgServer.fromUrl(existing.uri()).connect("postgres")) {
+        assertThat(databases(admin, "crashed")).containsExactly(leftover);
+        Process next = child(existing, url);
+        try {
+          assertThat(next.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
+          assertThat(firstLine(next)).startsWith("crashed_").isNotEqualTo(leftover);
+        } finally {
+          next.destroyForcibly();
+        }
+        assertThat(databases(admin, "crashed")).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void onAnExistingServerANameThatCannotStartAUniqueOneIsNamed() throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      System.setProperty("pgisolate.url", existing.uri());
+      try {
+        assertFailsWith(
+            "jdbc:pgisolate:///Shop?" + SCHEMA,
+            "jdbc:pgisolate:///Shop?"
+                + SCHEMA
+                + ": database name Shop does not suit the server at pgisolate.url, where it is the"
+                + " start of a name unique to this JVM: invalid prefix 'Shop': lower-case letters,"
+                + " digits and _, at most 31. Hint: change the name in the URL.");
+      } finally {
+        System.clearProperty("pgisolate.url");
+      }
+      try (Connection admin = PgServer.fromUrl(existing.uri()).connect("postgres")) {
+        assertThat(databases(admin, "pgi_t_")).as("no template built for nothing").isEmpty();
+      }
+    }
+  }
+
+  private static Process child(TempCluster server, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dpgisolate.url=" + server.uri(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                DriverUser.class.getName()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+  }
+
+  /** The child's first line: the database it reached. */
+  private static String firstLine(Process child) throws Exception {
+    return new java.io.BufferedReader(
+            new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
+        .readLine();
   }
 
   private static void assertFailsWith(String url, String... parts) {

@@ -150,8 +150,13 @@ final class UrlDatabases {
     Optional<String> existing =
         JvmServer.configuredUrl(k -> Optional.ofNullable(System.getProperty(k)));
     try {
-      return JvmServer.get(existing, url.version());
-    } catch (RuntimeException e) {
+      JvmServer jvm = JvmServer.get(existing, url.version());
+      if (existing.isPresent()) {
+        // Reached now, so that a server that is down is not reported as a schema that failed.
+        jvm.server().connect(jvm.server().adminDatabase()).close();
+      }
+      return jvm;
+    } catch (SQLException | RuntimeException e) {
       if (existing.isPresent()) {
         throw failed(
             url,

@@ -279,6 +279,28 @@ class PgIsolateDriverIT {
     }
   }
 
+  @Test
+  void aServerAtPgisolateUrlThatIsDownIsNamed() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort(); // free once closed: nothing listens there
+    }
+    System.setProperty(
+        "pgisolate.url", "postgres://postgres:secret@127.0.0.1:" + port + "/postgres");
+    try {
+      assertFailsWith(
+          "jdbc:pgisolate:///down?" + SCHEMA,
+          "jdbc:pgisolate:///down?"
+              + SCHEMA
+              + ": the server at pgisolate.url / PGISOLATE_URL: cannot connect to the server at"
+              + " 127.0.0.1:"
+              + port,
+          "Hint: check that the server runs there and accepts this user.");
+    } finally {
+      System.clearProperty("pgisolate.url");
+    }
+  }
+
   private static Process child(TempCluster server, String... args) throws Exception {
     List<String> command =
         new ArrayList<>(

@@ -209,6 +209,38 @@ class PgIsolateDriverIT {
     }
   }
 
+  @Test
+  void flywayMissingFromTheClasspathIsNamed() throws Exception {
+    String classpath =
+        java.util.Arrays.stream(
+                System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+            .filter(entry -> !entry.contains("flyway"))
+            .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                DriverUser.class.getName(),
+                "jdbc:pgisolate:///no_flyway?flyway=true")
+            .redirectErrorStream(true)
+            .start();
+    try {
+      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
+      assertThat(child.exitValue()).isNotZero();
+      assertThat(output)
+          .contains(
+              "java.sql.SQLException: jdbc:pgisolate:///no_flyway?flyway=true: the schema of"
+                  + " flyway=true could not be built: class org/flywaydb/")
+          .contains(
+              " is missing. Hint: flyway needs flyway-core and flyway-database-postgresql on the"
+                  + " classpath, liquibase needs liquibase-core.");
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
   // --- a server named by pgisolate.url ---
 
   @Test

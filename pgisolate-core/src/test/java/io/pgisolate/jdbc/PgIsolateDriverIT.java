@@ -217,12 +217,7 @@ class PgIsolateDriverIT {
             .filter(entry -> !entry.contains("flyway"))
             .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                classpath,
-                DriverUser.class.getName(),
-                "jdbc:pgisolate:///no_flyway?flyway=true")
+        driverUser(classpath, List.of(), "jdbc:pgisolate:///no_flyway?flyway=true")
             .redirectErrorStream(true)
             .start();
     try {
@@ -334,16 +329,21 @@ class PgIsolateDriverIT {
   }
 
   private static Process child(TempCluster server, String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dpgisolate.url=" + server.uri(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                DriverUser.class.getName()));
+    return driverUser(
+            System.getProperty("java.class.path"), List.of("-Dpgisolate.url=" + server.uri()), args)
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+  }
+
+  /** A child JVM running {@link DriverUser}. */
+  private static ProcessBuilder driverUser(
+      String classpath, List<String> properties, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(properties);
+    command.addAll(List.of("-cp", classpath, DriverUser.class.getName()));
     command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return new ProcessBuilder(command);
   }
 
   /** The child's first line: the database it reached. */

@@ -11,12 +11,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's code snippets marked {@code <!-- snippet: path -->} are copies of these examples:
- * each snippet's lines must stand, in order, in the named file, so the README cannot rot.
+ * The README's code snippets (Java or properties) marked {@code <!-- snippet: path -->} are copies
+ * of these examples: each snippet's lines must stand, in order, in the named file, so the README
+ * cannot rot.
  */
 class ReadmeSnippetsTest {
   private static final Pattern SNIPPET =
-      Pattern.compile("<!-- snippet: (\\S+) -->\\s*```java\\n(.*?)```", Pattern.DOTALL);
+      Pattern.compile(
+          "<!-- snippet: (\\S+) -->\\s*```(?:java|properties)\\n(.*?)```", Pattern.DOTALL);
 
   @Test
   void readmeSnippetsMatchTheExamples() throws Exception {
@@ -35,7 +37,7 @@ class ReadmeSnippetsTest {
           .isNotNegative();
       checked++;
     }
-    assertThat(checked).as("snippets found in README.md").isGreaterThanOrEqualTo(2);
+    assertThat(checked).as("snippets found in README.md").isGreaterThanOrEqualTo(6);
   }
 
   private static List<String> trimmed(List<String> lines) {

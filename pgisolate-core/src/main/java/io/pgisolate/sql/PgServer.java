@@ -93,16 +93,15 @@ public record PgServer(String host, int port, String user, String password, Stri
 
   /** A pgjdbc URL of {@code database}, with user and password. */
   public String jdbcUrl(String database) {
-    String h = urlHost();
-    return "jdbc:postgresql://"
-        + h
-        + ":"
-        + port
-        + "/"
-        + encode(database)
+    return bareJdbcUrl(database)
         + "?user="
         + encode(user)
         + (password.isEmpty() ? "" : "&password=" + encode(password));
+  }
+
+  /** A pgjdbc URL of {@code database} without user and password, for ones given as properties. */
+  public String bareJdbcUrl(String database) {
+    return "jdbc:postgresql://" + urlHost() + ":" + port + "/" + encode(database);
   }
 
   /** A libpq URI of {@code database}, with user and password. */
@@ -145,8 +144,7 @@ public record PgServer(String host, int port, String user, String password, Stri
       props.setProperty("preferQueryMode", "simple");
     }
     try {
-      return DriverManager.getConnection(
-          "jdbc:postgresql://" + urlHost() + ":" + port + "/" + encode(database), props);
+      return DriverManager.getConnection(bareJdbcUrl(database), props);
     } catch (SQLException e) {
       // "server", not "PostgreSQL": host:port may be a proxy in front of it (pgisolate proxy,
       // PgBouncer), and the message must not name what it cannot know.

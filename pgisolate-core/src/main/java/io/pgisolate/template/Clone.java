@@ -2,6 +2,7 @@ package io.pgisolate.template;
 
 import io.pgisolate.sql.PgServer;
 import java.sql.Connection;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
@@ -26,5 +27,12 @@ public record Clone(PgServer server, String name) {
 
   public Connection connect() {
     return server.connect(name);
+  }
+
+  /** Drops it now, ending its sessions. */
+  public void drop() throws SQLException {
+    try (Connection admin = server.connect(server.adminDatabase())) {
+      Templates.drop(admin, name);
+    }
   }
 }

@@ -371,7 +371,7 @@ public final class ClonePool implements AutoCloseable {
                       + Sql.identifier(clone.name())
                       + " TEMPLATE "
                       + Sql.identifier(template.name())
-                      + strategyClause());
+                      + settings.strategy().clause(serverMajor));
             }
           });
     } catch (SQLException | RuntimeException e) {
@@ -393,13 +393,6 @@ public final class ClonePool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-  }
-
-  private String strategyClause() {
-    if (serverMajor < 15 || settings.strategy() == CloneStrategy.SERVER_DEFAULT) {
-      return "";
-    }
-    return " STRATEGY " + settings.strategy().name();
   }
 
   private void drop(Clone clone) {

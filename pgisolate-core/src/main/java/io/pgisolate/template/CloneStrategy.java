@@ -8,5 +8,10 @@ public enum CloneStrategy {
   /** The server's default (WAL_LOG since 15). */
   SERVER_DEFAULT,
   FILE_COPY,
-  WAL_LOG
+  WAL_LOG;
+
+  /** The clause of {@code CREATE DATABASE} that selects it, on a server of that major version. */
+  String clause(int serverMajor) {
+    return serverMajor < 15 || this == SERVER_DEFAULT ? "" : " STRATEGY " + name();
+  }
 }

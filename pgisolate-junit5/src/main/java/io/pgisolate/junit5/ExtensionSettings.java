@@ -2,10 +2,8 @@ package io.pgisolate.junit5;
 
 import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.template.InitSource;
-import java.nio.file.Path;
+import io.pgisolate.template.SchemaSettings;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -26,37 +24,24 @@ record ExtensionSettings(
   static final String MIGRATIONS = "pgisolate.migrations";
   static final String FLYWAY = "pgisolate.flyway";
   static final String LIQUIBASE = "pgisolate.liquibase";
-  static final String DEFAULT_FLYWAY_LOCATION = "classpath:db/migration";
 
   static ExtensionSettings of(PgIsolated annotation, ExtensionContext context) {
-    List<String> scripts = List.of(annotation.scripts());
-    List<String> migrations = List.of(annotation.migrations());
-    boolean flyway = annotation.flyway() || !migrations.isEmpty();
-    String liquibase = annotation.liquibase();
-    if (scripts.isEmpty() && !flyway && liquibase.isEmpty()) {
-      scripts = list(context.getConfigurationParameter(SCRIPTS));
-      migrations = list(context.getConfigurationParameter(MIGRATIONS));
-      flyway = !migrations.isEmpty() || BooleanParameter.read(context, FLYWAY, false);
-      liquibase = context.getConfigurationParameter(LIQUIBASE).orElse("");
-    }
-    List<InitSource> sources = new ArrayList<>();
-    if (!liquibase.isBlank()) {
-      sources.add(InitSource.liquibase(liquibase.strip()));
-    }
-    if (flyway) {
-      sources.add(
-          InitSource.flyway(
-              (migrations.isEmpty() ? List.of(DEFAULT_FLYWAY_LOCATION) : migrations)
-                  .toArray(String[]::new)));
-    }
-    for (String script : scripts) {
-      sources.add(
-          script.startsWith("file:")
-              ? InitSource.sql(Path.of(script.substring("file:".length())))
-              : InitSource.classpath(script));
+    SchemaSettings schema =
+        new SchemaSettings(
+            List.of(annotation.scripts()),
+            List.of(annotation.migrations()),
+            annotation.flyway(),
+            annotation.liquibase());
+    if (schema.isEmpty()) {
+      schema =
+          new SchemaSettings(
+              list(context.getConfigurationParameter(SCRIPTS)),
+              list(context.getConfigurationParameter(MIGRATIONS)),
+              BooleanParameter.read(context, FLYWAY, false),
+              context.getConfigurationParameter(LIQUIBASE).orElse(""));
     }
     return new ExtensionSettings(
-        sources.size() == 1 ? sources.get(0) : InitSource.of(sources.toArray(InitSource[]::new)),
+        schema.source(),
         annotation.isolation(),
         annotation.scope(),
         annotation.keepOnFailure(),
@@ -65,8 +50,6 @@ record ExtensionSettings(
   }
 
   private static List<String> list(Optional<String> value) {
-    return value
-        .map(v -> Arrays.stream(v.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList())
-        .orElse(List.of());
+    return value.map(SchemaSettings::commaSeparated).orElse(List.of());
   }
 }

@@ -1,6 +1,7 @@
 package io.pgisolate.junit5;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.cluster.JvmServer;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.isolation.DatabaseIsolation;
 import io.pgisolate.isolation.Isolation;
@@ -27,11 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every test class of the JVM shares, kept in the root store: the server (the one at {@code
- * pgisolate.url} or {@code PGISOLATE_URL}, else a temporary cluster) and one clone pool per schema
- * source. Closing it closes the pools first, then stops the cluster.
+ * pgisolate.url} or {@code PGISOLATE_URL}, else the JVM's temporary cluster, which the {@code
+ * jdbc:pgisolate:} driver uses too) and one clone pool per schema source. Closing it closes the
+ * pools; the temporary cluster stops at JVM exit, as the driver's databases may still be in use.
  */
 final class SharedServer implements AutoCloseable {
-  static final String URL = "pgisolate.url";
   static final String VERSION = "pgisolate.pg.version";
   static final String READY = "pgisolate.pool.ready";
   static final String MAX = "pgisolate.pool.max";
@@ -68,10 +69,7 @@ final class SharedServer implements AutoCloseable {
   }
 
   private static SharedServer start(ExtensionContext root) {
-    Optional<String> url =
-        root.getConfigurationParameter(URL)
-            .or(() -> Optional.ofNullable(System.getenv("PGISOLATE_URL")))
-            .filter(u -> !u.isBlank());
+    Optional<String> url = JvmServer.configuredUrl(root::getConfigurationParameter);
     // A lease server shared by several processes (pgisolate wrap sets PGM_SOCKET for its command).
     Optional<Path> leaseSocket =
         root.getConfigurationParameter(LEASE_SOCKET)
@@ -79,20 +77,15 @@ final class SharedServer implements AutoCloseable {
             .or(() -> Optional.ofNullable(System.getenv("PGMANAGER_SOCKET")))
             .filter(s -> !s.isBlank())
             .map(Path::of);
-    if (url.isPresent()) {
-      return new SharedServer(PgServer.fromUrl(url.get()), null, root, leaseSocket);
-    }
-    if (leaseSocket.isPresent()) {
+    if (url.isEmpty() && leaseSocket.isPresent()) {
       throw new PgIsolateException(
           "a lease server is configured ("
               + leaseSocket.get()
               + ") but not the PostgreSQL server its databases live on. Hint: set pgisolate.url"
               + " in junit-platform.properties or PGISOLATE_URL.");
     }
-    TempCluster.Builder builder = TempCluster.builder();
-    root.getConfigurationParameter(VERSION).ifPresent(builder::version);
-    TempCluster cluster = builder.start();
-    return new SharedServer(cluster.server(), cluster, root, Optional.empty());
+    JvmServer server = JvmServer.get(url, root.getConfigurationParameter(VERSION));
+    return new SharedServer(server.server(), server.cluster().orElse(null), root, leaseSocket);
   }
 
   /**
@@ -209,9 +202,6 @@ final class SharedServer implements AutoCloseable {
       } catch (RuntimeException e) {
         failures.add(e);
       }
-    }
-    if (cluster != null) {
-      cluster.close();
     }
     failures.forEach(e -> log.warn("Could not close a clone pool: {}", e.toString()));
   }

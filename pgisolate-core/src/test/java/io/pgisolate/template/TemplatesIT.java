@@ -1,11 +1,15 @@
 package io.pgisolate.template;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
+import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -132,6 +137,51 @@ class TemplatesIT {
   }
 
   @Test
+  void aChangedMigrationInASubdirectoryOfAClasspathLocationBuildsANewTemplate(@TempDir Path dir)
+      throws Exception {
+    Path classes = dir.resolve("classes");
+    Path nested = write(classes.resolve("db/nested/v2/V2__b.sql"), "create table b (id int);");
+    write(classes.resolve("db/nested/V1__a.sql"), "create table a (id int);");
+    InitSource source = InitSource.flyway("classpath:db/nested");
+    String before = onClasspath(classes, () -> ensure(source)).name();
+    Files.writeString(nested, "create table b (id bigint);");
+    Template after = onClasspath(classes, () -> ensure(source));
+    assertThat(after.name()).isNotEqualTo(before);
+    assertThat(columnType(after, "b")).isEqualTo("bigint");
+  }
+
+  @Test
+  void aChangedChangelogIncludedFromASubdirectoryBuildsANewTemplate(@TempDir Path dir)
+      throws Exception {
+    Path classes = dir.resolve("classes");
+    write(
+        classes.resolve("db/changelog/master.yaml"),
+        "databaseChangeLog:\n  - include:\n      file: changes/001.sql\n"
+            + "      relativeToChangelogFile: true\n");
+    Path change =
+        write(
+            classes.resolve("db/changelog/changes/001.sql"),
+            "--liquibase formatted sql\n--changeset me:1\ncreate table c (id int);\n");
+    InitSource source = InitSource.liquibase("db/changelog/master.yaml");
+    String before = onClasspath(classes, () -> ensure(source)).name();
+    Files.writeString(change, Files.readString(change).replace("int", "bigint"));
+    Template after = onClasspath(classes, () -> ensure(source));
+    assertThat(after.name()).isNotEqualTo(before);
+    assertThat(columnType(after, "c")).isEqualTo("bigint");
+  }
+
+  @Test
+  void filesBesideAChangelogNeedNotBeUtf8(@TempDir Path dir) throws Exception {
+    Path changelog =
+        write(
+            dir.resolve("changelog.sql"),
+            "--liquibase formatted sql\n--changeset me:1\ncreate table d (id int);\n");
+    Files.write(dir.resolve("cities.csv"), "id,name\n1,K\u00f8ge\n".getBytes(ISO_8859_1));
+    Template t = ensure(InitSource.liquibase("file:" + changelog));
+    assertThat(columnType(t, "d")).isEqualTo("integer");
+  }
+
+  @Test
   void brokenFlywayMigrationNamesTheFileAndLine() {
     assertThatThrownBy(
             () ->
@@ -171,6 +221,44 @@ class TemplatesIT {
                 + port
                 + " (database postgres, user postgres): ")
         .hasMessageContaining("Hint: check that the server runs there");
+  }
+
+  private static Template ensure(InitSource source) {
+    return Templates.ensure(server, source, Duration.ofSeconds(60));
+  }
+
+  private static Path write(Path file, String text) throws IOException {
+    Files.createDirectories(file.getParent());
+    return Files.writeString(file, text);
+  }
+
+  /** Runs {@code work} with {@code classes} on the context class loader, as a test's resources. */
+  private static <T> T onClasspath(Path classes, Callable<T> work) throws Exception {
+    Thread thread = Thread.currentThread();
+    ClassLoader original = thread.getContextClassLoader();
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {classes.toUri().toURL()}, original)) {
+      thread.setContextClassLoader(loader);
+      return work.call();
+    } finally {
+      thread.setContextClassLoader(original);
+    }
+  }
+
+  /** The type of {@code table}'s id column in a clone of {@code template}. */
+  private static String columnType(Template template, String table) throws Exception {
+    try (ClonePool pool = ClonePool.start(template, ClonePool.Settings.defaults().withReady(1));
+        Connection c = pool.acquire().connect();
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "select format_type(atttypid, -1) from pg_attribute"
+                        + " where attrelid = '"
+                        + table
+                        + "'::regclass and attname = 'id'")) {
+      rs.next();
+      return rs.getString(1);
+    }
   }
 
   private static List<String> databases(String prefix) throws Exception {

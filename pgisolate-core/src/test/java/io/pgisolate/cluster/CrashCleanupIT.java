@@ -5,13 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgisolate.os.Signals;
 import io.pgisolate.testing.Leftovers;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A JVM killed with SIGKILL runs no shutdown hook: its postgres must not live on. */
 class CrashCleanupIT {
@@ -20,22 +29,28 @@ class CrashCleanupIT {
   private record Held(long postmaster, long watchdog, Path workDir) {}
 
   private Held startChild() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    child =
-        new ProcessBuilder(
-                List.of(
-                    java,
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    ClusterHolder.class.getName()))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    launchChild(Map.of());
     BufferedReader out =
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
     assertThat(line).as("the child's report").isNotNull();
     String[] parts = line.split(" ");
     return new Held(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Path.of(parts[2]));
+  }
+
+  /** Starts a {@link ClusterHolder} JVM with {@code env} added to its environment. */
+  private void launchChild(Map<String, String> env) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                List.of(
+                    java,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ClusterHolder.class.getName()))
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder.environment().putAll(env);
+    child = builder.start();
   }
 
   @AfterEach
@@ -58,6 +73,53 @@ class CrashCleanupIT {
     postmaster.onExit().get(10, TimeUnit.SECONDS);
     watchdog.onExit().get(10, TimeUnit.SECONDS);
     Leftovers.assertNothingLeftIn(held.workDir());
+  }
+
+  @Test
+  void aJvmKilledDuringInitdbLeavesNoHalfBuiltCacheBehind(@TempDir Path dir) throws Exception {
+    // The servers may run as another user (the tests run as root in CI): let it read the cache.
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path cache = dir.resolve("cache");
+    launchChild(Map.of("PGISOLATE_CACHE_DIR", cache.toString()));
+    ProcessHandle initdb = awaitProcess("initdb", cache.toString(), Duration.ofSeconds(60));
+    child.destroyForcibly(); // SIGKILL while initdb fills the cache
+    assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    try {
+      initdb.onExit().get(20, TimeUnit.SECONDS); // it dies writing to its closed pipe
+    } finally {
+      initdb.destroyForcibly();
+    }
+
+    try (TempCluster next = TempCluster.builder().cacheDirectory(cache).start();
+        Stream<Path> entries = Files.list(cache.resolve("initdb"))) {
+      assertThat(entries.map(p -> p.getFileName().toString()))
+          .as("the initdb cache after a restart")
+          .isNotEmpty()
+          .noneMatch(name -> name.startsWith("."));
+      assertThat(next.dataDirectory()).isDirectory();
+    }
+  }
+
+  /** The first process running {@code program} with an argument containing {@code argument}. */
+  private static ProcessHandle awaitProcess(String program, String argument, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<ProcessHandle> found =
+          ProcessHandle.allProcesses()
+              .filter(
+                  p ->
+                      p.info().command().orElse("").endsWith("/" + program)
+                          && p.info().arguments().stream()
+                              .flatMap(Arrays::stream)
+                              .anyMatch(a -> a.contains(argument)))
+              .findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+      Thread.sleep(5); // polling for a process another JVM starts; bounded by the deadline
+    }
+    throw new AssertionError(program + " with " + argument + " did not start within " + timeout);
   }
 
   @Test

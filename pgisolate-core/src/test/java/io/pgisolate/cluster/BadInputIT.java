@@ -3,17 +3,20 @@ package io.pgisolate.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.os.OsUser;
 import io.pgisolate.testing.Leftovers;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -119,6 +122,36 @@ class BadInputIT {
                 + " is not empty. Hint: name a new or empty directory; pgisolate creates clusters,"
                 + " it does not adopt existing ones.");
     assertThat(dir.resolve("precious.txt")).exists();
+  }
+
+  @Test
+  void fullDataRootSaysSoWithAHint() throws Exception {
+    Path full = Files.createDirectory(root.resolve("full"));
+    assumeTrue(
+        run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", full.toString()),
+        "mounting a small tmpfs needs root and CAP_SYS_ADMIN");
+    try {
+      TempCluster.Builder onFullDisk = TempCluster.builder().dataRoot(full);
+      ClusterStartException e =
+          catchThrowableOfType(ClusterStartException.class, onFullDisk::start);
+      Path fullBase = ClusterLayout.base(onFullDisk.settings());
+      assertThat(e)
+          .hasMessageStartingWith("cannot copy the cached initdb result into " + fullBase + "/c")
+          .hasMessageContaining(": No space left on device. Hint: free space under " + full)
+          .hasMessageEndingWith(
+              "or choose another location with the data-root option (--data-root).");
+      try (Stream<Path> left = Files.list(fullBase)) {
+        assertThat(left).as("left in the full data root").isEmpty();
+      }
+    } finally {
+      assertThat(run("umount", full.toString())).as("umount " + full).isTrue();
+    }
+  }
+
+  private static boolean run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getInputStream().transferTo(OutputStream.nullOutputStream());
+    return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.pgisolate.PgIsolateException;
 import io.pgisolate.binaries.PgBinaries;
 import io.pgisolate.os.Commands;
 import io.pgisolate.os.Programs;
+import io.pgisolate.os.Text;
 import io.pgisolate.sql.Sql;
 import io.pgisolate.wire.AdminConnection;
 import io.pgisolate.wire.ServerError;
@@ -43,7 +44,7 @@ final class InitSql {
   static void runScript(AdminConnection db, Path script) throws IOException {
     String sql;
     try {
-      sql = Files.readString(script, StandardCharsets.UTF_8);
+      sql = Text.utf8(Files.readAllBytes(script), "init script " + script);
     } catch (IOException e) {
       throw new PgIsolateException(
           "init script " + script + " cannot be read: " + e.getMessage() + ".", e);
@@ -115,7 +116,7 @@ final class InitSql {
               + " failed (exit "
               + result.exitCode()
               + "): "
-              + io.pgisolate.os.Text.errorLine(result.output()).replaceAll("\\.+$", "")
+              + Text.errorLine(result.output()).replaceAll("\\.+$", "")
               + ". Hint: is it a pg_dump file of a compatible version?");
     }
   }

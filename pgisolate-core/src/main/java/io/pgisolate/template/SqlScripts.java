@@ -1,8 +1,8 @@
 package io.pgisolate.template;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.Text;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +52,8 @@ record SqlScripts(List<Path> paths) implements InitSource {
 
   private static Script read(Path file) {
     try {
-      return new Script(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+      byte[] bytes = Files.readAllBytes(file);
+      return new Script(file.toString(), Text.utf8(bytes, "init script " + file));
     } catch (IOException e) {
       throw unreadable(file, e);
     }

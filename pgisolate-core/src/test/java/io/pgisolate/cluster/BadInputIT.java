@@ -1,5 +1,6 @@
 package io.pgisolate.cluster;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -165,6 +166,19 @@ class BadInputIT {
             "init script "
                 + script
                 + " failed at line 3, column 8: syntax error at or near \"tabel\".");
+  }
+
+  @Test
+  void initScriptThatIsNotUtf8NamesTheLine(@TempDir Path dir) throws IOException {
+    Path script =
+        Files.write(dir.resolve("latin1.sql"), "select 'K\u00f8ge';\n".getBytes(ISO_8859_1));
+    assertThatThrownBy(() -> builder().initScript(script).start())
+        .isInstanceOf(ClusterStartException.class)
+        .hasMessage(
+            "init script "
+                + script
+                + " is not UTF-8: line 1, column 10 holds the byte 0xF8. Hint: save it as UTF-8"
+                + " (iconv -f LATIN1 -t UTF-8).");
   }
 
   @Test

@@ -182,6 +182,22 @@ class TemplatesIT {
   }
 
   @Test
+  void aScriptThatIsNotUtf8IsRefusedNamingTheFileAndLine(@TempDir Path dir) throws Exception {
+    byte[] latin1 =
+        "create table e (id int);\ninsert into e values (1); -- caf\u00e9\n".getBytes(ISO_8859_1);
+    Path file = Files.write(dir.resolve("latin1.sql"), latin1);
+    Files.write(Files.createDirectories(dir.resolve("classes/db")).resolve("latin1.sql"), latin1);
+    String notUtf8 = " is not UTF-8: line 2, column 33 holds the byte 0xE9. Hint: save it as UTF-8";
+    assertThatThrownBy(() -> ensure(InitSource.sql(file)))
+        .hasMessageStartingWith("init script " + file + notUtf8);
+    assertThatThrownBy(
+            () ->
+                onClasspath(
+                    dir.resolve("classes"), () -> ensure(InitSource.classpath("db/latin1.sql"))))
+        .hasMessageStartingWith("init script classpath:db/latin1.sql" + notUtf8);
+  }
+
+  @Test
   void brokenFlywayMigrationNamesTheFileAndLine() {
     assertThatThrownBy(
             () ->

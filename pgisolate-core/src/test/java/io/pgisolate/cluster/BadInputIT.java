@@ -169,6 +169,16 @@ class BadInputIT {
   }
 
   @Test
+  void failingInitScriptStatementWithoutAPositionNamesItsLine(@TempDir Path dir)
+      throws IOException {
+    Path script =
+        Files.writeString(dir.resolve("seed.sql"), "select 1;\nselect 1 / 0;\nselect 2;\n");
+    assertThatThrownBy(() -> builder().initScript(script).start())
+        .isInstanceOf(ClusterStartException.class)
+        .hasMessage("init script " + script + " failed at line 2, column 1: division by zero.");
+  }
+
+  @Test
   void initScriptThatIsNotUtf8NamesTheLine(@TempDir Path dir) throws IOException {
     Path script =
         Files.write(dir.resolve("latin1.sql"), "select 'K\u00f8ge';\n".getBytes(ISO_8859_1));

@@ -111,6 +111,63 @@ class TemplatesIT {
   }
 
   @Test
+  void scriptsRunStatementByStatementAsPsqlRunsThem(@TempDir Path dir) throws Exception {
+    Path script =
+        write(
+            dir.resolve("psql-style.sql"),
+            String.join(
+                "\n",
+                "create type mood as enum ('ok');",
+                "alter type mood add value 'happy';",
+                "create table f (id int primary key, m mood);",
+                "insert into f values (1, 'happy');", // a new enum value, used after its ALTER
+                "create index concurrently f_m on f (m);",
+                "create table log (id int);",
+                "create rule audit as on insert to f do also (insert into log values (new.id);"
+                    + " insert into log values (-new.id));",
+                "insert into f values (2, 'ok');",
+                "vacuum analyze f;"));
+    Template t = ensure(InitSource.sql(script));
+    try (ClonePool pool = ClonePool.start(t, ClonePool.Settings.defaults().withReady(1));
+        Connection c = pool.acquire().connect();
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery("select (select count(*) from f), (select count(*) from log)")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(2);
+      assertThat(rs.getInt(2)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void anErrorWithoutAPositionNamesTheLineOfItsStatement(@TempDir Path dir) throws Exception {
+    Path script =
+        write(
+            dir.resolve("dup.sql"),
+            "create table g (id int primary key);\ninsert into g values (1);\n\n"
+                + "  insert into g values (1);\n");
+    assertThatThrownBy(() -> ensure(InitSource.sql(script)))
+        .hasMessageEndingWith(
+            "init script "
+                + script
+                + " failed at line 4, column 3: duplicate key value violates unique constraint"
+                + " \"g_pkey\".");
+  }
+
+  @Test
+  void psqlMetaCommandsGetAHint(@TempDir Path dir) throws Exception {
+    Path script =
+        write(dir.resolve("meta.sql"), "create table h (id int);\n\\connect other\nselect 1;\n");
+    assertThatThrownBy(() -> ensure(InitSource.sql(script)))
+        .hasMessageEndingWith(
+            "init script "
+                + script
+                + " failed at line 2, column 1: syntax error at or near \"\\\". Hint: psql"
+                + " meta-commands (\\connect, \\i, \\copy, \\set…) are not SQL; the script"
+                + " runs on the server as SQL only.");
+  }
+
+  @Test
   void flywayMigrationsBuildTheTemplate() throws Exception {
     Template t =
         Templates.ensure(

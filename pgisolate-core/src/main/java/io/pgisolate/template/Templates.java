@@ -31,6 +31,9 @@ public final class Templates {
   /** How many templates of one source are kept (the current one and older ones in use). */
   static final int KEEP = 3;
 
+  /** The suffix of a template's name while it is being built. */
+  private static final String BUILDING = "_building";
+
   private static final String LOCK_TIMEOUT_STATE = "55P03";
   private static final Logger log = LoggerFactory.getLogger(Templates.class);
 
@@ -51,6 +54,7 @@ public final class Templates {
         if (!isTemplate(admin, name)) {
           build(server, admin, source, name);
           dropOlder(admin, PREFIX + sourceId + "_", name);
+          dropAbandonedBuilds(admin, PREFIX + sourceId + "_");
         }
       } finally {
         try (Statement st = admin.createStatement()) {
@@ -76,7 +80,7 @@ public final class Templates {
   private static void build(PgServer server, Connection admin, InitSource source, String name)
       throws SQLException {
     long started = System.nanoTime();
-    String building = name + "_building";
+    String building = name + BUILDING;
     drop(admin, building);
     try (Statement st = admin.createStatement()) {
       st.execute("CREATE DATABASE " + Sql.identifier(building) + " TEMPLATE template0");
@@ -175,6 +179,40 @@ public final class Templates {
       } catch (SQLException e) {
         // Still cloned from somewhere: a later build drops it.
         log.debug("Could not drop old template {}: {}", name, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Drops the half-built databases of the source's other versions whose builders are gone (killed
+   * mid-build: nobody holds their build lock). A rebuild of the same version drops its own.
+   */
+  private static void dropAbandonedBuilds(Connection admin, String sourcePrefix)
+      throws SQLException {
+    List<String> builds = new ArrayList<>();
+    try (PreparedStatement ps =
+        admin.prepareStatement(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, ?) AND datname LIKE ?")) {
+      ps.setString(1, sourcePrefix);
+      ps.setString(2, "%" + BUILDING.replace("_", "\\_"));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          builds.add(rs.getString(1));
+        }
+      }
+    }
+    for (String building : builds) {
+      long key = lockKey(building.substring(0, building.length() - BUILDING.length()));
+      try (Statement st = admin.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + key + ")")) {
+        if (rs.next() && rs.getBoolean(1)) {
+          try {
+            drop(admin, building);
+            log.info("Dropped {}, left by a builder that is gone", building);
+          } finally {
+            st.execute("SELECT pg_advisory_unlock(" + key + ")");
+          }
+        }
       }
     }
   }

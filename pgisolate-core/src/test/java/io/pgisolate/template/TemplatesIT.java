@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +102,38 @@ class TemplatesIT {
     List<String> names = calls.stream().map(CompletableFuture::join).map(Template::name).toList();
     assertThat(names).containsOnly(names.get(0));
     assertThat(builds).hasValue(1);
+  }
+
+  @Test
+  void aBuilderKilledMidBuildLeavesNoHalfBuiltDatabaseOnTheServer() throws Exception {
+    String name = "killed-" + System.nanoTime();
+    Process builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                SlowBuilder.class.getName(),
+                cluster.uri(),
+                name,
+                "v1")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      assertThat(
+              new BufferedReader(
+                      new InputStreamReader(builder.getInputStream(), StandardCharsets.UTF_8))
+                  .readLine())
+          .isEqualTo("building");
+    } finally {
+      builder.destroyForcibly(); // SIGKILL mid-build
+      assertThat(builder.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+    InitSource changed = InitSource.callback(name, "v2", t -> {});
+    String sourcePrefix = Templates.PREFIX + Templates.hash(changed.identity(), 4) + "_";
+    assertThat(databases(sourcePrefix)).singleElement().asString().endsWith("_building");
+
+    Template rebuilt = ensure(changed);
+    assertThat(databases(sourcePrefix)).containsExactly(rebuilt.name());
   }
 
   @Test

@@ -423,9 +423,16 @@ public final class ClonePool implements AutoCloseable {
     void run(Connection admin) throws SQLException;
   }
 
-  /** Runs on one of the workers' administrative connections (one per worker at most). */
+  /**
+   * Runs on one of the workers' administrative connections (one per worker at most). An idle one
+   * the server ended meanwhile (a restart, idle_session_timeout) is replaced, not used to fail.
+   */
   private void withAdmin(AdminWork work) throws SQLException {
     Connection admin = admins.poll();
+    while (admin != null && !admin.isValid(1)) {
+      closeQuietly(admin);
+      admin = admins.poll();
+    }
     if (admin == null) {
       admin = server.connect(server.adminDatabase());
     }
@@ -525,8 +532,8 @@ public final class ClonePool implements AutoCloseable {
     }
     for (Clone clone : toDrop) {
       try {
-        Templates.drop(ownerConnection, clone.name());
-      } catch (SQLException e) {
+        withAdmin(admin -> Templates.drop(admin, clone.name()));
+      } catch (SQLException | RuntimeException e) {
         log.warn("Could not drop clone {}: {}", clone.name(), e.toString());
       }
     }

@@ -143,6 +143,34 @@ class ClonePoolIT {
   }
 
   @Test
+  void connectionsTheServerEndedDoNotFailAcquiresNorLeaveClonesBehind() throws Exception {
+    ClonePool.Settings settings =
+        ClonePool.Settings.defaults().withPrefix("pgi_ended").withReady(1);
+    try (ClonePool pool = ClonePool.start(template, settings)) {
+      for (int i = 0; i < 3; i++) {
+        pool.release(pool.acquire()); // every worker now holds an idle admin connection
+      }
+      // What a server restart, idle_session_timeout or a firewall does to idle connections.
+      try (Connection admin = server.connect("postgres");
+          ResultSet rs =
+              admin
+                  .createStatement()
+                  .executeQuery(
+                      "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                          + " where pid <> pg_backend_pid() and backend_type = 'client backend'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("connections ended").isPositive();
+      }
+      for (int i = 0; i < 4; i++) {
+        Clone clone = pool.acquire();
+        assertThat(count(clone)).isEqualTo(1);
+        pool.release(clone);
+      }
+    }
+    assertThat(clones("pgi_ended_")).isEmpty();
+  }
+
+  @Test
   void clonesOfACrashedPoolAreDroppedAtTheNextStart() throws Exception {
     // A clone whose owner holds no lock: what a killed JVM leaves.
     try (Connection admin = server.connect("postgres")) {

@@ -107,6 +107,50 @@ class TemplatesIT {
   @Test
   void aBuilderKilledMidBuildLeavesNoHalfBuiltDatabaseOnTheServer() throws Exception {
     String name = "killed-" + System.nanoTime();
+    killMidBuild(startSlowBuilder(name, "v1"));
+    InitSource changed = InitSource.callback(name, "v2", t -> {});
+    String sourcePrefix = Templates.PREFIX + Templates.hash(changed.identity(), 4) + "_";
+    assertThat(databases(sourcePrefix)).singleElement().asString().endsWith("_building");
+
+    Template rebuilt = ensure(changed);
+    assertThat(databases(sourcePrefix)).containsExactly(rebuilt.name());
+  }
+
+  @Test
+  void aWaiterBuildsAtOnceWhenTheBuilderItWaitsForIsKilled() throws Exception {
+    String name = "waited-" + System.nanoTime();
+    Process builder = startSlowBuilder(name, "v1");
+    InitSource same =
+        InitSource.callback(
+            name,
+            "v1",
+            t -> {
+              try (Statement st = t.connection().createStatement()) {
+                st.execute("create table whole (id int)");
+              }
+            });
+    CompletableFuture<Template> waiter =
+        CompletableFuture.supplyAsync(() -> Templates.ensure(server, same, Duration.ofMinutes(5)));
+    awaitAdvisoryLockWaiter(Duration.ofSeconds(30));
+    long killed = System.nanoTime();
+    killMidBuild(builder);
+
+    Template built = waiter.get(30, TimeUnit.SECONDS);
+    assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(10));
+    try (ClonePool pool = ClonePool.start(built, ClonePool.Settings.defaults().withReady(1));
+        Connection c = pool.acquire().connect();
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "select string_agg(relname, ',') from pg_class where relname in"
+                        + " ('whole', 'half_built')")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("whole");
+    }
+  }
+
+  /** A {@link SlowBuilder} JVM that has begun building the template of callback source name. */
+  private static Process startSlowBuilder(String name, String version) throws IOException {
     Process builder =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -115,7 +159,7 @@ class TemplatesIT {
                 SlowBuilder.class.getName(),
                 cluster.uri(),
                 name,
-                "v1")
+                version)
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     try {
@@ -124,16 +168,36 @@ class TemplatesIT {
                       new InputStreamReader(builder.getInputStream(), StandardCharsets.UTF_8))
                   .readLine())
           .isEqualTo("building");
-    } finally {
-      builder.destroyForcibly(); // SIGKILL mid-build
-      assertThat(builder.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      return builder;
+    } catch (IOException | RuntimeException | Error e) {
+      builder.destroyForcibly();
+      throw e;
     }
-    InitSource changed = InitSource.callback(name, "v2", t -> {});
-    String sourcePrefix = Templates.PREFIX + Templates.hash(changed.identity(), 4) + "_";
-    assertThat(databases(sourcePrefix)).singleElement().asString().endsWith("_building");
+  }
 
-    Template rebuilt = ensure(changed);
-    assertThat(databases(sourcePrefix)).containsExactly(rebuilt.name());
+  private static void killMidBuild(Process builder) throws InterruptedException {
+    builder.destroyForcibly(); // SIGKILL
+    assertThat(builder.waitFor(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /** Waits until a session waits for an advisory lock (a template builder's). */
+  private static void awaitAdvisoryLockWaiter(Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (Connection c = server.connect("postgres")) {
+      while (true) {
+        try (ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "select count(*) from pg_locks where locktype = 'advisory' and not granted")) {
+          rs.next();
+          if (rs.getInt(1) > 0) {
+            return;
+          }
+        }
+        assertThat(System.nanoTime()).as("a session waits for the build lock").isLessThan(deadline);
+        Thread.sleep(10); // polling the server's lock table, bounded by the deadline
+      }
+    }
   }
 
   @Test

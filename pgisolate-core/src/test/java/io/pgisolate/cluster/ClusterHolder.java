@@ -4,8 +4,13 @@ package io.pgisolate.cluster;
 public final class ClusterHolder {
   private ClusterHolder() {}
 
+  /** {@code args[0]}, when given, is the data root (one no other JVM's start reaps). */
   public static void main(String[] args) throws Exception {
-    TempCluster cluster = TempCluster.builder().start();
+    TempCluster.Builder builder = TempCluster.builder();
+    if (args.length > 0) {
+      builder.dataRoot(java.nio.file.Path.of(args[0]));
+    }
+    TempCluster cluster = builder.start();
     System.out.println(
         cluster.pid() + " " + cluster.watchdogPid() + " " + cluster.dataDirectory().getParent());
     System.out.flush();

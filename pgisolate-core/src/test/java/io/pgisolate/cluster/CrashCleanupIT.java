@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -120,6 +121,63 @@ class CrashCleanupIT {
       Thread.sleep(5); // polling for a process another JVM starts; bounded by the deadline
     }
     throw new AssertionError(program + " with " + argument + " did not start within " + timeout);
+  }
+
+  @Test
+  void ctrlCInATerminalStopsTheClusterOnlyAfterTheTasksThatRunBeforeIt() throws Exception {
+    BufferedReader out = startInGroupOfItsOwn(ExitOrderHolder.class);
+    String[] started = out.readLine().split(" ");
+    ProcessHandle postmaster = ProcessHandle.of(Long.parseLong(started[0])).orElseThrow();
+
+    signalChildsGroup("INT"); // Ctrl-C: SIGINT to every process of the foreground group
+
+    assertThat(out.readLine()).isEqualTo("at exit the cluster answered 42");
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    postmaster.onExit().get(10, TimeUnit.SECONDS);
+    Leftovers.assertNothingLeftIn(Path.of(started[1]));
+  }
+
+  @Test
+  void killingTheJvmsWholeProcessGroupStillCleansUp(@TempDir Path root) throws Exception {
+    // A data root of its own: no other test's start reaps what the kill leaves.
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+    String[] started =
+        startInGroupOfItsOwn(ClusterHolder.class, root.toString()).readLine().split(" ");
+    ProcessHandle postmaster = ProcessHandle.of(Long.parseLong(started[0])).orElseThrow();
+
+    signalChildsGroup("KILL"); // what a CI runner's timeout may do
+
+    assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    postmaster.onExit().get(10, TimeUnit.SECONDS);
+    ProcessHandle.of(Long.parseLong(started[1])).ifPresent(w -> w.onExit().join());
+    Leftovers.assertNothingLeftIn(Path.of(started[2]));
+  }
+
+  /**
+   * Starts {@code main} in a process group of its own, as a shell starts a foreground job, with
+   * SIGINT handled as there; returns its output.
+   */
+  private BufferedReader startInGroupOfItsOwn(Class<?> main, String... args) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "setsid",
+                "env",
+                "--default-signal=INT",
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+    command.addAll(List.of(args));
+    child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    return new BufferedReader(
+        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+  }
+
+  private void signalChildsGroup(String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, "--", "-" + child.pid()).start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).isTrue();
   }
 
   @Test

@@ -41,7 +41,8 @@ record FlywayMigrations(List<String> locations) implements InitSource {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     for (String location : locations) {
       if (location.startsWith("filesystem:")) {
-        SourceFiles.appendTree(text, Path.of(location.substring("filesystem:".length())));
+        Path dir = Path.of(location.substring("filesystem:".length()));
+        SourceFiles.appendTree(text, dir, "Flyway location " + location);
       } else {
         // Flyway reads a location's subdirectories too (V2 in db/migration/v2/ is a migration).
         SourceFiles.appendClasspathTree(text, loader, location.replaceFirst("^classpath:", ""));

@@ -33,7 +33,7 @@ record LiquibaseChangelog(String changelog) implements InitSource {
   public String fingerprint() {
     StringBuilder text = new StringBuilder(identity()).append('\n');
     if (changelog.startsWith("file:")) {
-      SourceFiles.appendTree(text, file().getParent());
+      SourceFiles.appendTree(text, file().getParent(), "Liquibase changelog " + changelog);
     } else {
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
       String resource = resource();

@@ -1,9 +1,11 @@
 package io.pgisolate.template;
 
+import io.pgisolate.PgIsolateException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,14 +20,26 @@ import java.util.stream.Stream;
 final class SourceFiles {
   private SourceFiles() {}
 
-  /** Every file below {@code dir}, in name order. */
-  static void appendTree(StringBuilder fingerprint, Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
+  /** Every file below {@code dir}, in name order; {@code what} names the source in errors. */
+  static void appendTree(StringBuilder fingerprint, Path dir, String what) {
+    Path absolute = dir.toAbsolutePath();
+    try (Stream<Path> files = Files.walk(absolute)) {
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-        append(fingerprint, dir.relativize(file).toString(), Files.readAllBytes(file));
+        append(fingerprint, absolute.relativize(file).toString(), Files.readAllBytes(file));
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + dir + " to fingerprint it", e);
+      String why =
+          e instanceof NoSuchFileException missing
+              ? missing.getFile() + " does not exist"
+              : e.getMessage();
+      throw new PgIsolateException(
+          what
+              + " cannot be read: "
+              + why
+              + ". Hint: check the path (relative paths start from "
+              + Path.of("").toAbsolutePath()
+              + ").",
+          e);
     }
   }
 

@@ -156,6 +156,22 @@ class BadInputIT {
   }
 
   @Test
+  void dataRootTooDeepForASocketPath() throws Exception {
+    Path deep = Files.createDirectories(root.resolve("d".repeat(60)).resolve("e".repeat(30)));
+    TempCluster.Builder tooDeep = TempCluster.builder().dataRoot(deep);
+    Path deepBase = ClusterLayout.base(tooDeep.settings());
+    assertThatThrownBy(tooDeep::start)
+        .isInstanceOf(PgIsolateException.class)
+        .hasMessageStartingWith("the server's socket would be " + deepBase + "/c")
+        .hasMessageMatching(
+            ".*/s/\\.s\\.PGSQL\\.NNNNN, which is \\d+ bytes long; a UNIX socket path has at most 107\\."
+                + " Hint: choose a shorter data root \\(--data-root\\)\\.");
+    try (Stream<Path> left = Files.list(deepBase)) {
+      assertThat(left).as("left in the deep data root").isEmpty();
+    }
+  }
+
+  @Test
   void failingInitScriptNamesFileLineAndError(@TempDir Path dir) throws IOException {
     Path script =
         Files.writeString(

@@ -355,6 +355,33 @@ class TemplatesIT {
   }
 
   @Test
+  void sourcesThatNameNothingAreRefusedWithAHint(@TempDir Path dir) throws Exception {
+    String cwd = Path.of("").toAbsolutePath().toString();
+    Path empty = Files.createDirectory(dir.resolve("empty"));
+    Files.writeString(empty.resolve("README.md"), "no scripts here");
+    assertThatThrownBy(() -> ensure(InitSource.sql(empty)))
+        .hasMessage(
+            "directory "
+                + empty
+                + " holds no .sql files. Hint: name the directory that holds the scripts, or"
+                + " the files themselves.");
+    assertThatThrownBy(() -> ensure(InitSource.flyway("filesystem:no/such/dir")))
+        .hasMessage(
+            "Flyway location filesystem:no/such/dir cannot be read: "
+                + cwd
+                + "/no/such/dir does not exist. Hint: check the path (relative paths start from "
+                + cwd
+                + ").");
+    assertThatThrownBy(() -> ensure(InitSource.liquibase("file:no/such/changelog.xml")))
+        .hasMessage(
+            "Liquibase changelog file:no/such/changelog.xml cannot be read: "
+                + cwd
+                + "/no/such does not exist. Hint: check the path (relative paths start from "
+                + cwd
+                + ").");
+  }
+
+  @Test
   void brokenFlywayMigrationNamesTheFileAndLine() {
     assertThatThrownBy(
             () ->

@@ -10,8 +10,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,15 +42,9 @@ class CrashCleanupIT {
   }
 
   /** Starts a {@link ClusterHolder} JVM with {@code env} added to its environment. */
-  private void launchChild(Map<String, String> env) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  private void launchChild(Map<String, String> env, String... args) throws IOException {
     ProcessBuilder builder =
-        new ProcessBuilder(
-                List.of(
-                    java,
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    ClusterHolder.class.getName()))
+        new ProcessBuilder(java(ClusterHolder.class, args))
             .redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().putAll(env);
     child = builder.start();
@@ -81,7 +77,12 @@ class CrashCleanupIT {
     // The servers may run as another user (the tests run as root in CI): let it read the cache.
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path cache = dir.resolve("cache");
-    launchChild(Map.of("PGISOLATE_CACHE_DIR", cache.toString()));
+    Path bin; // the binaries the other tests use, so that the fresh cache need not unpack them
+    try (TempCluster warm = TempCluster.builder().start()) {
+      bin = warm.binaries().bin();
+    }
+    launchChild(
+        Map.of("PGISOLATE_CACHE_DIR", cache.toString(), "PGISOLATE_PG_BIN", bin.toString()));
     ProcessHandle initdb = awaitProcess("initdb", cache.toString(), Duration.ofSeconds(60));
     child.destroyForcibly(); // SIGKILL while initdb fills the cache
     assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -91,7 +92,7 @@ class CrashCleanupIT {
       initdb.destroyForcibly();
     }
 
-    try (TempCluster next = TempCluster.builder().cacheDirectory(cache).start();
+    try (TempCluster next = TempCluster.builder().binaries(bin).cacheDirectory(cache).start();
         Stream<Path> entries = Files.list(cache.resolve("initdb"))) {
       assertThat(entries.map(p -> p.getFileName().toString()))
           .as("the initdb cache after a restart")
@@ -158,26 +159,51 @@ class CrashCleanupIT {
    * SIGINT handled as there; returns its output.
    */
   private BufferedReader startInGroupOfItsOwn(Class<?> main, String... args) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                "setsid",
-                "env",
-                "--default-signal=INT",
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                main.getName()));
-    command.addAll(List.of(args));
+    List<String> command = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT"));
+    command.addAll(java(main, args));
     child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     return new BufferedReader(
         new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
   }
 
+  /** The command that runs {@code main} in a JVM with this one's classpath. */
+  private static List<String> java(Class<?> main, String... args) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+    command.addAll(List.of(args));
+    return command;
+  }
+
   private void signalChildsGroup(String signal) throws Exception {
     Process kill = new ProcessBuilder("kill", "-" + signal, "--", "-" + child.pid()).start();
     assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).isTrue();
+  }
+
+  @Test
+  void aStartNeverReapsTheClusterOfAJvmThatLives(@TempDir Path root) throws Exception {
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+    launchChild(Map.of(), root.toString());
+    String[] held =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
+            .readLine()
+            .split(" ");
+    Path workDir = Path.of(held[2]);
+    // Old enough for the reaper's grace for directories without a lock: only the lock protects it.
+    Files.setLastModifiedTime(workDir, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+
+    try (TempCluster next = TempCluster.builder().dataRoot(root).start()) {
+      assertThat(next.dataDirectory()).isDirectory();
+    }
+    assertThat(ProcessHandle.of(Long.parseLong(held[0])))
+        .as("the live JVM's postmaster")
+        .isPresent();
+    assertThat(workDir.resolve("data/postmaster.pid")).exists();
+    assertThat(Leftovers.processesIn(workDir)).contains(Long.parseLong(held[0]));
   }
 
   @Test

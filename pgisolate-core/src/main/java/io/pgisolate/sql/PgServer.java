@@ -161,9 +161,18 @@ public record PgServer(String host, int port, String user, String password, Stri
               + user
               + "): "
               + e.getMessage().replaceAll("\\R\\s*", " ")
-              + ". Hint: check that the server runs there and accepts this user.",
+              + ". Hint: "
+              + connectHint(e),
           e);
     }
+  }
+
+  private static String connectHint(SQLException e) {
+    if ("53300".equals(e.getSQLState())) { // too_many_connections
+      return "the server has no connection slot left (max_connections); close connections, or"
+          + " raise max_connections.";
+    }
+    return "check that the server runs there and accepts this user.";
   }
 
   public Connection connect(String database) {

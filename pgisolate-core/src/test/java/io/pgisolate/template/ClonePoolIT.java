@@ -171,6 +171,32 @@ class ClonePoolIT {
   }
 
   @Test
+  void aServerWithoutFreeConnectionsIsNamedAsTheCause() throws Exception {
+    try (TempCluster small = TempCluster.builder().setting("max_connections", "5").start()) {
+      Template t = Templates.ensure(small.server(), InitSource.empty(), Duration.ofSeconds(30));
+      List<Connection> hogs = new ArrayList<>();
+      try (ClonePool pool = ClonePool.start(t, ClonePool.Settings.defaults().withReady(0))) {
+        try {
+          while (hogs.size() < 10) {
+            hogs.add(small.server().connect("postgres"));
+          }
+        } catch (RuntimeException full) {
+          // every slot is taken now
+        }
+        assertThatThrownBy(() -> pool.acquire(Duration.ofSeconds(10)))
+            .hasMessageContaining("too many clients already")
+            .hasMessageContaining(
+                "Hint: the server has no connection slot left (max_connections); close"
+                    + " connections, or raise max_connections.");
+      } finally {
+        for (Connection hog : hogs) {
+          hog.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void clonesOfACrashedPoolAreDroppedAtTheNextStart() throws Exception {
     // A clone whose owner holds no lock: what a killed JVM leaves.
     try (Connection admin = server.connect("postgres")) {

@@ -117,6 +117,13 @@ final class ClusterLayout {
       if (explicit.isPresent()) {
         layout.prepareExplicitDataDir(runAs);
       }
+      if (settings.persist()) {
+        // Marked now, not at close: the files of a JVM killed by SIGKILL are to be kept too.
+        Files.writeString(layout.workDir.resolve(PERSIST_MARKER), layout.dataDir.toString());
+      }
+    } catch (IOException e) {
+      layout.delete();
+      throw new UncheckedIOException("could not mark " + layout.workDir + " as kept", e);
     } catch (RuntimeException e) {
       layout.delete();
       throw e;
@@ -193,13 +200,10 @@ final class ClusterLayout {
     releaseLock();
   }
 
-  /** Keeps the files (the reaper leaves them alone) and releases the lock. */
+  /**
+   * Keeps the files (marked at creation, so the reaper leaves them alone) and releases the lock.
+   */
   void keep() {
-    try {
-      Files.writeString(workDir.resolve(PERSIST_MARKER), dataDir.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not mark " + workDir + " as kept", e);
-    }
     releaseLock();
   }
 

@@ -207,6 +207,24 @@ class CrashCleanupIT {
   }
 
   @Test
+  void theNextStartKeepsAPersistentClusterWhoseJvmWasKilled(@TempDir Path root) throws Exception {
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+    launchChild(Map.of(), root.toString(), "persist");
+    String[] held =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
+            .readLine()
+            .split(" ");
+    ProcessHandle postmaster = ProcessHandle.of(Long.parseLong(held[0])).orElseThrow();
+    child.destroyForcibly(); // SIGKILL: no close(), no shutdown hook
+    assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    postmaster.onExit().get(10, TimeUnit.SECONDS); // the watchdog stops it, and keeps the files
+
+    try (TempCluster next = TempCluster.builder().dataRoot(root).start()) {
+      assertThat(Path.of(held[2]).resolve("data/PG_VERSION")).as("the kept cluster").exists();
+    }
+  }
+
+  @Test
   void nextStartReapsWhatAKilledJvmAndWatchdogLeft() throws Exception {
     Held held = startChild();
     ProcessHandle postmaster = ProcessHandle.of(held.postmaster()).orElseThrow();

@@ -146,6 +146,15 @@ public final class ClonePool implements AutoCloseable {
       } while (!tryLockOwner(ownerConnection, key));
       this.ownerKey = key;
       this.owner = String.format("%08x", key);
+      try (Statement st = ownerConnection.createStatement()) {
+        // Shared, held while the pool lives: newer builds of the source leave the template alone.
+        st.execute(
+            "SELECT pg_advisory_lock_shared("
+                + Templates.IN_USE_LOCK_CLASS
+                + ", "
+                + Templates.inUseKey(template.name())
+                + ")");
+      }
       reapLeftovers();
     } catch (SQLException e) {
       closeQuietly(ownerConnection);

@@ -31,6 +31,9 @@ public final class Templates {
   /** How many templates of one source are kept (the current one and older ones in use). */
   static final int KEEP = 3;
 
+  /** The first key of the template-in-use locks: "pgi2". */
+  static final int IN_USE_LOCK_CLASS = 0x70676932;
+
   /** The suffix of a template's name while it is being built. */
   private static final String BUILDING = "_building";
 
@@ -172,10 +175,20 @@ public final class Templates {
       }
     }
     for (String name : older.subList(Math.min(older.size(), KEEP - 1), older.size())) {
-      try (Statement st = admin.createStatement()) {
-        st.execute("ALTER DATABASE " + Sql.identifier(name) + " WITH IS_TEMPLATE false");
-        drop(admin, name);
-        log.info("Dropped old template {}", name);
+      String inUse = IN_USE_LOCK_CLASS + ", " + inUseKey(name);
+      try (Statement st = admin.createStatement();
+          ResultSet free = st.executeQuery("SELECT pg_try_advisory_lock(" + inUse + ")")) {
+        if (!(free.next() && free.getBoolean(1))) {
+          log.debug("Keeping old template {}: a clone pool uses it", name);
+          continue;
+        }
+        try {
+          st.execute("ALTER DATABASE " + Sql.identifier(name) + " WITH IS_TEMPLATE false");
+          drop(admin, name);
+          log.info("Dropped old template {}", name);
+        } finally {
+          st.execute("SELECT pg_advisory_unlock(" + inUse + ")");
+        }
       } catch (SQLException e) {
         // Still cloned from somewhere: a later build drops it.
         log.debug("Could not drop old template {}: {}", name, e.getMessage());
@@ -232,6 +245,15 @@ public final class Templates {
         st.execute("DROP DATABASE IF EXISTS " + Sql.identifier(name));
       }
     }
+  }
+
+  /**
+   * The key, with {@link #IN_USE_LOCK_CLASS}, of the shared advisory lock a clone pool holds on its
+   * template, so that builds of newer versions (another branch's run, on a shared server) do not
+   * drop it while the pool still clones from it.
+   */
+  static int inUseKey(String name) {
+    return (int) (lockKey(name) >>> 32);
   }
 
   static long lockKey(String name) {

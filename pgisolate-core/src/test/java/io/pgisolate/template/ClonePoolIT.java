@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ClonePoolIT {
   private static TempCluster cluster;
@@ -194,6 +197,26 @@ class ClonePoolIT {
         }
       }
     }
+  }
+
+  @Test
+  void newerVersionsNeverDropATemplateAPoolClonesFrom(@TempDir Path dir) throws Exception {
+    Path schema = dir.resolve("schema.sql");
+    Files.writeString(schema, "create table v0 (id int);");
+    Template first = Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30));
+    ClonePool.Settings settings = ClonePool.Settings.defaults().withPrefix("pgi_old").withReady(0);
+    try (ClonePool pool = ClonePool.start(first, settings)) {
+      // Other runs (other branches, on a shared server) build newer versions meanwhile.
+      for (int version = 1; version <= Templates.KEEP + 1; version++) {
+        Files.writeString(schema, "create table v" + version + " (id int);");
+        Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30));
+      }
+      Clone clone = pool.acquire();
+      pool.release(clone);
+    }
+    Files.writeString(schema, "create table v9 (id int);");
+    Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30));
+    assertThat(clones(first.name())).as("the template, once no pool uses it").isEmpty();
   }
 
   @Test

@@ -137,16 +137,12 @@ class TemplatesIT {
 
     Template built = waiter.get(30, TimeUnit.SECONDS);
     assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(10));
-    try (ClonePool pool = ClonePool.start(built, ClonePool.Settings.defaults().withReady(1));
-        Connection c = pool.acquire().connect();
-        ResultSet rs =
-            c.createStatement()
-                .executeQuery(
-                    "select string_agg(relname, ',') from pg_class where relname in"
-                        + " ('whole', 'half_built')")) {
-      rs.next();
-      assertThat(rs.getString(1)).isEqualTo("whole");
-    }
+    assertThat(
+            inClone(
+                built,
+                "select string_agg(relname, ',') from pg_class"
+                    + " where relname in ('whole', 'half_built')"))
+        .isEqualTo("whole");
   }
 
   /** A {@link SlowBuilder} JVM that has begun building the template of callback source name. */
@@ -228,15 +224,8 @@ class TemplatesIT {
                 "insert into f values (2, 'ok');",
                 "vacuum analyze f;"));
     Template t = ensure(InitSource.sql(script));
-    try (ClonePool pool = ClonePool.start(t, ClonePool.Settings.defaults().withReady(1));
-        Connection c = pool.acquire().connect();
-        ResultSet rs =
-            c.createStatement()
-                .executeQuery("select (select count(*) from f), (select count(*) from log)")) {
-      rs.next();
-      assertThat(rs.getInt(1)).isEqualTo(2);
-      assertThat(rs.getInt(2)).isEqualTo(2);
-    }
+    assertThat(inClone(t, "select (select count(*) from f) || ',' || (select count(*) from log)"))
+        .isEqualTo("2,2");
   }
 
   @Test
@@ -447,15 +436,18 @@ class TemplatesIT {
 
   /** The type of {@code table}'s id column in a clone of {@code template}. */
   private static String columnType(Template template, String table) throws Exception {
+    return inClone(
+        template,
+        "select format_type(atttypid, -1) from pg_attribute where attrelid = '"
+            + table
+            + "'::regclass and attname = 'id'");
+  }
+
+  /** The first column of the first row {@code sql} returns in a clone of {@code template}. */
+  private static String inClone(Template template, String sql) throws Exception {
     try (ClonePool pool = ClonePool.start(template, ClonePool.Settings.defaults().withReady(1));
         Connection c = pool.acquire().connect();
-        ResultSet rs =
-            c.createStatement()
-                .executeQuery(
-                    "select format_type(atttypid, -1) from pg_attribute"
-                        + " where attrelid = '"
-                        + table
-                        + "'::regclass and attname = 'id'")) {
+        ResultSet rs = c.createStatement().executeQuery(sql)) {
       rs.next();
       return rs.getString(1);
     }

@@ -127,10 +127,7 @@ class BadInputIT {
 
   @Test
   void fullDataRootSaysSoWithAHint() throws Exception {
-    Path full = Files.createDirectory(root.resolve("full"));
-    assumeTrue(
-        run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", full.toString()),
-        "mounting a small tmpfs needs root and CAP_SYS_ADMIN");
+    Path full = mountTmpfs("full", "size=4m");
     try {
       TempCluster.Builder onFullDisk = TempCluster.builder().dataRoot(full);
       ClusterStartException e =
@@ -147,6 +144,34 @@ class BadInputIT {
     } finally {
       assertThat(run("umount", full.toString())).as("umount " + full).isTrue();
     }
+  }
+
+  @Test
+  void readOnlyDataRootSaysSoWithAHint() throws Exception {
+    Path readOnly = mountTmpfs("read-only", "size=1m,ro");
+    try {
+      assertThatThrownBy(() -> TempCluster.builder().dataRoot(readOnly).start())
+          .hasMessage(
+              "cannot create the cluster directory under "
+                  + readOnly
+                  + ": "
+                  + readOnly
+                  + "/pgisolate-"
+                  + OsUser.current().uid()
+                  + ": Read-only file system. Hint: choose a writable location with the data-root"
+                  + " option (--data-root).");
+    } finally {
+      assertThat(run("umount", readOnly.toString())).as("umount " + readOnly).isTrue();
+    }
+  }
+
+  /** A small tmpfs at {@code root/name}, for the caller to unmount; skips the test if it cannot. */
+  private Path mountTmpfs(String name, String options) throws Exception {
+    Path mountPoint = Files.createDirectory(root.resolve(name));
+    assumeTrue(
+        run("mount", "-t", "tmpfs", "-o", options, "tmpfs", mountPoint.toString()),
+        "mounting a tmpfs needs root and CAP_SYS_ADMIN");
+    return mountPoint;
   }
 
   private static boolean run(String... command) throws Exception {

@@ -52,6 +52,8 @@ public final class Templates {
         return new Template(server, name, source);
       }
       long key = lockKey(name);
+      // It idles while the build runs on another connection, holding the lock.
+      PgServer.exemptFromIdleTimeout(admin);
       lock(admin, key, lockTimeout, name, server);
       try {
         if (!isTemplate(admin, name)) {

@@ -216,6 +216,25 @@ class ClonePoolIT {
   }
 
   @Test
+  void aServersIdleSessionTimeoutDoesNotLetAnotherPoolDropACloneInUse() throws Exception {
+    try (TempCluster strict =
+        TempCluster.builder().setting("idle_session_timeout", "300ms").start()) {
+      Template t = Templates.ensure(strict.server(), InitSource.empty(), Duration.ofSeconds(30));
+      ClonePool.Settings settings = ClonePool.Settings.defaults().withReady(0);
+      try (ClonePool first = ClonePool.start(t, settings)) {
+        Clone inUse = first.acquire();
+        Thread.sleep(1000); // the scenario: the pool's own session stays idle past the timeout
+        try (ClonePool second = ClonePool.start(t, settings)) {
+          try (Connection c = inUse.connect()) {
+            assertThat(c.isValid(1)).as("the first pool's clone in use").isTrue();
+          }
+        }
+        first.release(inUse);
+      }
+    }
+  }
+
+  @Test
   void clonesOfACrashedPoolAreDroppedAtTheNextStart() throws Exception {
     // A clone whose owner holds no lock: what a killed JVM leaves.
     try (Connection admin = server.connect("postgres")) {

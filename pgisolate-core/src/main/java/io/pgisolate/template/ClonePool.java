@@ -45,6 +45,9 @@ public final class ClonePool implements AutoCloseable {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /** SQLSTATE duplicate_database. */
+  private static final String DUPLICATE_DATABASE = "42P04";
+
   /** The start of the comment on a clone kept on purpose. */
   static final String KEPT_MARK = "pgisolate: kept: ";
 
@@ -382,6 +385,12 @@ public final class ClonePool implements AutoCloseable {
                       + " TEMPLATE "
                       + Sql.identifier(template.name())
                       + strategyClause());
+            } catch (SQLException e) {
+              // A repeat after the connection ended under a CREATE that the server completed: the
+              // name is this pool's alone, so the database is that clone.
+              if (!DUPLICATE_DATABASE.equals(e.getSQLState())) {
+                throw e;
+              }
             }
           });
     } catch (SQLException | RuntimeException e) {
@@ -434,8 +443,10 @@ public final class ClonePool implements AutoCloseable {
   }
 
   /**
-   * Runs on one of the workers' administrative connections (one per worker at most). An idle one
-   * the server ended meanwhile (a restart, idle_session_timeout) is replaced, not used to fail.
+   * Runs on one of the workers' administrative connections (one per worker at most). A connection
+   * the server ended (a restart, idle_session_timeout, a terminated backend) is replaced: before
+   * the work when it is found dead, and once more after the work when it died under it, so the work
+   * must be safe to repeat.
    */
   private void withAdmin(AdminWork work) throws SQLException {
     Connection admin = admins.poll();
@@ -448,16 +459,22 @@ public final class ClonePool implements AutoCloseable {
     }
     try {
       work.run(admin);
-      admins.offer(admin);
     } catch (SQLException | RuntimeException e) {
-      // A connection that failed may be broken: do not reuse it.
       if (admin.isValid(1)) {
         admins.offer(admin);
-      } else {
-        closeQuietly(admin);
+        throw e;
       }
-      throw e;
+      closeQuietly(admin);
+      log.debug("Repeating on a new connection, the last one ended: {}", e.toString());
+      admin = server.connect(server.adminDatabase());
+      try {
+        work.run(admin);
+      } catch (SQLException | RuntimeException again) {
+        closeQuietly(admin);
+        throw again;
+      }
     }
+    admins.offer(admin);
   }
 
   /** Drops the clones of pools that are gone (their owner lock is free). */

@@ -287,7 +287,8 @@ public final class BinariesResolver {
               "unpacking " + bundle.origin())) {
         if (!Files.isDirectory(target)) {
           log.info("Unpacking PostgreSQL from {} into {}", bundle.origin(), target);
-          Path temp = Files.createTempDirectory(root, ".unpacking-");
+          Path temp =
+              Directories.createBuildDirectory(root, "." + bundle.cacheKey() + ".unpacking-");
           try {
             try (InputStream in = bundle.archive().open()) {
               TarXz.extract(in, temp);

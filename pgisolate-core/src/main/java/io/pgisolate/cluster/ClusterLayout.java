@@ -7,6 +7,7 @@ import io.pgisolate.os.OsUser;
 import io.pgisolate.os.RunAs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,10 @@ final class ClusterLayout {
   static final String PERSIST_MARKER = "persist";
   static final String EXTERNAL_DATA = "data-path";
   private static final long RAM_DISK_MIN_FREE = 256L << 20;
+
+  /** sun_path holds 108 bytes with the terminating NUL (PostgreSQL checks the same). */
+  private static final int MAX_SOCKET_PATH = 107;
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   final Path base;
@@ -92,6 +97,7 @@ final class ClusterLayout {
           e);
     }
     String id = "c" + HexFormat.of().formatHex(bytes());
+    requireShortSocketPath(base.resolve(id).resolve("s"));
     FileLocks.Held lock =
         FileLocks.tryAcquire(base.resolve(id + LOCK_SUFFIX))
             .orElseThrow(() -> new PgIsolateException("could not lock a new cluster in " + base));
@@ -111,11 +117,34 @@ final class ClusterLayout {
       if (explicit.isPresent()) {
         layout.prepareExplicitDataDir(runAs);
       }
+      if (settings.persist()) {
+        // Marked now, not at close: the files of a JVM killed by SIGKILL are to be kept too.
+        Files.writeString(layout.workDir.resolve(PERSIST_MARKER), layout.dataDir.toString());
+      }
+    } catch (IOException e) {
+      layout.delete();
+      throw new UncheckedIOException("could not mark " + layout.workDir + " as kept", e);
     } catch (RuntimeException e) {
       layout.delete();
       throw e;
     }
     return layout;
+  }
+
+  /** Checked before anything is made: postgres would only say "could not create any sockets". */
+  private static void requireShortSocketPath(Path socketDir) {
+    String socket = socketDir.resolve(".s.PGSQL.NNNNN").toString();
+    int length = socket.getBytes(StandardCharsets.UTF_8).length;
+    if (length > MAX_SOCKET_PATH) {
+      throw new PgIsolateException(
+          "the server's socket would be "
+              + socket
+              + ", which is "
+              + length
+              + " bytes long; a UNIX socket path has at most "
+              + MAX_SOCKET_PATH
+              + ". Hint: choose a shorter data root (--data-root).");
+    }
   }
 
   private static byte[] bytes() {
@@ -171,13 +200,10 @@ final class ClusterLayout {
     releaseLock();
   }
 
-  /** Keeps the files (the reaper leaves them alone) and releases the lock. */
+  /**
+   * Keeps the files (marked at creation, so the reaper leaves them alone) and releases the lock.
+   */
   void keep() {
-    try {
-      Files.writeString(workDir.resolve(PERSIST_MARKER), dataDir.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not mark " + workDir + " as kept", e);
-    }
     releaseLock();
   }
 

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -106,10 +107,32 @@ final class ClusterStart {
         new InitDb(binaries, runAs, s.user(), s.locale(), s.encoding(), s.passwordAuthentication());
     if (s.initdbCache()) {
       Path cached = InitDbCache.get(cache, initdb, s.startTimeout().plusMinutes(1));
-      Directories.copyTree(cached, layout.dataDir);
+      try {
+        Directories.copyTree(cached, layout.dataDir);
+      } catch (UncheckedIOException e) {
+        throw copyFailed(layout, e.getCause());
+      }
     } else {
       initdb.run(layout.dataDir, s.startTimeout());
     }
+  }
+
+  /** Typically a full disk (a full /dev/shm, a small tmpfs): say which, and where to go instead. */
+  private static PgIsolateException copyFailed(ClusterLayout layout, IOException e) {
+    String reason =
+        e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
+    return new PgIsolateException(
+        "cannot copy the cached initdb result into "
+            + layout.dataDir
+            + ": "
+            + reason
+            + ". Hint: free space under "
+            + (layout.externalData ? layout.dataDir.getParent() : layout.base.getParent())
+            + ", or choose another location with the "
+            + (layout.externalData
+                ? "data directory option (-D)."
+                : "data-root option (--data-root)."),
+        e);
   }
 
   /** Starts the postmaster, on another free port when the chosen one was taken meanwhile. */

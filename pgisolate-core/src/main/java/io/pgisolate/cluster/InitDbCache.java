@@ -42,7 +42,7 @@ final class InitDbCache {
         return cached;
       }
       long started = System.nanoTime();
-      Path building = Files.createTempDirectory(root, ".building-");
+      Path building = Directories.createBuildDirectory(root, "." + key + ".building-");
       try {
         initdb.runAs().own(building);
         Path data = building.resolve("data");

@@ -4,7 +4,10 @@ import io.pgisolate.PgIsolateException;
 import io.pgisolate.binaries.PgBinaries;
 import io.pgisolate.os.Commands;
 import io.pgisolate.os.Programs;
+import io.pgisolate.os.Text;
+import io.pgisolate.sql.ScriptError;
 import io.pgisolate.sql.Sql;
+import io.pgisolate.sql.SqlStatements;
 import io.pgisolate.wire.AdminConnection;
 import io.pgisolate.wire.ServerError;
 import io.pgisolate.wire.ServerErrorException;
@@ -39,34 +42,30 @@ final class InitSql {
     }
   }
 
-  /** Runs a script as one simple query, so it may hold any number of statements. */
+  /** Runs a script statement by statement, as psql runs it (see {@link ScriptError}). */
   static void runScript(AdminConnection db, Path script) throws IOException {
     String sql;
     try {
-      sql = Files.readString(script, StandardCharsets.UTF_8);
+      sql = Text.utf8(Files.readAllBytes(script), "init script " + script);
     } catch (IOException e) {
       throw new PgIsolateException(
           "init script " + script + " cannot be read: " + e.getMessage() + ".", e);
     }
-    try {
-      db.query(sql);
-    } catch (ServerErrorException e) {
-      throw new PgIsolateException(
-          "init script "
-              + script
-              + " failed"
-              + where(sql, e.error())
-              + ": "
-              + e.error().message()
-              + e.error().hint().map(h -> ". Hint: " + h).orElse("")
-              + ".",
-          e);
+    for (SqlStatements.Statement statement : SqlStatements.split(sql)) {
+      try {
+        db.query(statement.sql());
+      } catch (ServerErrorException e) {
+        ServerError error = e.error();
+        throw new PgIsolateException(
+            ScriptError.message(
+                "init script " + script,
+                statement,
+                error.position(),
+                error.message(),
+                error.hint()),
+            e);
+      }
     }
-  }
-
-  /** " at line L, column C" for an error the server located in {@code sql}, else "". */
-  static String where(String sql, ServerError error) {
-    return error.position().map(p -> " at " + Sql.lineAndColumn(sql, p)).orElse("");
   }
 
   /**
@@ -115,7 +114,7 @@ final class InitSql {
               + " failed (exit "
               + result.exitCode()
               + "): "
-              + io.pgisolate.os.Text.errorLine(result.output()).replaceAll("\\.+$", "")
+              + Text.errorLine(result.output()).replaceAll("\\.+$", "")
               + ". Hint: is it a pg_dump file of a compatible version?");
     }
   }

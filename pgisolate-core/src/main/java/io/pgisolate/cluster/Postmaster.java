@@ -1,6 +1,7 @@
 package io.pgisolate.cluster;
 
 import io.pgisolate.binaries.PgBinaries;
+import io.pgisolate.os.Programs;
 import io.pgisolate.os.RunAs;
 import io.pgisolate.os.Signals;
 import io.pgisolate.wire.AdminConnection;
@@ -34,8 +35,10 @@ final class Postmaster {
       PgBinaries binaries, RunAs runAs, Path dataDir, int port, Path socketDir, Path logFile)
       throws IOException {
     List<String> command =
-        runAs.wrap(
-            List.of(binaries.postgres().toString(), "-D", dataDir.toString(), "-p", "" + port));
+        Programs.inOwnSession(
+            runAs.wrap(
+                List.of(
+                    binaries.postgres().toString(), "-D", dataDir.toString(), "-p", "" + port)));
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

@@ -1,5 +1,6 @@
 package io.pgisolate.cluster;
 
+import io.pgisolate.os.Programs;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,8 @@ final class Watchdog {
     command.add(Long.toString(postmasterPid));
     leftovers.forEach(p -> command.add(p.toString()));
     Process process =
-        new ProcessBuilder(command)
+        // Its own session too: a kill of the JVM's process group leaves it to clean up after it.
+        new ProcessBuilder(Programs.inOwnSession(command))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .directory(Path.of("/").toFile())

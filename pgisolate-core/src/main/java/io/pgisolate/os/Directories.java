@@ -89,6 +89,25 @@ public final class Directories {
     }
   }
 
+  /**
+   * A new directory {@code root/<prefix>…} to build something in before it is moved into place,
+   * after deleting those an earlier builder left (a JVM killed mid-build). The caller holds the
+   * lock that guards {@code prefix}, so any such directory it finds is a leftover.
+   */
+  public static Path createBuildDirectory(Path root, String prefix) throws IOException {
+    try (var leftovers =
+        Files.newDirectoryStream(root, p -> p.getFileName().toString().startsWith(prefix))) {
+      for (Path leftover : leftovers) {
+        try {
+          deleteTree(leftover);
+        } catch (UncheckedIOException e) {
+          // A process of the dead builder may still be writing there: the next build retries.
+        }
+      }
+    }
+    return Files.createTempDirectory(root, prefix);
+  }
+
   /** Creates {@code dir} and its parents; a new {@code dir} gets the given rwx permissions. */
   public static Path create(Path dir, String permissions) {
     try {

@@ -1,6 +1,12 @@
 package io.pgisolate.os;
 
+import io.pgisolate.PgIsolateException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +34,35 @@ public final class Text {
         .findFirst()
         .orElseGet(() -> tail(output, 1))
         .strip();
+  }
+
+  /**
+   * {@code bytes} as UTF-8 text; {@code what} ("init script x.sql") names them in the error about a
+   * byte that is not UTF-8 (a script saved as Latin-1), which gives its line and column. Decoding
+   * leniently would run a script whose 'café' reads 'caf\uFFFD'.
+   */
+  public static String utf8(byte[] bytes, String what) {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      String before = out.flip().toString();
+      throw new PgIsolateException(
+          String.format(
+              "%s is not UTF-8: line %d, column %d holds the byte 0x%02X. Hint: save it as UTF-8"
+                  + " (iconv -f LATIN1 -t UTF-8).",
+              what,
+              before.chars().filter(c -> c == '\n').count() + 1,
+              before.length() - before.lastIndexOf('\n'),
+              bytes[in.position()] & 0xff));
+    }
+    decoder.flush(out);
+    return out.flip().toString();
   }
 
   /** The tail of a file, or an empty string when it cannot be read (it is only for messages). */

@@ -159,9 +159,31 @@ public record PgServer(String host, int port, String user, String password, Stri
               + user
               + "): "
               + e.getMessage().replaceAll("\\R\\s*", " ")
-              + ". Hint: check that the server runs there and accepts this user.",
+              + ". Hint: "
+              + connectHint(e),
           e);
     }
+  }
+
+  /**
+   * Exempts a session that holds advisory locks while it idles (a clone pool's owner, a template
+   * builder's) from the server's idle_session_timeout (PostgreSQL 14+): ended, it would drop its
+   * locks, and other JVMs would take what they guard for abandoned.
+   */
+  public static void exemptFromIdleTimeout(Connection session) throws SQLException {
+    if (session.getMetaData().getDatabaseMajorVersion() >= 14) {
+      try (var st = session.createStatement()) {
+        st.execute("SET idle_session_timeout = 0");
+      }
+    }
+  }
+
+  private static String connectHint(SQLException e) {
+    if ("53300".equals(e.getSQLState())) { // too_many_connections
+      return "the server has no connection slot left (max_connections); close connections, or"
+          + " raise max_connections.";
+    }
+    return "check that the server runs there and accepts this user.";
   }
 
   public Connection connect(String database) {

@@ -96,11 +96,16 @@ public final class SqlStatements {
     int n = sql.length();
     boolean create = startsWithWord(sql, start, "CREATE");
     int depth = 0;
+    int parentheses = 0; // CREATE RULE's action list (a; b), as psql's lexer counts them
     int i = start;
     while (i < n) {
       char c = sql.charAt(i);
-      if (c == ';' && depth == 0) {
+      if (c == ';' && depth == 0 && parentheses == 0) {
         return i;
+      } else if (c == '(') {
+        parentheses++;
+      } else if (c == ')' && parentheses > 0) {
+        parentheses--;
       }
       int next = tokenEnd(sql, i, n);
       if (create && (Character.isLetter(c) || c == '_')) {

@@ -1,9 +1,9 @@
 package io.pgisolate.template;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.Text;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,7 +58,8 @@ record ClasspathScripts(List<String> resources) implements InitSource {
                 + name
                 + "' was not found. Hint: check the name (it is relative to the classpath root).");
       }
-      return new Script("classpath:" + name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      String script = "classpath:" + name;
+      return new Script(script, Text.utf8(in.readAllBytes(), "init script " + script));
     } catch (IOException e) {
       throw new PgIsolateException("classpath resource " + name + " cannot be read: " + e, e);
     }

@@ -45,6 +45,9 @@ public final class ClonePool implements AutoCloseable {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /** SQLSTATE duplicate_database. */
+  private static final String DUPLICATE_DATABASE = "42P04";
+
   /** The start of the comment on a clone kept on purpose. */
   static final String KEPT_MARK = "pgisolate: kept: ";
 
@@ -140,12 +143,22 @@ public final class ClonePool implements AutoCloseable {
     this.ownerConnection = server.connect(server.adminDatabase());
     try {
       this.serverMajor = ownerConnection.getMetaData().getDatabaseMajorVersion();
+      PgServer.exemptFromIdleTimeout(ownerConnection);
       int key;
       do {
         key = RANDOM.nextInt(Integer.MAX_VALUE);
       } while (!tryLockOwner(ownerConnection, key));
       this.ownerKey = key;
       this.owner = String.format("%08x", key);
+      try (Statement st = ownerConnection.createStatement()) {
+        // Shared, held while the pool lives: newer builds of the source leave the template alone.
+        st.execute(
+            "SELECT pg_advisory_lock_shared("
+                + Templates.IN_USE_LOCK_CLASS
+                + ", "
+                + Templates.inUseKey(template.name())
+                + ")");
+      }
       reapLeftovers();
     } catch (SQLException e) {
       closeQuietly(ownerConnection);
@@ -372,6 +385,12 @@ public final class ClonePool implements AutoCloseable {
                       + " TEMPLATE "
                       + Sql.identifier(template.name())
                       + settings.strategy().clause(serverMajor));
+            } catch (SQLException e) {
+              // A repeat after the connection ended under a CREATE that the server completed: the
+              // name is this pool's alone, so the database is that clone.
+              if (!DUPLICATE_DATABASE.equals(e.getSQLState())) {
+                throw e;
+              }
             }
           });
     } catch (SQLException | RuntimeException e) {
@@ -416,24 +435,39 @@ public final class ClonePool implements AutoCloseable {
     void run(Connection admin) throws SQLException;
   }
 
-  /** Runs on one of the workers' administrative connections (one per worker at most). */
+  /**
+   * Runs on one of the workers' administrative connections (one per worker at most). A connection
+   * the server ended (a restart, idle_session_timeout, a terminated backend) is replaced: before
+   * the work when it is found dead, and once more after the work when it died under it, so the work
+   * must be safe to repeat.
+   */
   private void withAdmin(AdminWork work) throws SQLException {
     Connection admin = admins.poll();
+    while (admin != null && !admin.isValid(1)) {
+      closeQuietly(admin);
+      admin = admins.poll();
+    }
     if (admin == null) {
       admin = server.connect(server.adminDatabase());
     }
     try {
       work.run(admin);
-      admins.offer(admin);
     } catch (SQLException | RuntimeException e) {
-      // A connection that failed may be broken: do not reuse it.
       if (admin.isValid(1)) {
         admins.offer(admin);
-      } else {
-        closeQuietly(admin);
+        throw e;
       }
-      throw e;
+      closeQuietly(admin);
+      log.debug("Repeating on a new connection, the last one ended: {}", e.toString());
+      admin = server.connect(server.adminDatabase());
+      try {
+        work.run(admin);
+      } catch (SQLException | RuntimeException again) {
+        closeQuietly(admin);
+        throw again;
+      }
     }
+    admins.offer(admin);
   }
 
   /** Drops the clones of pools that are gone (their owner lock is free). */
@@ -518,8 +552,8 @@ public final class ClonePool implements AutoCloseable {
     }
     for (Clone clone : toDrop) {
       try {
-        Templates.drop(ownerConnection, clone.name());
-      } catch (SQLException e) {
+        withAdmin(admin -> Templates.drop(admin, clone.name()));
+      } catch (SQLException | RuntimeException e) {
         log.warn("Could not drop clone {}: {}", clone.name(), e.toString());
       }
     }

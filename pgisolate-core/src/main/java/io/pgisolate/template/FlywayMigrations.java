@@ -1,25 +1,20 @@
 package io.pgisolate.template;
 
 import io.pgisolate.PgIsolateException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 /**
- * Flyway migrations. The fingerprint is the migration files' names and contents, read without a
- * database, so an unchanged history reuses its template; Java-based migrations are not seen by it
- * (change a SQL file or the location list to force a rebuild).
+ * Flyway migrations. The fingerprint is the names and contents of every file in the locations and
+ * their subdirectories, read without a database, so an unchanged history reuses its template;
+ * Java-based migrations compiled elsewhere are not seen by it (change a SQL file or the location
+ * list to force a rebuild).
  */
 record FlywayMigrations(List<String> locations) implements InitSource {
   private static final Pattern FAILED =
@@ -47,23 +42,10 @@ record FlywayMigrations(List<String> locations) implements InitSource {
     for (String location : locations) {
       if (location.startsWith("filesystem:")) {
         Path dir = Path.of(location.substring("filesystem:".length()));
-        try (Stream<Path> files = Files.walk(dir)) {
-          for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-            text.append(dir.relativize(f)).append('\n').append(Files.readString(f)).append('\n');
-          }
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot read Flyway location " + location, e);
-        }
+        SourceFiles.appendTree(text, dir, "Flyway location " + location);
       } else {
-        String dir = location.replaceFirst("^classpath:", "");
-        for (String name : ClasspathScanner.list(loader, dir, ".sql")) {
-          try (InputStream in = loader.getResourceAsStream(name)) {
-            text.append(name).append('\n');
-            text.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
-          } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name, e);
-          }
-        }
+        // Flyway reads a location's subdirectories too (V2 in db/migration/v2/ is a migration).
+        SourceFiles.appendClasspathTree(text, loader, location.replaceFirst("^classpath:", ""));
       }
     }
     return text.toString();

@@ -2,13 +2,9 @@ package io.pgisolate.template;
 
 import io.pgisolate.PgIsolateException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.stream.Stream;
 import liquibase.Contexts;
 import liquibase.LabelExpression;
 import liquibase.Liquibase;
@@ -37,30 +33,28 @@ record LiquibaseChangelog(String changelog) implements InitSource {
   public String fingerprint() {
     StringBuilder text = new StringBuilder(identity()).append('\n');
     if (changelog.startsWith("file:")) {
-      Path file = Path.of(changelog.substring("file:".length())).toAbsolutePath();
-      try (Stream<Path> files = Files.walk(file.getParent())) {
-        for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-          text.append(f).append('\n').append(Files.readString(f)).append('\n');
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the Liquibase changelog " + file, e);
-      }
+      SourceFiles.appendTree(text, file().getParent(), "Liquibase changelog " + changelog);
     } else {
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
       String resource = resource();
-      String dir = resource.contains("/") ? resource.substring(0, resource.lastIndexOf('/')) : "";
-      for (String suffix : new String[] {".xml", ".yaml", ".yml", ".json", ".sql"}) {
-        for (String name : ClasspathScanner.list(loader, dir, suffix)) {
-          try (InputStream in = loader.getResourceAsStream(name)) {
-            text.append(name).append('\n');
-            text.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
-          } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name, e);
+      if (resource.contains("/")) {
+        // Included changelogs live beside it and below (db/changelog/changes/001.sql).
+        SourceFiles.appendClasspathTree(
+            text, loader, resource.substring(0, resource.lastIndexOf('/')));
+      } else {
+        // At the classpath root, the directory below is the whole classpath: only its neighbours.
+        for (String suffix : new String[] {".xml", ".yaml", ".yml", ".json", ".sql"}) {
+          for (String name : ClasspathScanner.list(loader, "", suffix)) {
+            SourceFiles.appendResource(text, loader, name);
           }
         }
       }
     }
     return text.toString();
+  }
+
+  private Path file() {
+    return Path.of(changelog.substring("file:".length())).toAbsolutePath();
   }
 
   private String resource() {
@@ -72,7 +66,7 @@ record LiquibaseChangelog(String changelog) implements InitSource {
     ResourceAccessor accessor;
     String path;
     if (changelog.startsWith("file:")) {
-      Path file = Path.of(changelog.substring("file:".length())).toAbsolutePath();
+      Path file = file();
       try {
         accessor =
             new CompositeResourceAccessor(

@@ -1,8 +1,8 @@
 package io.pgisolate.template;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.Text;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,10 +36,17 @@ record SqlScripts(List<Path> paths) implements InitSource {
     for (Path path : paths) {
       if (Files.isDirectory(path)) {
         try (Stream<Path> files = Files.list(path)) {
-          for (Path file :
-              files.filter(f -> f.getFileName().toString().endsWith(".sql")).sorted().toList()) {
-            scripts.add(read(file));
+          List<Path> sql =
+              files.filter(f -> f.getFileName().toString().endsWith(".sql")).sorted().toList();
+          if (sql.isEmpty()) {
+            // An empty schema would only show as "relation does not exist" in every test.
+            throw new PgIsolateException(
+                "directory "
+                    + path
+                    + " holds no .sql files. Hint: name the directory that holds the scripts, or"
+                    + " the files themselves.");
           }
+          sql.forEach(file -> scripts.add(read(file)));
         } catch (IOException e) {
           throw unreadable(path, e);
         }
@@ -52,7 +59,8 @@ record SqlScripts(List<Path> paths) implements InitSource {
 
   private static Script read(Path file) {
     try {
-      return new Script(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+      byte[] bytes = Files.readAllBytes(file);
+      return new Script(file.toString(), Text.utf8(bytes, "init script " + file));
     } catch (IOException e) {
       throw unreadable(file, e);
     }

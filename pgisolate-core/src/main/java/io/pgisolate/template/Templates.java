@@ -31,6 +31,12 @@ public final class Templates {
   /** How many templates of one source are kept (the current one and older ones in use). */
   static final int KEEP = 3;
 
+  /** The first key of the template-in-use locks: "pgi2". */
+  static final int IN_USE_LOCK_CLASS = 0x70676932;
+
+  /** The suffix of a template's name while it is being built. */
+  private static final String BUILDING = "_building";
+
   private static final String LOCK_TIMEOUT_STATE = "55P03";
   private static final Logger log = LoggerFactory.getLogger(Templates.class);
 
@@ -46,11 +52,14 @@ public final class Templates {
         return new Template(server, name, source);
       }
       long key = lockKey(name);
+      // It idles while the build runs on another connection, holding the lock.
+      PgServer.exemptFromIdleTimeout(admin);
       lock(admin, key, lockTimeout, name, server);
       try {
         if (!isTemplate(admin, name)) {
           build(server, admin, source, name);
           dropOlder(admin, PREFIX + sourceId + "_", name);
+          dropAbandonedBuilds(admin, PREFIX + sourceId + "_");
         }
       } finally {
         try (Statement st = admin.createStatement()) {
@@ -76,7 +85,7 @@ public final class Templates {
   private static void build(PgServer server, Connection admin, InitSource source, String name)
       throws SQLException {
     long started = System.nanoTime();
-    String building = name + "_building";
+    String building = name + BUILDING;
     drop(admin, building);
     try (Statement st = admin.createStatement()) {
       st.execute("CREATE DATABASE " + Sql.identifier(building) + " TEMPLATE template0");
@@ -168,13 +177,57 @@ public final class Templates {
       }
     }
     for (String name : older.subList(Math.min(older.size(), KEEP - 1), older.size())) {
-      try (Statement st = admin.createStatement()) {
-        st.execute("ALTER DATABASE " + Sql.identifier(name) + " WITH IS_TEMPLATE false");
-        drop(admin, name);
-        log.info("Dropped old template {}", name);
+      String inUse = IN_USE_LOCK_CLASS + ", " + inUseKey(name);
+      try (Statement st = admin.createStatement();
+          ResultSet free = st.executeQuery("SELECT pg_try_advisory_lock(" + inUse + ")")) {
+        if (!(free.next() && free.getBoolean(1))) {
+          log.debug("Keeping old template {}: a clone pool uses it", name);
+          continue;
+        }
+        try {
+          st.execute("ALTER DATABASE " + Sql.identifier(name) + " WITH IS_TEMPLATE false");
+          drop(admin, name);
+          log.info("Dropped old template {}", name);
+        } finally {
+          st.execute("SELECT pg_advisory_unlock(" + inUse + ")");
+        }
       } catch (SQLException e) {
         // Still cloned from somewhere: a later build drops it.
         log.debug("Could not drop old template {}: {}", name, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Drops the half-built databases of the source's other versions whose builders are gone (killed
+   * mid-build: nobody holds their build lock). A rebuild of the same version drops its own.
+   */
+  private static void dropAbandonedBuilds(Connection admin, String sourcePrefix)
+      throws SQLException {
+    List<String> builds = new ArrayList<>();
+    try (PreparedStatement ps =
+        admin.prepareStatement(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, ?) AND datname LIKE ?")) {
+      ps.setString(1, sourcePrefix);
+      ps.setString(2, "%" + BUILDING.replace("_", "\\_"));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          builds.add(rs.getString(1));
+        }
+      }
+    }
+    for (String building : builds) {
+      long key = lockKey(building.substring(0, building.length() - BUILDING.length()));
+      try (Statement st = admin.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + key + ")")) {
+        if (rs.next() && rs.getBoolean(1)) {
+          try {
+            drop(admin, building);
+            log.info("Dropped {}, left by a builder that is gone", building);
+          } finally {
+            st.execute("SELECT pg_advisory_unlock(" + key + ")");
+          }
+        }
       }
     }
   }
@@ -194,6 +247,15 @@ public final class Templates {
         st.execute("DROP DATABASE IF EXISTS " + Sql.identifier(name));
       }
     }
+  }
+
+  /**
+   * The key, with {@link #IN_USE_LOCK_CLASS}, of the shared advisory lock a clone pool holds on its
+   * template, so that builds of newer versions (another branch's run, on a shared server) do not
+   * drop it while the pool still clones from it.
+   */
+  static int inUseKey(String name) {
+    return (int) (lockKey(name) >>> 32);
   }
 
   static long lockKey(String name) {

@@ -1,19 +1,23 @@
 package io.pgisolate.cluster;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.os.OsUser;
 import io.pgisolate.testing.Leftovers;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -122,6 +126,77 @@ class BadInputIT {
   }
 
   @Test
+  void fullDataRootSaysSoWithAHint() throws Exception {
+    Path full = mountTmpfs("full", "size=4m");
+    try {
+      TempCluster.Builder onFullDisk = TempCluster.builder().dataRoot(full);
+      ClusterStartException e =
+          catchThrowableOfType(ClusterStartException.class, onFullDisk::start);
+      Path fullBase = ClusterLayout.base(onFullDisk.settings());
+      assertThat(e)
+          .hasMessageStartingWith("cannot copy the cached initdb result into " + fullBase + "/c")
+          .hasMessageContaining(": No space left on device. Hint: free space under " + full)
+          .hasMessageEndingWith(
+              "or choose another location with the data-root option (--data-root).");
+      try (Stream<Path> left = Files.list(fullBase)) {
+        assertThat(left).as("left in the full data root").isEmpty();
+      }
+    } finally {
+      assertThat(run("umount", full.toString())).as("umount " + full).isTrue();
+    }
+  }
+
+  @Test
+  void readOnlyDataRootSaysSoWithAHint() throws Exception {
+    Path readOnly = mountTmpfs("read-only", "size=1m,ro");
+    try {
+      assertThatThrownBy(() -> TempCluster.builder().dataRoot(readOnly).start())
+          .hasMessage(
+              "cannot create the cluster directory under "
+                  + readOnly
+                  + ": "
+                  + readOnly
+                  + "/pgisolate-"
+                  + OsUser.current().uid()
+                  + ": Read-only file system. Hint: choose a writable location with the data-root"
+                  + " option (--data-root).");
+    } finally {
+      assertThat(run("umount", readOnly.toString())).as("umount " + readOnly).isTrue();
+    }
+  }
+
+  /** A small tmpfs at {@code root/name}, for the caller to unmount; skips the test if it cannot. */
+  private Path mountTmpfs(String name, String options) throws Exception {
+    Path mountPoint = Files.createDirectory(root.resolve(name));
+    assumeTrue(
+        run("mount", "-t", "tmpfs", "-o", options, "tmpfs", mountPoint.toString()),
+        "mounting a tmpfs needs root and CAP_SYS_ADMIN");
+    return mountPoint;
+  }
+
+  private static boolean run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getInputStream().transferTo(OutputStream.nullOutputStream());
+    return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
+  }
+
+  @Test
+  void dataRootTooDeepForASocketPath() throws Exception {
+    Path deep = Files.createDirectories(root.resolve("d".repeat(60)).resolve("e".repeat(30)));
+    TempCluster.Builder tooDeep = TempCluster.builder().dataRoot(deep);
+    Path deepBase = ClusterLayout.base(tooDeep.settings());
+    assertThatThrownBy(tooDeep::start)
+        .isInstanceOf(PgIsolateException.class)
+        .hasMessageStartingWith("the server's socket would be " + deepBase + "/c")
+        .hasMessageMatching(
+            ".*/s/\\.s\\.PGSQL\\.NNNNN, which is \\d+ bytes long; a UNIX socket path has at most 107\\."
+                + " Hint: choose a shorter data root \\(--data-root\\)\\.");
+    try (Stream<Path> left = Files.list(deepBase)) {
+      assertThat(left).as("left in the deep data root").isEmpty();
+    }
+  }
+
+  @Test
   void failingInitScriptNamesFileLineAndError(@TempDir Path dir) throws IOException {
     Path script =
         Files.writeString(
@@ -132,6 +207,29 @@ class BadInputIT {
             "init script "
                 + script
                 + " failed at line 3, column 8: syntax error at or near \"tabel\".");
+  }
+
+  @Test
+  void failingInitScriptStatementWithoutAPositionNamesItsLine(@TempDir Path dir)
+      throws IOException {
+    Path script =
+        Files.writeString(dir.resolve("seed.sql"), "select 1;\nselect 1 / 0;\nselect 2;\n");
+    assertThatThrownBy(() -> builder().initScript(script).start())
+        .isInstanceOf(ClusterStartException.class)
+        .hasMessage("init script " + script + " failed at line 2, column 1: division by zero.");
+  }
+
+  @Test
+  void initScriptThatIsNotUtf8NamesTheLine(@TempDir Path dir) throws IOException {
+    Path script =
+        Files.write(dir.resolve("latin1.sql"), "select 'K\u00f8ge';\n".getBytes(ISO_8859_1));
+    assertThatThrownBy(() -> builder().initScript(script).start())
+        .isInstanceOf(ClusterStartException.class)
+        .hasMessage(
+            "init script "
+                + script
+                + " is not UTF-8: line 1, column 10 holds the byte 0xF8. Hint: save it as UTF-8"
+                + " (iconv -f LATIN1 -t UTF-8).");
   }
 
   @Test

@@ -2,18 +2,30 @@ package io.pgisolate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgisolate.wire.ServerError;
-import java.util.Map;
+import io.pgisolate.sql.ScriptError;
+import io.pgisolate.sql.SqlStatements;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class MessagesTest {
   @Test
-  void errorPositionBecomesLineAndColumn() {
-    String sql = "select 1;\nselect é;\n  selec 2;";
-    int position = sql.indexOf("selec 2") + 1;
-    ServerError error = new ServerError(Map.of('P', Integer.toString(position), 'M', "x"));
-    assertThat(InitSql.where(sql, error)).isEqualTo(" at line 3, column 3");
-    assertThat(InitSql.where(sql, new ServerError(Map.of()))).isEmpty();
+  void errorPositionInAStatementBecomesLineAndColumnInTheScript() {
+    String sql = "select 1;\nselect 'é'; select\n  selec 2;\n\\connect x\n";
+    List<SqlStatements.Statement> statements = SqlStatements.split(sql);
+    assertThat(message(statements.get(2), Optional.of(10), Optional.empty()))
+        .isEqualTo("s failed at line 3, column 3: e.");
+    assertThat(message(statements.get(1), Optional.empty(), Optional.of("h")))
+        .isEqualTo("s failed at line 2, column 1: e. Hint: h.");
+    assertThat(message(statements.get(3), Optional.of(1), Optional.empty()))
+        .startsWith("s failed at line 4, column 1: e. Hint: psql meta-commands (\\connect, ");
+    assertThat(message(statements.get(0), Optional.of(99), Optional.empty()))
+        .isEqualTo("s failed at line 1, column 1: e.");
+  }
+
+  private static String message(
+      SqlStatements.Statement statement, Optional<Integer> position, Optional<String> hint) {
+    return ScriptError.message("s", statement, position, "e", hint);
   }
 
   @Test

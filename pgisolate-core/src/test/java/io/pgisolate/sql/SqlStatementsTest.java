@@ -37,6 +37,15 @@ class SqlStatementsTest {
   }
 
   @Test
+  void semicolonsInParenthesesDoNotEndAStatement() {
+    // CREATE RULE's action list, as psql's lexer keeps it whole
+    String rule =
+        "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); DELETE FROM b)";
+    assertThat(split(rule + "; select ')'; select 2"))
+        .containsExactly(rule, "select ')'", "select 2");
+  }
+
+  @Test
   void positionsPointIntoTheOriginalText() {
     String sql = "select 1;\n  begin ; commit";
     List<Statement> statements = SqlStatements.split(sql);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ClonePoolIT {
   private static TempCluster cluster;
@@ -139,6 +142,95 @@ class ClonePoolIT {
       assertThatThrownBy(pool::acquire)
           .hasMessageStartingWith("could not create a clone of template pgi_t_missing: ")
           .hasMessageContaining("does not exist");
+    }
+  }
+
+  @Test
+  void connectionsTheServerEndedDoNotFailAcquiresNorLeaveClonesBehind() throws Exception {
+    ClonePool.Settings settings =
+        ClonePool.Settings.defaults().withPrefix("pgi_ended").withReady(1);
+    try (ClonePool pool = ClonePool.start(template, settings)) {
+      for (int i = 0; i < 3; i++) {
+        pool.release(pool.acquire()); // every worker now holds an idle admin connection
+      }
+      // What a server restart, idle_session_timeout or a firewall does to idle connections.
+      String terminateOthers =
+          "select pg_terminate_backend(pid) from pg_stat_activity"
+              + " where pid <> pg_backend_pid() and backend_type = 'client backend'";
+      try (Connection admin = server.connect("postgres")) {
+        assertThat(admin.createStatement().execute(terminateOthers)).isTrue();
+      }
+      for (int i = 0; i < 4; i++) {
+        Clone clone = pool.acquire();
+        assertThat(count(clone)).isEqualTo(1);
+        pool.release(clone);
+      }
+    }
+    assertThat(clones("pgi_ended_")).isEmpty();
+  }
+
+  @Test
+  void aServerWithoutFreeConnectionsIsNamedAsTheCause() throws Exception {
+    try (TempCluster small = TempCluster.builder().setting("max_connections", "5").start()) {
+      Template t = Templates.ensure(small.server(), InitSource.empty(), Duration.ofSeconds(30));
+      List<Connection> hogs = new ArrayList<>();
+      try (ClonePool pool = ClonePool.start(t, ClonePool.Settings.defaults().withReady(0))) {
+        try {
+          while (hogs.size() < 10) {
+            hogs.add(small.server().connect("postgres"));
+          }
+        } catch (RuntimeException full) {
+          // every slot is taken now
+        }
+        assertThatThrownBy(() -> pool.acquire(Duration.ofSeconds(10)))
+            .hasMessageContaining("too many clients already")
+            .hasMessageContaining(
+                "Hint: the server has no connection slot left (max_connections); close"
+                    + " connections, or raise max_connections.");
+      } finally {
+        for (Connection hog : hogs) {
+          hog.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void newerVersionsNeverDropATemplateAPoolClonesFrom(@TempDir Path dir) throws Exception {
+    Path schema = dir.resolve("schema.sql");
+    Files.writeString(schema, "create table v0 (id int);");
+    Template first = Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30));
+    ClonePool.Settings settings = ClonePool.Settings.defaults().withPrefix("pgi_old").withReady(0);
+    try (ClonePool pool = ClonePool.start(first, settings)) {
+      // Other runs (other branches, on a shared server) build newer versions meanwhile.
+      for (int version = 1; version <= Templates.KEEP + 1; version++) {
+        Files.writeString(schema, "create table v" + version + " (id int);");
+        Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30));
+      }
+      Clone clone = pool.acquire();
+      pool.release(clone);
+    }
+    Files.writeString(schema, "create table v9 (id int);");
+    Templates.ensure(server, InitSource.sql(schema), Duration.ofSeconds(30));
+    assertThat(clones(first.name())).as("the template, once no pool uses it").isEmpty();
+  }
+
+  @Test
+  void aServersIdleSessionTimeoutDoesNotLetAnotherPoolDropACloneInUse() throws Exception {
+    try (TempCluster strict =
+        TempCluster.builder().setting("idle_session_timeout", "300ms").start()) {
+      Template t = Templates.ensure(strict.server(), InitSource.empty(), Duration.ofSeconds(30));
+      ClonePool.Settings settings = ClonePool.Settings.defaults().withReady(0);
+      try (ClonePool first = ClonePool.start(t, settings)) {
+        Clone inUse = first.acquire();
+        Thread.sleep(1000); // the scenario: the pool's own session stays idle past the timeout
+        try (ClonePool second = ClonePool.start(t, settings)) {
+          try (Connection c = inUse.connect()) {
+            assertThat(c.isValid(1)).as("the first pool's clone in use").isTrue();
+          }
+        }
+        first.release(inUse);
+      }
     }
   }
 

@@ -215,7 +215,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /**
    * Handles one message of the client's; false, leaving it unconsumed, when it begins a BEGIN TEST
-   * that must wait for another client's test to end (see {@link #waitsForTest}).
+   * that must wait for another client's test to end (see {@link #waitsForTest}): a Query, or the
+   * Bind of a unit.
    */
   private boolean handle(RawMessage message) {
     char type = message.type();
@@ -228,9 +229,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         message.release();
       }
       case 'F' -> simple.functionCall(message);
-      case Parse.TYPE -> {
-        return extended.parse(message);
-      }
+      case Parse.TYPE -> extended.parse(message);
       case Bind.TYPE -> {
         return extended.bind(message);
       }
@@ -249,7 +248,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
           extended.sync();
         }
       }
-      case 'H' -> server.send(message, null);
+      case 'H' -> {
+        server.send(message, null);
+        // What the proxy answered itself (a prepared BEGIN TEST) goes out now: the server may have
+        // nothing to send, and so nothing would flush it.
+        flush();
+      }
       case 'd', 'c', 'f' -> {
         if (type != 'd') {
           copyIn = false;
@@ -379,6 +383,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       return;
     }
     detached = false;
+    // A message answered by the proxy before the next unit begins (see ExtendedMessages#parse) is
+    // not one of a failed unit.
+    unitFailed = false;
     extended.unitEnded();
     awaitingEnd = false;
     copyIn = false;
@@ -845,7 +852,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   @Override
   public String test() {
-    return server.test();
+    // In an extended-protocol unit, the test its earlier BEGIN TEST or ROLLBACK TEST will leave.
+    return extended.plannedTest();
   }
 
   @Override

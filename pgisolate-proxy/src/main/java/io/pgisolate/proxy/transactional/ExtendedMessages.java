@@ -49,6 +49,19 @@ final class ExtendedMessages {
   /** The unit executes a COPY (see {@link #sync}). */
   private boolean unitCopies;
 
+  /**
+   * The test the unit's next message runs in, as planned: the open test's when the unit began, then
+   * changed by the unit's own BEGIN TEST and ROLLBACK TEST, which have not been answered yet when
+   * the messages behind them are planned.
+   */
+  private String unitTest;
+
+  /**
+   * Outside a test, the shared session's transaction status as planned for the unit's next message
+   * ('I' idle, 'T' in a transaction): a BEGIN earlier in the unit leaves it in one.
+   */
+  private char unitStatus;
+
   ExtendedMessages(
       ClientSession session, TransactionalBackend server, TransactionRules rules, int clientId) {
     this.session = session;
@@ -67,31 +80,30 @@ final class ExtendedMessages {
   }
 
   /**
-   * Parse; false, doing nothing, when it begins a unit that runs BEGIN TEST and must wait for
-   * another client's test to end. (Bind likewise, for a BEGIN TEST prepared earlier.)
+   * Parse. Preparing BEGIN TEST or ROLLBACK TEST runs nothing, so it is answered at once, without
+   * beginning a unit and whatever test is open: a driver that prepares a statement before it
+   * executes it (libpq's PQprepare, pgjdbc's and sqlx's Describe) does not wait for another
+   * client's test to end; executing it does (see {@link #bind}).
    */
-  boolean parse(RawMessage message) {
+  void parse(RawMessage message) {
     Parse parse = Wire.decodeWhole(Parse.TYPE, message.body(), Parse::decode);
-    Prepared prepared = Prepared.of(parse.sql());
-    if (waitsForTest(prepared)) {
-      return false;
-    }
     message.release();
-    beginUnit();
+    Prepared prepared = Prepared.of(parse.sql());
     statements.put(parse.name(), prepared);
     if (prepared.virtual()) {
       answer(ParseComplete.INSTANCE);
-      return true;
+      return;
     }
+    beginUnit();
     server.send(
         new Parse(own(parse.name()), parse.sql(), parse.parameterTypes()),
         new Reply.Forward(session, 'P', 0, false, null));
-    return true;
   }
 
   /**
-   * A unit that begins by preparing or binding BEGIN TEST waits as a whole, before anything of it
-   * is sent or answered, so that it runs as it would have had the other test ended first.
+   * A unit that begins by binding BEGIN TEST waits as a whole, before anything of it is sent or
+   * answered, so that it runs as it would have had the other test ended first. (Only what prepares
+   * it, which runs nothing, may have come before: see {@link #parse}.)
    */
   private boolean waitsForTest(Prepared prepared) {
     return !unitOpen
@@ -102,7 +114,6 @@ final class ExtendedMessages {
   void describe(RawMessage message) {
     Describe describe = Wire.decodeWhole(Describe.TYPE, message.body(), Describe::decode);
     message.release();
-    beginUnit();
     Prepared described = (describe.kind() == 'S' ? statements : portals).get(describe.name());
     if (described != null && described.virtual()) {
       if (describe.kind() == 'S') {
@@ -111,6 +122,7 @@ final class ExtendedMessages {
       answer(NoData.INSTANCE);
       return;
     }
+    beginUnit();
     server.send(
         new Describe(describe.kind(), own(describe.name())),
         new Reply.Forward(session, 'D', 0, false, null));
@@ -119,12 +131,12 @@ final class ExtendedMessages {
   void close(RawMessage message) {
     Close close = Wire.decodeWhole(Close.TYPE, message.body(), Close::decode);
     message.release();
-    beginUnit();
     Prepared closed = (close.kind() == 'S' ? statements : portals).remove(close.name());
     if (closed != null && closed.virtual()) {
       answer(CloseComplete.INSTANCE);
       return;
     }
+    beginUnit();
     server.send(
         new Close(close.kind(), own(close.name())),
         new Reply.Forward(session, 'C', 0, false, null));
@@ -159,8 +171,10 @@ final class ExtendedMessages {
       unitOpen = true;
       unitPlain = true;
       unitCopies = false;
+      unitTest = server.test();
+      unitStatus = session.serverStatus();
       session.startUnit();
-      if (server.test() != null && !session.isGuest() && session.planned().block != Block.FAILED) {
+      if (unitTest != null && !session.isGuest() && session.planned().block != Block.FAILED) {
         rules.openSavepoint(session.planned(), new ExtendedEmitter(null));
       }
     }
@@ -203,15 +217,72 @@ final class ExtendedMessages {
     unitPlain &= command.kind() == Command.Kind.OTHER;
     unitCopies |= prepared.copy();
     ExtendedEmitter emit = new ExtendedEmitter(execute);
-    if (server.test() == null) {
+    if (unitTest == null) {
       if (command.isTestCommand() || command.isListen()) {
-        rules.outsideTest(command, session.serverStatus(), emit);
+        rules.outsideTest(command, unitStatus, emit);
       } else {
         emit.passthrough(null);
       }
+    } else if (command.kind() == Command.Kind.BEGIN_TEST && cannotWaitForTest()) {
+      emit.raise(
+          Errors.ACTIVE_SQL_TRANSACTION,
+          "BEGIN TEST cannot wait here for "
+              + server.testDescription()
+              + " to end: the statements before it in the same pipeline or batch (up to Sync) have"
+              + " run already, inside that test",
+          "send BEGIN TEST on its own, or first in its pipeline or batch: it then waits for the"
+              + " open test to end");
     } else {
       rules.apply(command, prepared.sql(), session.planned(), emit);
     }
+    planAfter(command);
+  }
+
+  /**
+   * A BEGIN TEST behind other statements of its unit, while another client's test is open: the unit
+   * cannot wait as a whole (see {@link #waitsForTest}), its first statements have run in the open
+   * test, and BEGIN TEST would put them in its own.
+   */
+  private boolean cannotWaitForTest() {
+    return !session.isGuest()
+        && session.planned().block == Block.IDLE
+        && server.testOpenByAnother(session);
+  }
+
+  /**
+   * The test and transaction status the unit's next messages are planned for, after {@code
+   * command}. When it fails, the server skips the rest of the unit, and nothing is planned wrongly.
+   */
+  private void planAfter(Command command) {
+    switch (command.kind()) {
+      case BEGIN_TEST -> {
+        if (unitTest == null && unitStatus == 'I') {
+          unitTest = command.detail();
+        }
+      }
+      case ROLLBACK_TEST -> {
+        if (unitTest != null && (command.detail().isEmpty() || command.detail().equals(unitTest))) {
+          unitTest = null;
+          unitStatus = 'I';
+        }
+      }
+      case BEGIN -> {
+        if (unitTest == null) {
+          unitStatus = 'T';
+        }
+      }
+      case COMMIT, ROLLBACK -> {
+        if (unitTest == null) {
+          unitStatus = command.chain() ? 'T' : 'I';
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /** The test the unit's messages so far leave open (see {@link #unitTest}), or null. */
+  String plannedTest() {
+    return unitOpen ? unitTest : server.test();
   }
 
   void sync() {
@@ -223,7 +294,7 @@ final class ExtendedMessages {
     }
     // A guest's unit runs in a savepoint of its own, inside another client's transaction.
     String release =
-        server.test() != null && !session.isGuest()
+        unitTest != null && !session.isGuest()
             ? rules.closeImplicitInline(session.planned())
             : null;
     server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));

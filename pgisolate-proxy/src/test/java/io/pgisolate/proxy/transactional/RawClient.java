@@ -3,6 +3,7 @@ package io.pgisolate.proxy.transactional;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.pgisolate.proxy.protocol.Message;
+import io.pgisolate.proxy.protocol.backend.ErrorResponse;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
 import java.io.BufferedOutputStream;
@@ -10,6 +11,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,15 +68,39 @@ final class RawClient implements AutoCloseable {
 
   /** Reads message types up to and including {@code last}. */
   List<Character> readUntil(char last) throws IOException {
-    List<Character> types = new ArrayList<>();
+    return readMessagesUntil(last).stream().map(Received::type).toList();
+  }
+
+  /** Reads messages up to and including {@code last}. */
+  List<Received> readMessagesUntil(char last) throws IOException {
+    List<Received> messages = new ArrayList<>();
     while (true) {
       char type = (char) in.readUnsignedByte();
       int length = in.readInt();
-      in.skipNBytes(length - 4);
-      types.add(type);
+      Received message = new Received(type, in.readNBytes(length - 4));
+      messages.add(message);
       if (type == last) {
-        return types;
+        return messages;
       }
+    }
+  }
+
+  /** How long a read waits before it fails with a SocketTimeoutException. */
+  void readTimeout(Duration timeout) throws IOException {
+    socket.setSoTimeout((int) timeout.toMillis());
+  }
+
+  /** A message from the proxy. */
+  record Received(char type, byte[] body) {
+    /** An ErrorResponse's fields, by their code ('C' SQLSTATE, 'M' message, 'H' hint). */
+    Map<Character, String> fields() {
+      ErrorResponse error = ErrorResponse.decode(Unpooled.wrappedBuffer(body));
+      return error.fields();
+    }
+
+    @Override
+    public String toString() {
+      return type == ErrorResponse.TYPE ? "E" + fields() : String.valueOf(type);
     }
   }
 

@@ -753,12 +753,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** Ends the client's connection with a FATAL error, as PostgreSQL ends a session. */
   void fatal(String sqlState, String message) {
+    fatal(sqlState, message, null);
+  }
+
+  void fatal(String sqlState, String message, String hint) {
     if (closed) {
       return;
     }
     TransactionalBackend.log.debug("{}: {}", this, message);
     channel
-        .writeAndFlush(ErrorResponse.fatal(sqlState, message))
+        .writeAndFlush(ErrorResponse.fatal(sqlState, message, hint))
         .addListener(ChannelFutureListener.CLOSE);
     closed = true;
   }

@@ -184,6 +184,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       }
       char type = message.type();
       boolean copyData = type == 'd' || type == 'c' || type == 'f';
+      if (copyIn && !copyData && type != Sync.TYPE && type != 'H') {
+        abortCopy(inbox.poll());
+        return;
+      }
       if (awaitingEnd && !(copyIn && copyData) && !(syncAhead && type == Sync.TYPE)) {
         break;
       }
@@ -211,6 +215,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     if (server.holds(this)) {
       server.flushServer();
     }
+  }
+
+  /**
+   * A message other than the copy's in the middle of COPY FROM STDIN (a client that broke the
+   * protocol). PostgreSQL fails the COPY at it and, having lost its place in the client's stream,
+   * ends the connection (PostgreSQL docs, "COPY Operations"; postgres.c, "protocol synchronization
+   * was lost"). So does the proxy, whose clean-up fails the COPY on the shared session and undoes
+   * the client's work; left to wait behind a COPY that never ends, the message would hold the
+   * session for good.
+   */
+  private void abortCopy(RawMessage message) {
+    char type = message.type();
+    message.release();
+    fatal(
+        "08P01",
+        String.format("unexpected message type 0x%02X during COPY from stdin", (int) type));
   }
 
   /**

@@ -1,9 +1,12 @@
 package io.pgisolate.proxy.transactional;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.pgisolate.proxy.protocol.Message;
+import io.pgisolate.proxy.protocol.backend.BackendKeyData;
 import io.pgisolate.proxy.protocol.backend.ErrorResponse;
+import io.pgisolate.proxy.protocol.frontend.CancelRequest;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
 import java.io.BufferedOutputStream;
@@ -21,8 +24,13 @@ final class RawClient implements AutoCloseable {
   private final Socket socket;
   private final OutputStream out;
   private final DataInputStream in;
+  private final TransactionalFixture fixture;
+
+  /** The cancel key the proxy gave this client. */
+  final BackendKeyData key;
 
   RawClient(TransactionalFixture fixture) throws IOException {
+    this.fixture = fixture;
     socket = new Socket(fixture.proxy.host(), fixture.proxy.port());
     socket.setSoTimeout(30_000);
     socket.setTcpNoDelay(true);
@@ -36,7 +44,29 @@ final class RawClient implements AutoCloseable {
             StartupMessage.PROTOCOL_3_0,
             Map.of("user", fixture.pg.user(), "database", fixture.pg.database())));
     flush();
-    readUntil('Z');
+    key =
+        readMessagesUntil('Z').stream()
+            .filter(message -> message.type() == BackendKeyData.TYPE)
+            .map(message -> BackendKeyData.decode(Unpooled.wrappedBuffer(message.body())))
+            .findFirst()
+            .orElseThrow();
+  }
+
+  /**
+   * Sends a CancelRequest with this client's key on a connection of its own, as drivers do, and
+   * returns once the proxy has closed that connection (it has forwarded or dropped the request).
+   */
+  void cancel() throws IOException {
+    try (Socket cancel = new Socket(fixture.proxy.host(), fixture.proxy.port())) {
+      cancel.setSoTimeout(30_000);
+      ByteBuf buf = Unpooled.buffer();
+      new CancelRequest(key.processId(), key.secret()).encode(buf);
+      cancel.getOutputStream().write(ByteBufUtil.getBytes(buf));
+      buf.release();
+      if (cancel.getInputStream().read() != -1) {
+        throw new IOException("the proxy answered a CancelRequest");
+      }
+    }
   }
 
   void send(Message message) throws IOException {

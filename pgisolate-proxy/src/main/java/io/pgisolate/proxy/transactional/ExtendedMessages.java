@@ -218,7 +218,7 @@ final class ExtendedMessages {
     unitCopies |= prepared.copy();
     ExtendedEmitter emit = new ExtendedEmitter(execute);
     if (unitTest == null) {
-      if (command.isTestCommand() || command.isListen()) {
+      if (command.isTestCommand() || command.isListen() || command.endsTheSharedSession()) {
         rules.outsideTest(command, unitStatus, emit);
       } else {
         emit.passthrough(null);

@@ -13,6 +13,7 @@ import io.pgisolate.proxy.protocol.frontend.Query;
 import java.io.EOFException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.util.PSQLException;
 
 /**
  * Clients that misbehave at awkward moments, while other clients are in the middle of something:
@@ -140,5 +144,55 @@ class HostileClientsIT {
       other.createStatement().execute("INSERT INTO shared VALUES (3)");
       assertThat(ids(other)).containsExactly(3);
     }
+  }
+
+  /**
+   * A setting after which the server ends an idle session would end the shared one, and every
+   * client's test with it: refused, in a test or not, in either protocol; asked for at start-up, it
+   * is not applied.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "SET idle_in_transaction_session_timeout = '200ms'",
+        "SET SESSION idle_session_timeout TO 200",
+        "SET LOCAL transaction_timeout = 200"
+      })
+  void settingsThatEndAnIdleSessionAreRefused(String set) throws Exception {
+    String name = set.replaceFirst("SET (SESSION |LOCAL )?", "").replaceFirst(" .*", "");
+    try (Connection simple = fixture.proxied("preferQueryMode=simple");
+        Connection extended = fixture.proxied("preferQueryMode=extended");
+        Connection guarded = fixture.proxied("options=-c%20" + name + "%3D100")) {
+      for (boolean inATest : new boolean[] {false, true}) {
+        if (inATest) {
+          simple.createStatement().execute("BEGIN TEST 'timeouts'");
+        }
+        for (Connection client : List.of(simple, extended)) {
+          assertThatThrownBy(() -> client.createStatement().execute(set))
+              .isInstanceOfSatisfying(
+                  PSQLException.class,
+                  e -> {
+                    assertThat(e.getSQLState()).isEqualTo("0A000");
+                    assertThat(e.getServerErrorMessage().getMessage())
+                        .isEqualTo(
+                            "SET "
+                                + name
+                                + " cannot be used through the transactional proxy: it would end"
+                                + " the session every client shares, and the test open in it,"
+                                + " once that session sits idle");
+                    assertThat(e.getServerErrorMessage().getHint()).isNotBlank();
+                  });
+        }
+        assertThat(scalar(guarded, "SHOW " + name)).isEqualTo("0");
+      }
+      simple.createStatement().execute("INSERT INTO shared VALUES (1)");
+      simple.createStatement().execute("ROLLBACK TEST 'timeouts'");
+    }
+  }
+
+  private static String scalar(Connection connection, String sql) throws SQLException {
+    ResultSet rows = connection.createStatement().executeQuery(sql);
+    rows.next();
+    return rows.getString(1);
   }
 }

@@ -99,15 +99,18 @@ class FreshClusterPerConnectionIT {
       awaitTrue(
           () -> underWay.get() == 0 && clusters.runningClusters() == 0 && leftovers(root) == 0,
           "the starts under way ended, their clusters stopped and removed");
-      assertThat(starts.get()).as("cluster starts for %d departed clients", storm).isEqualTo(2);
+      // At most the two under way when the clients left (one not yet begun is dropped too).
+      assertThat(starts.get())
+          .as("cluster starts for %d departed clients", storm)
+          .isLessThanOrEqualTo(2);
       assertThat(postgresProcessesUnder(root)).isZero();
     }
   }
 
-  /** Data directories (their PG_VERSION file) under {@code root}. */
+  /** Files (data directories, sockets, lock files) under {@code root}. */
   private static long leftovers(Path root) {
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(file -> file.endsWith("PG_VERSION")).count();
+      return files.filter(file -> !Files.isDirectory(file)).count();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

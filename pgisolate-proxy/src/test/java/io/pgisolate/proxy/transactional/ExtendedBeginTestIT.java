@@ -16,16 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,25 +35,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * executing it (Parse, Describe, Sync).
  */
 @Timeout(120)
-class ExtendedBeginTestIT {
-  /** Far above the waits below: an answer that comes shows it did not wait for the open test. */
-  static TransactionalFixture fixture;
-
-  @BeforeAll
-  static void start() {
-    fixture = new TransactionalFixture(Duration.ofSeconds(60));
-  }
-
-  @BeforeEach
-  void table() throws SQLException {
-    fixture.emptySharedTable();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (fixture != null) {
-      fixture.close();
-    }
+class ExtendedBeginTestIT extends SharedFixtureTests {
+  ExtendedBeginTestIT() {
+    // Far above the tests' own bounded waits: an answer that comes did not wait it out.
+    super(Duration.ofSeconds(60));
   }
 
   @Test

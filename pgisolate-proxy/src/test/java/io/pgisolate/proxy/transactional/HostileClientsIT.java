@@ -20,9 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,24 +31,9 @@ import org.postgresql.util.PSQLException;
  * each misbehaving client affects nothing but itself.
  */
 @Timeout(120)
-class HostileClientsIT {
-  static TransactionalFixture fixture;
-
-  @BeforeAll
-  static void start() {
-    fixture = new TransactionalFixture(Duration.ofSeconds(30));
-  }
-
-  @BeforeEach
-  void table() throws SQLException {
-    fixture.emptySharedTable();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (fixture != null) {
-      fixture.close();
-    }
+class HostileClientsIT extends SharedFixtureTests {
+  HostileClientsIT() {
+    super(Duration.ofSeconds(30));
   }
 
   /**

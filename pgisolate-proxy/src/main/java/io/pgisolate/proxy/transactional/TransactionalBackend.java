@@ -570,9 +570,7 @@ public final class TransactionalBackend implements SharedBackend {
     if (parked != null) {
       // A guest: its settings last until its savepoint is rolled back, the host's stay applied.
       if (!wanted.equals(applied)) {
-        StringBuilder sql = new StringBuilder("RESET ALL;RESET ROLE");
-        wanted.statements().forEach(statement -> sql.append(";").append(statement));
-        query(sql.toString(), onDone);
+        query(replay(wanted).toString(), onDone);
       } else if (onDone != null) {
         onDone.accept(null);
       }
@@ -585,10 +583,7 @@ public final class TransactionalBackend implements SharedBackend {
       }
       return;
     }
-    StringBuilder sql = new StringBuilder("RESET ALL;RESET ROLE");
-    for (String statement : wanted.statements()) {
-      sql.append(";").append(statement);
-    }
+    StringBuilder sql = replay(wanted);
     applied = wanted;
     if (tests.name() == null) {
       query(sql.toString(), error -> settingsApplied(error, onDone));
@@ -600,6 +595,19 @@ public final class TransactionalBackend implements SharedBackend {
         sql.append(";RELEASE ").append(BASE).append(";SAVEPOINT ").append(BASE).toString(),
         error -> settingsApplied(error, onDone));
     query("ROLLBACK TO " + BASE, null);
+  }
+
+  /**
+   * The statements that replace the session's settings with {@code wanted}: RESET ALL leaves the
+   * session authorization and the role alone, so they are reset first (back to the proxy's own
+   * user), then the client's settings are replayed.
+   */
+  private static StringBuilder replay(ClientSettings wanted) {
+    StringBuilder sql = new StringBuilder("RESET SESSION AUTHORIZATION;RESET ALL;RESET ROLE");
+    for (String statement : wanted.statements()) {
+      sql.append(";").append(statement);
+    }
+    return sql;
   }
 
   private void settingsApplied(ErrorResponse error, Consumer<ErrorResponse> onDone) {

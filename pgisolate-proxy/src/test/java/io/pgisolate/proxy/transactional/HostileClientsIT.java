@@ -177,4 +177,28 @@ class HostileClientsIT extends SharedFixtureTests {
     rows.next();
     return rows.getString(1);
   }
+
+  /**
+   * In a test, SET SESSION AUTHORIZATION, which RESET ALL does not undo, stays the client's own:
+   * the others, and the proxy's own statements, do not run as its role.
+   */
+  @Test
+  void aClientsSessionAuthorizationStaysItsOwn() throws Exception {
+    try (Connection direct = fixture.direct("")) {
+      direct.createStatement().execute("DROP ROLE IF EXISTS visitor; CREATE ROLE visitor");
+    }
+    String whoami = "SELECT session_user || '/' || current_user";
+    String owner = fixture.pg.user() + "/" + fixture.pg.user();
+    try (Connection visitor = fixture.proxied("");
+        Connection other = fixture.proxied("")) {
+      other.createStatement().execute("BEGIN TEST 'authorization'");
+      visitor.createStatement().execute("SET SESSION AUTHORIZATION visitor");
+      assertThat(scalar(visitor, whoami)).isEqualTo("visitor/visitor");
+      assertThat(scalar(other, whoami)).isEqualTo(owner);
+      assertThat(scalar(visitor, whoami)).isEqualTo("visitor/visitor");
+      other.createStatement().execute("INSERT INTO shared VALUES (1)");
+      other.createStatement().execute("ROLLBACK TEST 'authorization'");
+      assertThat(scalar(other, whoami)).as("the test's SETs are rolled back").isEqualTo(owner);
+    }
+  }
 }

@@ -49,6 +49,9 @@ final class ExtendedMessages {
   /** The unit executes a COPY (see {@link #sync}). */
   private boolean unitCopies;
 
+  /** The unit has parsed the unnamed statement on the server (see {@link #useUnnamed}). */
+  private boolean unnamedParsed;
+
   /**
    * The test the unit's next message runs in, as planned: the open test's when the unit began, then
    * changed by the unit's own BEGIN TEST and ROLLBACK TEST, which have not been answered yet when
@@ -88,13 +91,14 @@ final class ExtendedMessages {
   void parse(RawMessage message) {
     Parse parse = Wire.decodeWhole(Parse.TYPE, message.body(), Parse::decode);
     message.release();
-    Prepared prepared = Prepared.of(parse.sql());
+    Prepared prepared = Prepared.of(parse);
     statements.put(parse.name(), prepared);
     if (prepared.virtual()) {
       answer(ParseComplete.INSTANCE);
       return;
     }
     beginUnit();
+    unnamedParsed |= parse.name().isEmpty();
     server.send(
         new Parse(own(parse.name()), parse.sql(), parse.parameterTypes()),
         new Reply.Forward(session, 'P', 0, false, null));
@@ -123,6 +127,9 @@ final class ExtendedMessages {
       return;
     }
     beginUnit();
+    if (describe.kind() == 'S') {
+      useUnnamed(describe.name());
+    }
     server.send(
         new Describe(describe.kind(), own(describe.name())),
         new Reply.Forward(session, 'D', 0, false, null));
@@ -171,6 +178,7 @@ final class ExtendedMessages {
       unitOpen = true;
       unitPlain = true;
       unitCopies = false;
+      unnamedParsed = false;
       unitTest = server.test();
       unitStatus = session.serverStatus();
       session.startUnit();
@@ -195,6 +203,7 @@ final class ExtendedMessages {
       answer(BindComplete.INSTANCE);
       return true;
     }
+    useUnnamed(statement);
     if (portal.isEmpty() && statement.isEmpty()) {
       server.send(message, new Reply.Forward(session, 'B', 0, false, null));
       return true;
@@ -384,9 +393,34 @@ final class ExtendedMessages {
     }
   }
 
-  /** A statement prepared with Parse (PostgreSQL allows one only), and what it means. */
-  private record Prepared(Command command, String sql, boolean copy) {
-    static final Prepared UNKNOWN = new Prepared(Command.OTHER, "", false);
+  /**
+   * The unit uses the client's unnamed statement, which it parsed in an earlier unit: on the shared
+   * session it has been replaced since by other clients' (or destroyed by a simple Query, the
+   * proxy's own included), so it is parsed again first, as the client last parsed it.
+   */
+  private void useUnnamed(String statement) {
+    Prepared prepared = statements.get(statement);
+    if (!statement.isEmpty() || unnamedParsed || prepared != null && prepared.virtual()) {
+      return;
+    }
+    unnamedParsed = true;
+    if (prepared == null) {
+      // The client has none: it gets PostgreSQL's error, not another client's statement.
+      server.send(new Close('S', ""), new Reply.Internal('C', null));
+      return;
+    }
+    server.send(
+        prepared.parse(), new Reply.Internal('P', error -> session.ownStatementDone(error, null)));
+  }
+
+  /**
+   * A statement prepared with Parse (PostgreSQL allows one only), and what it means.
+   *
+   * @param sql the statement, for the rules
+   * @param parse what the client parsed, to parse the unnamed statement again (see useUnnamed)
+   */
+  private record Prepared(Command command, String sql, Parse parse, boolean copy) {
+    static final Prepared UNKNOWN = new Prepared(Command.OTHER, "", null, false);
 
     /**
      * BEGIN TEST and ROLLBACK TEST are not SQL: the server never sees them prepared, the proxy
@@ -396,12 +430,15 @@ final class ExtendedMessages {
       return command.isTestCommand();
     }
 
-    static Prepared of(String sql) {
-      List<Statement> list = SqlStatements.split(sql);
+    static Prepared of(Parse parse) {
+      List<Statement> list = SqlStatements.split(parse.sql());
       return list.size() == 1
           ? new Prepared(
-              Command.classify(list.get(0)), list.get(0).sql(), SimpleQueries.isCopy(list.get(0)))
-          : new Prepared(Command.OTHER, sql, false);
+              Command.classify(list.get(0)),
+              list.get(0).sql(),
+              parse,
+              SimpleQueries.isCopy(list.get(0)))
+          : new Prepared(Command.OTHER, parse.sql(), parse, false);
     }
   }
 

@@ -57,7 +57,7 @@ class ExtendedBeginTestIT extends SharedFixtureTests {
       client.send(Flush.INSTANCE);
       client.flush();
       assertThat(client.readUntil('n')).containsExactly('t', 'n');
-      executePrepared(client);
+      client.executePrepared("bt");
       assertThat(client.readUntil('Z')).containsExactly('2', 'n', 'C', 'Z');
       other.createStatement().execute("INSERT INTO shared VALUES (1)");
       other.createStatement().execute("ROLLBACK TEST 'flushed'");
@@ -79,7 +79,7 @@ class ExtendedBeginTestIT extends SharedFixtureTests {
       client.send(Sync.INSTANCE);
       client.flush();
       assertThat(client.readUntil('Z')).containsExactly('1', 'Z');
-      executePrepared(client);
+      client.executePrepared("bt");
       fixture.awaitTestsWaiting(1);
       owner.createStatement().execute("INSERT INTO shared VALUES (1)");
       owner.createStatement().execute("ROLLBACK TEST 'open'");
@@ -201,13 +201,5 @@ class ExtendedBeginTestIT extends SharedFixtureTests {
     client.send(new Parse("", sql, new int[0]));
     client.send(new Bind("", "", new short[0], List.of(), new short[0]));
     client.send(new Execute("", 0));
-  }
-
-  private static void executePrepared(RawClient client) throws IOException {
-    client.send(new Bind("", "bt", new short[0], List.of(), new short[0]));
-    client.send(new Describe('P', ""));
-    client.send(new Execute("", 0));
-    client.send(Sync.INSTANCE);
-    client.flush();
   }
 }

@@ -6,9 +6,13 @@ import io.netty.buffer.Unpooled;
 import io.pgisolate.proxy.protocol.Message;
 import io.pgisolate.proxy.protocol.backend.BackendKeyData;
 import io.pgisolate.proxy.protocol.backend.ErrorResponse;
+import io.pgisolate.proxy.protocol.frontend.Bind;
 import io.pgisolate.proxy.protocol.frontend.CancelRequest;
+import io.pgisolate.proxy.protocol.frontend.Describe;
+import io.pgisolate.proxy.protocol.frontend.Execute;
 import io.pgisolate.proxy.protocol.frontend.Query;
 import io.pgisolate.proxy.protocol.frontend.StartupMessage;
+import io.pgisolate.proxy.protocol.frontend.Sync;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -89,6 +93,18 @@ final class RawClient implements AutoCloseable {
           (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length
         });
     out.write(body);
+    flush();
+  }
+
+  /**
+   * Executes prepared statement {@code statement} as libpq's PQexecPrepared does: Bind (of the
+   * unnamed portal, no parameters), Describe of the portal, Execute, Sync; flushed.
+   */
+  void executePrepared(String statement) throws IOException {
+    send(new Bind("", statement, new short[0], List.of(), new short[0]));
+    send(new Describe('P', ""));
+    send(new Execute("", 0));
+    send(Sync.INSTANCE);
     flush();
   }
 

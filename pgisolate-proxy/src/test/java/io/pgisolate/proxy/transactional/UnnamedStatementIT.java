@@ -3,7 +3,6 @@ package io.pgisolate.proxy.transactional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgisolate.proxy.protocol.frontend.Bind;
-import io.pgisolate.proxy.protocol.frontend.Describe;
 import io.pgisolate.proxy.protocol.frontend.Execute;
 import io.pgisolate.proxy.protocol.frontend.Parse;
 import io.pgisolate.proxy.protocol.frontend.Query;
@@ -71,11 +70,7 @@ class UnnamedStatementIT extends SharedFixtureTests {
 
   /** Binds and executes the unnamed statement; returns the one value of its one row. */
   private static String executeUnnamed(RawClient client) throws IOException {
-    client.send(new Bind("", "", new short[0], List.of(), new short[0]));
-    client.send(new Describe('P', ""));
-    client.send(new Execute("", 0));
-    client.send(Sync.INSTANCE);
-    client.flush();
+    client.executePrepared("");
     List<RawClient.Received> answer = client.readMessagesUntil('Z');
     assertThat(answer).map(RawClient.Received::type).containsExactly('2', 'T', 'D', 'C', 'Z');
     byte[] row = answer.get(2).body();

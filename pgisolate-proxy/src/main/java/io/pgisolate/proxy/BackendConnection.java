@@ -15,6 +15,9 @@ public interface BackendConnection {
   /** PostgreSQL refused the session with this ErrorResponse (ownership passes). */
   void refused(RawMessage errorResponse);
 
-  /** Start-up failed for another reason; tell the client {@code message}. */
-  void failed(String sqlState, String message, Throwable cause);
+  /**
+   * The connection or its start-up failed for another reason; tell the client {@code message} (one
+   * line, naming the backend) and {@code hint} (what to do about it).
+   */
+  void failed(String sqlState, String message, String hint, Throwable cause);
 }

@@ -3,6 +3,7 @@ package io.pgisolate.proxy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -17,9 +18,14 @@ import io.pgisolate.proxy.protocol.MessageFramer;
 public final class BackendSessions {
   private BackendSessions() {}
 
+  /** What to do when the backend cannot be reached. */
+  static final String CONNECT_HINT =
+      "check that PostgreSQL runs there and accepts connections from the proxy (its backend"
+          + " address)";
+
   /**
-   * @return the connect future; a failure to connect is reported through it, everything after the
-   *     connection through {@code listener}
+   * @return the connect future; everything that fails, connecting included, is also reported to
+   *     {@code listener}
    */
   public static ChannelFuture open(
       EventLoop loop,
@@ -44,6 +50,21 @@ public final class BackendSessions {
                     .addLast("startup", new BackendStartupHandler(target, listener));
               }
             })
-        .connect(target.address());
+        .connect(target.address())
+        .addListener(
+            (ChannelFutureListener)
+                future -> {
+                  if (!future.isSuccess()) {
+                    listener.failed(
+                        "08006",
+                        "could not connect to "
+                            + target.describe()
+                            + ": "
+                            + String.valueOf(future.cause().getMessage())
+                                .replaceAll("\\R\\s*", " "),
+                        CONNECT_HINT,
+                        future.cause());
+                  }
+                });
   }
 }

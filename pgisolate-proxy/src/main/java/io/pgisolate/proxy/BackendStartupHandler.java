@@ -27,7 +27,8 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
   BackendStartupHandler(BackendTarget target, BackendConnection client) {
     this.target = target;
     this.client = client;
-    this.authenticator = new BackendAuthenticator(target.user(), target.password());
+    this.authenticator =
+        new BackendAuthenticator(target.user(), target.password(), target.describe());
   }
 
   @Override
@@ -73,11 +74,11 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
         }
         default ->
             throw new ProtocolException(
-                "PostgreSQL sent " + Wire.describe(frame.type()) + " during start-up");
+                target.describe() + " sent " + Wire.describe(frame.type()) + " during start-up");
       }
     } catch (AuthenticationFailure e) {
       done = true;
-      client.failed(e.sqlState(), e.getMessage(), e);
+      client.failed(e.sqlState(), e.getMessage(), e.hint(), e);
     } finally {
       if (!passedOn) {
         ReferenceCountUtil.release(frame);
@@ -98,7 +99,9 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
       done = true;
       client.failed(
           "08006",
-          "PostgreSQL at " + target.address() + " closed the connection during start-up",
+          target.describe() + " closed the connection during start-up",
+          "check that PostgreSQL listens there and admits the proxy's backend user and database;"
+              + " its log says why it closed the connection",
           null);
     }
   }
@@ -107,10 +110,15 @@ final class BackendStartupHandler extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (!done) {
       done = true;
-      String sqlState = cause instanceof ProtocolException p ? p.sqlState() : "08006";
+      boolean protocol = cause instanceof ProtocolException;
       client.failed(
-          sqlState,
-          "the connection to PostgreSQL at " + target.address() + " failed: " + cause.getMessage(),
+          protocol ? ((ProtocolException) cause).sqlState() : "08006",
+          protocol
+              ? cause.getMessage()
+              : "the connection to " + target.describe() + " failed: " + cause.getMessage(),
+          protocol
+              ? "check that it is PostgreSQL (protocol 3.0) that listens there"
+              : "check that PostgreSQL runs there",
           cause);
     }
     ctx.close();

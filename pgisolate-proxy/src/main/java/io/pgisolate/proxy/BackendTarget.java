@@ -1,5 +1,7 @@
 package io.pgisolate.proxy;
 
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,6 +25,23 @@ public record BackendTarget(
     Map<String, String> copy = new LinkedHashMap<>(parameters);
     copy.put("user", user);
     parameters = Collections.unmodifiableMap(copy);
+  }
+
+  /**
+   * The backend for messages, named as it was configured: {@code the backend db.example:5432} (the
+   * host name, not the address it resolved to), or {@code the backend /dir/.s.PGSQL.5432}.
+   */
+  public String describe() {
+    String where;
+    if (address instanceof InetSocketAddress inet) {
+      String host = inet.getHostString();
+      where = (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
+    } else if (address instanceof DomainSocketAddress socket) {
+      where = socket.path();
+    } else {
+      where = address.toString();
+    }
+    return "the backend " + where;
   }
 
   /** The database named in the start-up parameters (PostgreSQL defaults it to the user). */

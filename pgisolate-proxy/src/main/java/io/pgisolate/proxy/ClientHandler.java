@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -182,10 +183,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
                 .execute(
                     () -> {
                       if (error != null) {
-                        fail(
-                            "08006",
-                            "no backend for this connection: " + error.getMessage(),
-                            error);
+                        noBackend(error);
                       } else if (!ctx.channel().isActive()) {
                         shared.selector().release(selected);
                       } else {
@@ -207,20 +205,22 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
             (ChannelFutureListener)
                 future -> {
                   if (!future.isSuccess()) {
-                    fail(
-                        "08006",
-                        "could not connect to PostgreSQL at "
-                            + target.address()
-                            + ": "
-                            + future.cause().getMessage(),
-                        future.cause());
-                    return;
+                    return; // reported through failed()
                   }
                   backend = future.channel();
                   if (!ctx.channel().isActive()) {
                     backend.close();
                   } else {
-                    backend.closeFuture().addListener(f -> Channels.closeOnFlush(ctx.channel()));
+                    // Before the relay runs, the start-up handler tells the client why the backend
+                    // closed (its closeFuture completes before that handler hears of the close).
+                    backend
+                        .closeFuture()
+                        .addListener(
+                            f -> {
+                              if (state == State.RELAYING) {
+                                Channels.closeOnFlush(ctx.channel());
+                              }
+                            });
                   }
                 });
   }
@@ -270,12 +270,30 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
   }
 
   @Override
-  public void failed(String sqlState, String message, Throwable cause) {
-    fail(sqlState, message, cause);
+  public void failed(String sqlState, String message, String hint, Throwable cause) {
+    fail(sqlState, message, hint, cause);
+  }
+
+  /**
+   * The selector could not give the client a backend (a clone or a cluster that failed): its first
+   * line goes to the client, all of it to the proxy's log.
+   */
+  private void noBackend(Throwable error) {
+    Throwable cause =
+        error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+    if (ctx.channel().isActive()) {
+      ProxyServer.log.warn("no backend for client {}", ctx.channel().remoteAddress(), cause);
+    }
+    String why = String.valueOf(cause.getMessage()).lines().findFirst().orElse("").strip();
+    fail("08006", "no backend for this connection: " + why, "the proxy's log says more", null);
+  }
+
+  private void fail(String sqlState, String message, Throwable cause) {
+    fail(sqlState, message, null, cause);
   }
 
   /** Tells the client why (a FATAL ErrorResponse, as PostgreSQL ends a session) and closes. */
-  private void fail(String sqlState, String message, Throwable cause) {
+  private void fail(String sqlState, String message, String hint, Throwable cause) {
     if (state == State.FAILED || state == State.RELAYING) {
       ctx.close();
       return;
@@ -283,7 +301,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Backen
     state = State.FAILED;
     ProxyServer.log.debug("client {}: {}", ctx.channel().remoteAddress(), message, cause);
     if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(ErrorResponse.fatal(sqlState, message))
+      ctx.writeAndFlush(ErrorResponse.fatal(sqlState, message, hint))
           .addListener(ChannelFutureListener.CLOSE);
     }
   }

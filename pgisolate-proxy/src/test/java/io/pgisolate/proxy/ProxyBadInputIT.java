@@ -254,19 +254,90 @@ class ProxyBadInputIT {
     }
   }
 
+  /** Named as configured (a host name, not what it resolved to), in one line with a hint. */
   @Test
   void unreachableBackendIsReported() throws Exception {
     try (ProxyServer broken =
-        ProxyServer.builder().backend("127.0.0.1", 1).backendUser("x").start()) {
-      try (Socket socket = new Socket(broken.host(), broken.port())) {
-        write(socket, new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "u")));
-        assertThat(read(socket.getInputStream())).isEqualTo(AuthenticationOk.INSTANCE);
-        ErrorResponse error = (ErrorResponse) read(socket.getInputStream());
-        assertThat(error.sqlState()).isEqualTo("08006");
+        ProxyServer.builder().backend("localhost", 1).backendUser("x").start()) {
+      ErrorResponse error = startupError(broken);
+      assertThat(error.sqlState()).isEqualTo("08006");
+      assertThat(error.message())
+          .startsWith("could not connect to the backend localhost:1: ")
+          .contains("Connection refused")
+          .doesNotContain("\n");
+      assertThat(error.fields().get('H'))
+          .isEqualTo(
+              "check that PostgreSQL runs there and accepts connections from the proxy (its"
+                  + " backend address)");
+    }
+  }
+
+  /** Something that is not PostgreSQL, or that ends the connection: said so, with a hint. */
+  @Test
+  void aBackendThatClosesDuringStartUpIsReported() throws Exception {
+    try (java.net.ServerSocket notPostgres = new java.net.ServerSocket(0)) {
+      Thread closer =
+          new Thread(
+              () -> {
+                try (Socket accepted = notPostgres.accept()) {
+                  accepted.getInputStream().read(); // the StartupMessage begins, then: gone
+                } catch (IOException e) {
+                  // the test fails on the client's side
+                }
+              });
+      closer.start();
+      try (ProxyServer broken =
+          ProxyServer.builder()
+              .backend("127.0.0.1", notPostgres.getLocalPort())
+              .backendUser("x")
+              .start()) {
+        ErrorResponse error = startupError(broken);
         assertThat(error.message())
-            .startsWith("could not connect to PostgreSQL at /127.0.0.1:1: ")
-            .contains("Connection refused");
+            .isEqualTo(
+                "the backend 127.0.0.1:"
+                    + notPostgres.getLocalPort()
+                    + " closed the connection during start-up");
+        assertThat(error.fields().get('H'))
+            .isEqualTo(
+                "check that PostgreSQL listens there and admits the proxy's backend user and"
+                    + " database; its log says why it closed the connection");
       }
+      closer.join(10_000);
+    }
+  }
+
+  /** The backend wants a password the proxy was not given. */
+  @Test
+  void aMissingBackendPasswordIsReported() throws Exception {
+    try (ProxyServer noPassword =
+        ProxyServer.builder().backend(pg.host(), pg.port()).backendUser(pg.user()).start()) {
+      ErrorResponse error = startupError(noPassword);
+      assertThat(error.sqlState()).isEqualTo("28000");
+      assertThat(error.message())
+          .isEqualTo(
+              "the backend "
+                  + pg.host()
+                  + ":"
+                  + pg.port()
+                  + " asks the proxy for SCRAM-SHA-256 authentication of user \""
+                  + pg.user()
+                  + "\", but no backend password is configured");
+      assertThat(error.fields().get('H'))
+          .isEqualTo(
+              "give the proxy the backend password (--backend postgres://user:password@host/db,"
+                  + " or ProxyServer.builder().backendPassword(...))");
+    }
+  }
+
+  /** The FATAL error a client gets at start-up from {@code server}. */
+  private static ErrorResponse startupError(ProxyServer server) throws IOException {
+    try (Socket socket = new Socket(server.host(), server.port())) {
+      socket.setSoTimeout(20_000);
+      write(socket, new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "u")));
+      assertThat(read(socket.getInputStream())).isEqualTo(AuthenticationOk.INSTANCE);
+      ErrorResponse error = (ErrorResponse) read(socket.getInputStream());
+      assertThat(error.severity()).isEqualTo("FATAL");
+      return error;
     }
   }
 

@@ -19,16 +19,24 @@ import java.util.Optional;
  * cleartext, md5 or SCRAM-SHA-256, whatever the server's pg_hba.conf asks for.
  */
 public final class BackendAuthenticator {
+  /** What to change when the backend asks for a method the proxy does not answer. */
+  private static final String METHOD_HINT =
+      "have the backend's pg_hba.conf ask the proxy's user for scram-sha-256, md5, password or"
+          + " trust";
+
   private final String user;
   private final String password;
+  private final String backend;
   private ScramClient scram;
 
   /**
    * @param password may be null when the server trusts the proxy
+   * @param backend the backend as the messages name it ("the backend db:5432")
    */
-  public BackendAuthenticator(String user, String password) {
+  public BackendAuthenticator(String user, String password, String backend) {
     this.user = user;
     this.password = password;
+    this.backend = backend;
   }
 
   /**
@@ -51,10 +59,12 @@ public final class BackendAuthenticator {
       if (!sasl.mechanisms().contains(ScramSha256.MECHANISM)) {
         throw new AuthenticationFailure(
             "28000",
-            "PostgreSQL offers the SASL mechanisms "
+            backend
+                + " offers the SASL mechanisms "
                 + sasl.mechanisms()
                 + "; the proxy supports only "
-                + ScramSha256.MECHANISM);
+                + ScramSha256.MECHANISM,
+            METHOD_HINT);
       }
       scram = new ScramClient(requirePassword(ScramSha256.MECHANISM), ScramSha256.nonce());
       return Optional.of(new SaslInitialResponse(ScramSha256.MECHANISM, utf8(scram.clientFirst())));
@@ -70,20 +80,25 @@ public final class BackendAuthenticator {
     }
     throw new AuthenticationFailure(
         "28000",
-        "PostgreSQL asks the proxy for authentication method "
+        backend
+            + " asks the proxy for authentication method "
             + request.code()
-            + ", which it does not support (it answers trust, password, md5 and SCRAM-SHA-256)");
+            + ", which it does not support (it answers trust, password, md5 and SCRAM-SHA-256)",
+        METHOD_HINT);
   }
 
   private String requirePassword(String method) {
     if (password == null) {
       throw new AuthenticationFailure(
           "28000",
-          "PostgreSQL asks the proxy for "
+          backend
+              + " asks the proxy for "
               + method
               + " authentication of user \""
               + user
-              + "\", but no backend password is configured");
+              + "\", but no backend password is configured",
+          "give the proxy the backend password (--backend postgres://user:password@host/db, or"
+              + " ProxyServer.builder().backendPassword(...))");
     }
     return password;
   }

@@ -184,6 +184,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       }
       char type = message.type();
       boolean copyData = type == 'd' || type == 'c' || type == 'f';
+      if (copyIn && !copyData && type != Sync.TYPE && type != 'H') {
+        abortCopy(inbox.poll());
+        return;
+      }
       if (awaitingEnd && !(copyIn && copyData) && !(syncAhead && type == Sync.TYPE)) {
         break;
       }
@@ -214,8 +218,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   /**
+   * A message other than the copy's in the middle of COPY FROM STDIN (a client that broke the
+   * protocol). PostgreSQL fails the COPY at it and, having lost its place in the client's stream,
+   * ends the connection (PostgreSQL docs, "COPY Operations"; postgres.c, "protocol synchronization
+   * was lost"). So does the proxy, whose clean-up fails the COPY on the shared session and undoes
+   * the client's work; left to wait behind a COPY that never ends, the message would hold the
+   * session for good.
+   */
+  private void abortCopy(RawMessage message) {
+    char type = message.type();
+    message.release();
+    fatal(
+        "08P01",
+        String.format("unexpected message type 0x%02X during COPY from stdin", (int) type));
+  }
+
+  /**
    * Handles one message of the client's; false, leaving it unconsumed, when it begins a BEGIN TEST
-   * that must wait for another client's test to end (see {@link #waitsForTest}).
+   * that must wait for another client's test to end (see {@link #waitsForTest}): a Query, or the
+   * Bind of a unit.
    */
   private boolean handle(RawMessage message) {
     char type = message.type();
@@ -228,9 +249,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
         message.release();
       }
       case 'F' -> simple.functionCall(message);
-      case Parse.TYPE -> {
-        return extended.parse(message);
-      }
+      case Parse.TYPE -> extended.parse(message);
       case Bind.TYPE -> {
         return extended.bind(message);
       }
@@ -249,7 +268,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
           extended.sync();
         }
       }
-      case 'H' -> server.send(message, null);
+      case 'H' -> {
+        server.send(message, null);
+        // What the proxy answered itself (a prepared BEGIN TEST) goes out now: the server may have
+        // nothing to send, and so nothing would flush it.
+        flush();
+      }
       case 'd', 'c', 'f' -> {
         if (type != 'd') {
           copyIn = false;
@@ -379,6 +403,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       return;
     }
     detached = false;
+    // A message answered by the proxy before the next unit begins (see ExtendedMessages#parse) is
+    // not one of a failed unit.
+    unitFailed = false;
     extended.unitEnded();
     awaitingEnd = false;
     copyIn = false;
@@ -746,12 +773,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   /** Ends the client's connection with a FATAL error, as PostgreSQL ends a session. */
   void fatal(String sqlState, String message) {
+    fatal(sqlState, message, null);
+  }
+
+  void fatal(String sqlState, String message, String hint) {
     if (closed) {
       return;
     }
     TransactionalBackend.log.debug("{}: {}", this, message);
     channel
-        .writeAndFlush(ErrorResponse.fatal(sqlState, message))
+        .writeAndFlush(ErrorResponse.fatal(sqlState, message, hint))
         .addListener(ChannelFutureListener.CLOSE);
     closed = true;
   }
@@ -845,7 +876,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   @Override
   public String test() {
-    return server.test();
+    // In an extended-protocol unit, the test its earlier BEGIN TEST or ROLLBACK TEST will leave.
+    return extended.plannedTest();
   }
 
   @Override

@@ -36,12 +36,21 @@ final class ClientSettings {
     parameters.forEach(
         (name, value) -> {
           if (name.equals("options")) {
-            Options.parse(value).forEach((n, v) -> startup.put(key(n), setConfig(n, v)));
+            Options.parse(value).forEach((n, v) -> put(startup, n, v));
           } else if (!NOT_SETTINGS.contains(name)) {
-            startup.put(key(name), setConfig(name, value));
+            put(startup, name, value);
           }
         });
     return new ClientSettings(Collections.unmodifiableMap(startup), Map.of());
+  }
+
+  private static void put(Map<String, String> startup, String name, String value) {
+    if (Command.SESSION_ENDING_SETTINGS.contains(name.toUpperCase(Locale.ROOT))) {
+      // Replayed, it would end the shared session once it sits idle (see Command): a pool that
+      // guards its connections with it does not get to end everyone's test.
+      return;
+    }
+    startup.put(key(name), setConfig(name, value));
   }
 
   private static String setConfig(String name, String value) {

@@ -65,6 +65,22 @@ record Command(
     return kind == Kind.REFUSED && detail.startsWith("LISTEN");
   }
 
+  /**
+   * The settings after which the server ends a session that sits idle, or in a transaction, too
+   * long: the shared session does both between its clients' turns and through a test, so one
+   * client's setting would end the session, and the test, of every client.
+   */
+  static final java.util.Set<String> SESSION_ENDING_SETTINGS =
+      java.util.Set.of(
+          "IDLE_IN_TRANSACTION_SESSION_TIMEOUT", "IDLE_SESSION_TIMEOUT", "TRANSACTION_TIMEOUT");
+
+  /**
+   * A SET of one of the {@link #SESSION_ENDING_SETTINGS}: refused whether a test is open or not.
+   */
+  boolean endsTheSharedSession() {
+    return kind == Kind.REFUSED && detail.contains("would end the session every client shares");
+  }
+
   /** The leading keywords that make a statement more than {@link Kind#OTHER}. */
   private static final java.util.Set<String> KEYWORDS =
       java.util.Set.of(
@@ -246,6 +262,14 @@ record Command(
 
   private static Command set(List<Token> t) {
     String second = word(t, 1);
+    String setting = second.equals("LOCAL") || second.equals("SESSION") ? word(t, 2) : second;
+    if (SESSION_ENDING_SETTINGS.contains(setting)) {
+      return refused(
+          "SET "
+              + setting.toLowerCase(Locale.ROOT)
+              + " cannot be used through the transactional proxy: it would end the session every"
+              + " client shares, and the test open in it, once that session sits idle");
+    }
     if (second.equals("LOCAL")) {
       return new Command(Kind.SET_LOCAL, false, false, null, null);
     }

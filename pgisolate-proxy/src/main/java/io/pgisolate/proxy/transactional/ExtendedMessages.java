@@ -49,6 +49,22 @@ final class ExtendedMessages {
   /** The unit executes a COPY (see {@link #sync}). */
   private boolean unitCopies;
 
+  /** The unit has parsed the unnamed statement on the server (see {@link #useUnnamed}). */
+  private boolean unnamedParsed;
+
+  /**
+   * The test the unit's next message runs in, as planned: the open test's when the unit began, then
+   * changed by the unit's own BEGIN TEST and ROLLBACK TEST, which have not been answered yet when
+   * the messages behind them are planned.
+   */
+  private String unitTest;
+
+  /**
+   * Outside a test, the shared session's transaction status as planned for the unit's next message
+   * ('I' idle, 'T' in a transaction): a BEGIN earlier in the unit leaves it in one.
+   */
+  private char unitStatus;
+
   ExtendedMessages(
       ClientSession session, TransactionalBackend server, TransactionRules rules, int clientId) {
     this.session = session;
@@ -67,31 +83,31 @@ final class ExtendedMessages {
   }
 
   /**
-   * Parse; false, doing nothing, when it begins a unit that runs BEGIN TEST and must wait for
-   * another client's test to end. (Bind likewise, for a BEGIN TEST prepared earlier.)
+   * Parse. Preparing BEGIN TEST or ROLLBACK TEST runs nothing, so it is answered at once, without
+   * beginning a unit and whatever test is open: a driver that prepares a statement before it
+   * executes it (libpq's PQprepare, pgjdbc's and sqlx's Describe) does not wait for another
+   * client's test to end; executing it does (see {@link #bind}).
    */
-  boolean parse(RawMessage message) {
+  void parse(RawMessage message) {
     Parse parse = Wire.decodeWhole(Parse.TYPE, message.body(), Parse::decode);
-    Prepared prepared = Prepared.of(parse.sql());
-    if (waitsForTest(prepared)) {
-      return false;
-    }
     message.release();
-    beginUnit();
+    Prepared prepared = Prepared.of(parse);
     statements.put(parse.name(), prepared);
     if (prepared.virtual()) {
       answer(ParseComplete.INSTANCE);
-      return true;
+      return;
     }
+    beginUnit();
+    unnamedParsed |= parse.name().isEmpty();
     server.send(
         new Parse(own(parse.name()), parse.sql(), parse.parameterTypes()),
         new Reply.Forward(session, 'P', 0, false, null));
-    return true;
   }
 
   /**
-   * A unit that begins by preparing or binding BEGIN TEST waits as a whole, before anything of it
-   * is sent or answered, so that it runs as it would have had the other test ended first.
+   * A unit that begins by binding BEGIN TEST waits as a whole, before anything of it is sent or
+   * answered, so that it runs as it would have had the other test ended first. (Only what prepares
+   * it, which runs nothing, may have come before: see {@link #parse}.)
    */
   private boolean waitsForTest(Prepared prepared) {
     return !unitOpen
@@ -102,7 +118,6 @@ final class ExtendedMessages {
   void describe(RawMessage message) {
     Describe describe = Wire.decodeWhole(Describe.TYPE, message.body(), Describe::decode);
     message.release();
-    beginUnit();
     Prepared described = (describe.kind() == 'S' ? statements : portals).get(describe.name());
     if (described != null && described.virtual()) {
       if (describe.kind() == 'S') {
@@ -110,6 +125,10 @@ final class ExtendedMessages {
       }
       answer(NoData.INSTANCE);
       return;
+    }
+    beginUnit();
+    if (describe.kind() == 'S') {
+      useUnnamed(describe.name());
     }
     server.send(
         new Describe(describe.kind(), own(describe.name())),
@@ -119,12 +138,12 @@ final class ExtendedMessages {
   void close(RawMessage message) {
     Close close = Wire.decodeWhole(Close.TYPE, message.body(), Close::decode);
     message.release();
-    beginUnit();
     Prepared closed = (close.kind() == 'S' ? statements : portals).remove(close.name());
     if (closed != null && closed.virtual()) {
       answer(CloseComplete.INSTANCE);
       return;
     }
+    beginUnit();
     server.send(
         new Close(close.kind(), own(close.name())),
         new Reply.Forward(session, 'C', 0, false, null));
@@ -159,8 +178,11 @@ final class ExtendedMessages {
       unitOpen = true;
       unitPlain = true;
       unitCopies = false;
+      unnamedParsed = false;
+      unitTest = server.test();
+      unitStatus = session.serverStatus();
       session.startUnit();
-      if (server.test() != null && !session.isGuest() && session.planned().block != Block.FAILED) {
+      if (unitTest != null && !session.isGuest() && session.planned().block != Block.FAILED) {
         rules.openSavepoint(session.planned(), new ExtendedEmitter(null));
       }
     }
@@ -181,6 +203,7 @@ final class ExtendedMessages {
       answer(BindComplete.INSTANCE);
       return true;
     }
+    useUnnamed(statement);
     if (portal.isEmpty() && statement.isEmpty()) {
       server.send(message, new Reply.Forward(session, 'B', 0, false, null));
       return true;
@@ -203,15 +226,72 @@ final class ExtendedMessages {
     unitPlain &= command.kind() == Command.Kind.OTHER;
     unitCopies |= prepared.copy();
     ExtendedEmitter emit = new ExtendedEmitter(execute);
-    if (server.test() == null) {
-      if (command.isTestCommand() || command.isListen()) {
-        rules.outsideTest(command, session.serverStatus(), emit);
+    if (unitTest == null) {
+      if (command.isTestCommand() || command.isListen() || command.endsTheSharedSession()) {
+        rules.outsideTest(command, unitStatus, emit);
       } else {
         emit.passthrough(null);
       }
+    } else if (command.kind() == Command.Kind.BEGIN_TEST && cannotWaitForTest()) {
+      emit.raise(
+          Errors.ACTIVE_SQL_TRANSACTION,
+          "BEGIN TEST cannot wait here for "
+              + server.testDescription()
+              + " to end: the statements before it in the same pipeline or batch (up to Sync) have"
+              + " run already, inside that test",
+          "send BEGIN TEST on its own, or first in its pipeline or batch: it then waits for the"
+              + " open test to end");
     } else {
       rules.apply(command, prepared.sql(), session.planned(), emit);
     }
+    planAfter(command);
+  }
+
+  /**
+   * A BEGIN TEST behind other statements of its unit, while another client's test is open: the unit
+   * cannot wait as a whole (see {@link #waitsForTest}), its first statements have run in the open
+   * test, and BEGIN TEST would put them in its own.
+   */
+  private boolean cannotWaitForTest() {
+    return !session.isGuest()
+        && session.planned().block == Block.IDLE
+        && server.testOpenByAnother(session);
+  }
+
+  /**
+   * The test and transaction status the unit's next messages are planned for, after {@code
+   * command}. When it fails, the server skips the rest of the unit, and nothing is planned wrongly.
+   */
+  private void planAfter(Command command) {
+    switch (command.kind()) {
+      case BEGIN_TEST -> {
+        if (unitTest == null && unitStatus == 'I') {
+          unitTest = command.detail();
+        }
+      }
+      case ROLLBACK_TEST -> {
+        if (unitTest != null && (command.detail().isEmpty() || command.detail().equals(unitTest))) {
+          unitTest = null;
+          unitStatus = 'I';
+        }
+      }
+      case BEGIN -> {
+        if (unitTest == null) {
+          unitStatus = 'T';
+        }
+      }
+      case COMMIT, ROLLBACK -> {
+        if (unitTest == null) {
+          unitStatus = command.chain() ? 'T' : 'I';
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /** The test the unit's messages so far leave open (see {@link #unitTest}), or null. */
+  String plannedTest() {
+    return unitOpen ? unitTest : server.test();
   }
 
   void sync() {
@@ -223,7 +303,7 @@ final class ExtendedMessages {
     }
     // A guest's unit runs in a savepoint of its own, inside another client's transaction.
     String release =
-        server.test() != null && !session.isGuest()
+        unitTest != null && !session.isGuest()
             ? rules.closeImplicitInline(session.planned())
             : null;
     server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
@@ -313,9 +393,34 @@ final class ExtendedMessages {
     }
   }
 
-  /** A statement prepared with Parse (PostgreSQL allows one only), and what it means. */
-  private record Prepared(Command command, String sql, boolean copy) {
-    static final Prepared UNKNOWN = new Prepared(Command.OTHER, "", false);
+  /**
+   * The unit uses the client's unnamed statement, which it parsed in an earlier unit: on the shared
+   * session it has been replaced since by other clients' (or destroyed by a simple Query, the
+   * proxy's own included), so it is parsed again first, as the client last parsed it.
+   */
+  private void useUnnamed(String statement) {
+    Prepared prepared = statements.get(statement);
+    if (!statement.isEmpty() || unnamedParsed || prepared != null && prepared.virtual()) {
+      return;
+    }
+    unnamedParsed = true;
+    if (prepared == null) {
+      // The client has none: it gets PostgreSQL's error, not another client's statement.
+      server.send(new Close('S', ""), new Reply.Internal('C', null));
+      return;
+    }
+    server.send(
+        prepared.parse(), new Reply.Internal('P', error -> session.ownStatementDone(error, null)));
+  }
+
+  /**
+   * A statement prepared with Parse (PostgreSQL allows one only), and what it means.
+   *
+   * @param sql the statement, for the rules
+   * @param parse what the client parsed, to parse the unnamed statement again (see useUnnamed)
+   */
+  private record Prepared(Command command, String sql, Parse parse, boolean copy) {
+    static final Prepared UNKNOWN = new Prepared(Command.OTHER, "", null, false);
 
     /**
      * BEGIN TEST and ROLLBACK TEST are not SQL: the server never sees them prepared, the proxy
@@ -325,12 +430,15 @@ final class ExtendedMessages {
       return command.isTestCommand();
     }
 
-    static Prepared of(String sql) {
-      List<Statement> list = SqlStatements.split(sql);
+    static Prepared of(Parse parse) {
+      List<Statement> list = SqlStatements.split(parse.sql());
       return list.size() == 1
           ? new Prepared(
-              Command.classify(list.get(0)), list.get(0).sql(), SimpleQueries.isCopy(list.get(0)))
-          : new Prepared(Command.OTHER, sql, false);
+              Command.classify(list.get(0)),
+              list.get(0).sql(),
+              parse,
+              SimpleQueries.isCopy(list.get(0)))
+          : new Prepared(Command.OTHER, parse.sql(), parse, false);
     }
   }
 

@@ -59,13 +59,13 @@ final class SimpleQueries {
       return;
     }
     SimpleEmitter emit = new SimpleEmitter(list.get(testCommand), sql);
-    if (list.size() > 1) {
+    if (list.size() > 1 && commands.get(testCommand).isTestCommand()) {
       emit.raise(
           Errors.FEATURE_NOT_SUPPORTED,
           "BEGIN TEST and ROLLBACK TEST must be sent on their own, not with other statements",
           null);
     } else {
-      rules.outsideTest(commands.get(0), session.serverStatus(), emit);
+      rules.outsideTest(commands.get(testCommand), session.serverStatus(), emit);
     }
     session.endUnitWhenAnswered();
   }
@@ -266,7 +266,8 @@ final class SimpleQueries {
 
   private static int indexOfTestCommand(List<Command> commands) {
     for (int i = 0; i < commands.size(); i++) {
-      if (commands.get(i).isTestCommand() || commands.get(i).isListen()) {
+      Command command = commands.get(i);
+      if (command.isTestCommand() || command.isListen() || command.endsTheSharedSession()) {
         return i;
       }
     }

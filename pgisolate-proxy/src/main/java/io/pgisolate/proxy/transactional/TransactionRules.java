@@ -226,7 +226,8 @@ final class TransactionRules {
               Errors.FEATURE_NOT_SUPPORTED,
               command.detail(),
               "the transactional proxy shares one server session among all clients; use the plain"
-                  + " proxy for notifications");
+                  + " proxy for "
+                  + (command.isListen() ? "notifications" : "this"));
     }
   }
 

@@ -1,7 +1,6 @@
 package io.pgisolate.proxy.transactional;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -135,23 +134,12 @@ public final class TransactionalBackend implements SharedBackend {
     }
     connecting = true;
     BackendSessions.open(
-            loop,
-            transport,
-            target,
-            connectTimeoutMillis,
-            MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH,
-            new Startup())
-        .addListener(
-            (ChannelFutureListener)
-                future -> {
-                  if (!future.isSuccess()) {
-                    lost(
-                        "could not connect to PostgreSQL at "
-                            + target.address()
-                            + ": "
-                            + future.cause().getMessage());
-                  }
-                });
+        loop,
+        transport,
+        target,
+        connectTimeoutMillis,
+        MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH,
+        new Startup());
   }
 
   /** Start-up of the shared session: keeps its parameters and key, then serves clients. */
@@ -173,7 +161,16 @@ public final class TransactionalBackend implements SharedBackend {
       channel.pipeline().addLast("replies", new ServerReader());
       channel.pipeline().remove("startup");
       channel.config().setAutoRead(true);
-      channel.closeFuture().addListener(f -> lost("the shared PostgreSQL session closed"));
+      channel
+          .closeFuture()
+          .addListener(
+              f ->
+                  lost(
+                      "the transactional proxy's shared session on "
+                          + target.describe()
+                          + " closed",
+                      "the backend was stopped or restarted, or ended the session; a test open in"
+                          + " it was rolled back with it: connect again and begin the test again"));
       log.info("transactional proxy: shared session open on {}", target);
       nextTurn();
     }
@@ -183,12 +180,18 @@ public final class TransactionalBackend implements SharedBackend {
       ErrorResponse error =
           Wire.decodeWhole(ErrorResponse.TYPE, errorResponse.body(), ErrorResponse::decode);
       errorResponse.release();
-      lost("PostgreSQL refused the shared session: " + error.message());
+      lost(
+          target.describe()
+              + " refused the transactional proxy's shared session: "
+              + error.message(),
+          error
+              .fields()
+              .getOrDefault('H', "check the proxy's backend user, password and database"));
     }
 
     @Override
-    public void failed(String sqlState, String message, Throwable cause) {
-      lost(message);
+    public void failed(String sqlState, String message, String hint, Throwable cause) {
+      lost(message, hint);
     }
   }
 
@@ -479,7 +482,14 @@ public final class TransactionalBackend implements SharedBackend {
           endingOrphan = false;
           if (error != null) {
             // The session is in an unknown state: start over with a new one.
-            lost("could not roll back test '" + tests.name() + "': " + error.message());
+            lost(
+                "the transactional proxy could not roll back test '"
+                    + tests.name()
+                    + "' on "
+                    + target.describe()
+                    + ": "
+                    + error.message(),
+                "it opens a new shared session for the next client: connect again");
             return;
           }
           testEnded();
@@ -560,9 +570,7 @@ public final class TransactionalBackend implements SharedBackend {
     if (parked != null) {
       // A guest: its settings last until its savepoint is rolled back, the host's stay applied.
       if (!wanted.equals(applied)) {
-        StringBuilder sql = new StringBuilder("RESET ALL;RESET ROLE");
-        wanted.statements().forEach(statement -> sql.append(";").append(statement));
-        query(sql.toString(), onDone);
+        query(replay(wanted).toString(), onDone);
       } else if (onDone != null) {
         onDone.accept(null);
       }
@@ -575,10 +583,7 @@ public final class TransactionalBackend implements SharedBackend {
       }
       return;
     }
-    StringBuilder sql = new StringBuilder("RESET ALL;RESET ROLE");
-    for (String statement : wanted.statements()) {
-      sql.append(";").append(statement);
-    }
+    StringBuilder sql = replay(wanted);
     applied = wanted;
     if (tests.name() == null) {
       query(sql.toString(), error -> settingsApplied(error, onDone));
@@ -590,6 +595,19 @@ public final class TransactionalBackend implements SharedBackend {
         sql.append(";RELEASE ").append(BASE).append(";SAVEPOINT ").append(BASE).toString(),
         error -> settingsApplied(error, onDone));
     query("ROLLBACK TO " + BASE, null);
+  }
+
+  /**
+   * The statements that replace the session's settings with {@code wanted}: RESET ALL leaves the
+   * session authorization and the role alone, so they are reset first (back to the proxy's own
+   * user), then the client's settings are replayed.
+   */
+  private static StringBuilder replay(ClientSettings wanted) {
+    StringBuilder sql = new StringBuilder("RESET SESSION AUTHORIZATION;RESET ALL;RESET ROLE");
+    for (String statement : wanted.statements()) {
+      sql.append(";").append(statement);
+    }
+    return sql;
   }
 
   private void settingsApplied(ErrorResponse error, Consumer<ErrorResponse> onDone) {
@@ -617,7 +635,11 @@ public final class TransactionalBackend implements SharedBackend {
 
   // ---------------------------------------------------------------- failure and shutdown
 
-  private void lost(String why) {
+  /**
+   * The shared session is gone ({@code why}, one line naming the backend; {@code hint}, what to
+   * do): every client is told, and the next one opens a new session.
+   */
+  private void lost(String why, String hint) {
     if (server == null && !connecting) {
       return;
     }
@@ -643,8 +665,7 @@ public final class TransactionalBackend implements SharedBackend {
     replies.clear();
     pending.forEach(Reply::dropped);
     for (ClientSession session : List.copyOf(clients)) {
-      session.fatal(
-          "08006", "the shared PostgreSQL session of the transactional proxy ended: " + why);
+      session.fatal("08006", why, hint);
     }
     clients.clear();
     clientCount = 0;

@@ -84,25 +84,29 @@ class ScramTest {
 
   @Test
   void backendAuthenticatorNamesAMissingPassword() {
-    BackendAuthenticator authenticator = new BackendAuthenticator("postgres", null);
+    BackendAuthenticator authenticator =
+        new BackendAuthenticator("postgres", null, "the backend db:5432");
     assertThatThrownBy(
             () ->
                 authenticator.answer(
                     io.pgisolate.proxy.protocol.backend.AuthenticationCleartextPassword.INSTANCE))
         .hasMessage(
-            "PostgreSQL asks the proxy for password authentication of user \"postgres\", but no"
+            "the backend db:5432 asks the proxy for password authentication of user \"postgres\","
+                + " but no"
                 + " backend password is configured");
   }
 
   @Test
   void backendAuthenticatorNamesAnUnsupportedMethod() {
-    BackendAuthenticator authenticator = new BackendAuthenticator("postgres", "x");
+    BackendAuthenticator authenticator =
+        new BackendAuthenticator("postgres", "x", "the backend db:5432");
     assertThatThrownBy(
             () ->
                 authenticator.answer(
                     new io.pgisolate.proxy.protocol.backend.AuthenticationOther(7, new byte[0])))
         .hasMessage(
-            "PostgreSQL asks the proxy for authentication method 7, which it does not support (it"
+            "the backend db:5432 asks the proxy for authentication method 7, which it does not"
+                + " support (it"
                 + " answers trust, password, md5 and SCRAM-SHA-256)");
   }
 }

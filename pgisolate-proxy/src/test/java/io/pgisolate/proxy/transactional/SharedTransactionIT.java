@@ -355,17 +355,6 @@ class SharedTransactionIT {
   }
 
   static String run(List<String> command) throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("PGPASSWORD", fixture.pg.password());
-    builder.environment().put("PGCONNECT_TIMEOUT", "10");
-    Process process = builder.start();
-    try {
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
-      assertThat(process.exitValue()).as("%s printed:%n%s", command, output).isZero();
-      return output;
-    } finally {
-      process.destroyForcibly();
-    }
+    return fixture.run(command);
   }
 }

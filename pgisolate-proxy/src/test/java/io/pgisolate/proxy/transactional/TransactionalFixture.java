@@ -1,6 +1,11 @@
 package io.pgisolate.proxy.transactional;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgisolate.cluster.TempCluster;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -142,6 +147,46 @@ final class TransactionalFixture implements AutoCloseable {
           }
         },
         threads);
+  }
+
+  /**
+   * Runs a client program (pgbench, psql) with this cluster's password; returns what it printed,
+   * and fails unless it exits with 0 within 120 s.
+   */
+  String run(List<String> command) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("PGPASSWORD", pg.password());
+    builder.environment().put("PGCONNECT_TIMEOUT", "10");
+    Process process = builder.start();
+    try {
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+      assertThat(process.exitValue()).as("%s printed:%n%s", command, output).isZero();
+      return output;
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  /** pgbench through the proxy, once, with {@code script} in query mode {@code mode}. */
+  String pgbench(String mode, Path script) throws IOException, InterruptedException {
+    return run(
+        List.of(
+            "pgbench",
+            "-M",
+            mode,
+            "-t",
+            "1",
+            "-n",
+            "-f",
+            script.toString(),
+            "-h",
+            proxy.host(),
+            "-p",
+            String.valueOf(proxy.port()),
+            "-U",
+            pg.user(),
+            pg.database()));
   }
 
   /** The ids in table {@code shared}, in order, as {@code connection} sees them. */

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * The Java API of the shared-transaction mode: {@link TransactionalProxy} in front of a cluster or
@@ -137,14 +139,47 @@ class TransactionalProxyIT {
 
   @Test
   void anUnreachableBackendFailsAtStart() {
-    assertThatThrownBy(() -> TransactionalProxy.start("postgres://app:secret@127.0.0.1:1/shop"))
+    assertThatThrownBy(() -> TransactionalProxy.start("postgres://app:secret@localhost:1/shop"))
         .isInstanceOf(PgIsolateException.class)
         .hasMessageStartingWith(
-            "could not start a transactional proxy in front of PgServer[app@127.0.0.1:1]"
-                + " (database shop):")
-        .hasMessageContaining("could not connect to PostgreSQL at")
+            "could not start a transactional proxy in front of PgServer[app@localhost:1]"
+                + " (database shop): could not connect to the backend localhost:1: ")
+        .hasMessageNotContaining("\n")
         .hasMessageContaining("Hint: check that PostgreSQL runs there")
         .hasMessageNotContaining("secret");
+  }
+
+  /** The shared session ended (terminated, the server restarted): each client is told so. */
+  @Test
+  void clientsAreToldWhenTheSharedSessionEnds() throws Exception {
+    try (TransactionalProxy proxy = TransactionalProxy.start(pg);
+        Connection client = DriverManager.getConnection(proxy.jdbcUrl());
+        Connection direct = pg.server().connect(pg.database())) {
+      ResultSet pid = client.createStatement().executeQuery("SELECT pg_backend_pid()");
+      pid.next();
+      direct.createStatement().execute("SELECT pg_terminate_backend(" + pid.getInt(1) + ")");
+      assertThatThrownBy(() -> client.createStatement().execute("SELECT 1"))
+          .isInstanceOfSatisfying(
+              PSQLException.class,
+              e -> {
+                ServerErrorMessage error = e.getServerErrorMessage();
+                assertThat(error.getSQLState()).isEqualTo("08006");
+                assertThat(error.getMessage())
+                    .isEqualTo(
+                        "the transactional proxy's shared session on the backend "
+                            + pg.socketDirectory().resolve(".s.PGSQL." + pg.port())
+                            + " closed");
+                assertThat(error.getHint())
+                    .isEqualTo(
+                        "the backend was stopped or restarted, or ended the session; a test open"
+                            + " in it was rolled back with it: connect again and begin the test"
+                            + " again");
+              });
+      // The next client gets a new session.
+      try (Connection next = DriverManager.getConnection(proxy.jdbcUrl())) {
+        assertThat(next.createStatement().execute("SELECT 1")).isTrue();
+      }
+    }
   }
 
   @Test

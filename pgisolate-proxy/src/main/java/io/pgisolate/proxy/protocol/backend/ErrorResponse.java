@@ -20,6 +20,16 @@ public record ErrorResponse(Map<Character, String> fields) implements BackendMes
     return new ErrorResponse(NoticeFields.of("FATAL", sqlState, message));
   }
 
+  /** A FATAL error with a hint (the 'H' field: what to do about it). */
+  public static ErrorResponse fatal(String sqlState, String message, String hint) {
+    Map<Character, String> fields =
+        new LinkedHashMap<>(NoticeFields.of("FATAL", sqlState, message));
+    if (hint != null) {
+      fields.put('H', hint);
+    }
+    return new ErrorResponse(fields);
+  }
+
   /** An ERROR, which ends only the current statement. */
   public static ErrorResponse error(String sqlState, String message) {
     return new ErrorResponse(NoticeFields.of("ERROR", sqlState, message));

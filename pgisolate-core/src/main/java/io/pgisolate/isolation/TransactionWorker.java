@@ -3,9 +3,11 @@ package io.pgisolate.isolation;
 import io.pgisolate.sql.Sql;
 import java.lang.reflect.Field;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.copy.CopyOperation;
@@ -40,6 +42,11 @@ final class TransactionWorker {
 
   /** Named after its connection's backend once connected; null before. */
   private String schema;
+
+  /** Its connection's backend: pid and start time (which tell it from a later one of that pid). */
+  private int backendPid;
+
+  private Timestamp backendStart;
 
   /** Counts its tests toward recycling; set once it is initialised. */
   private Recycling.Meter meter;
@@ -114,7 +121,8 @@ final class TransactionWorker {
     long start = System.nanoTime();
     connection = schemas.server().connect(schemas.database());
     withoutTransactionTimeouts();
-    schema = WorkerSchemas.name(runnerPrefix, id, backendPid());
+    identifyBackend();
+    schema = WorkerSchemas.name(runnerPrefix, id, backendPid);
     schemas.build(connection, schema);
     analyze();
     connection.setAutoCommit(false);
@@ -143,11 +151,14 @@ final class TransactionWorker {
     }
   }
 
-  private int backendPid() throws SQLException {
+  private void identifyBackend() throws SQLException {
     try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")) {
       rs.next();
-      return rs.getInt(1);
+      backendPid = rs.getInt(1);
+      backendStart = rs.getTimestamp(2);
     }
   }
 
@@ -179,10 +190,12 @@ final class TransactionWorker {
   String restore() {
     try {
       if (connection.isClosed()) {
-        return "the test closed its worker's connection (worker "
+        return "the connection of worker "
             + id
-            + "), ending the transaction it ran in. Hint: close only the handles pgisolate"
-            + " gives out, not an unwrapped connection.";
+            + " was closed during the test, ending the transaction the test ran in: the test"
+            + " closed it (an unwrapped connection's close() or abort()), or pgjdbc did after an"
+            + " I/O error (a network timeout the test set, the server ending the session). Hint:"
+            + " close only the handles pgisolate gives out.";
       }
       cancelUnfinishedCopy();
       // Connection properties the handles pass on, which no rollback undoes (client side, no
@@ -253,15 +266,44 @@ final class TransactionWorker {
    * @param lost whether a test ended its transaction (for the log)
    */
   void discard(boolean lost) {
-    if (schema != null && !dropOnOwnConnection()) {
-      schemas.drop(schema);
-    }
+    boolean dropped = schema == null || dropOnOwnConnection() || dropFromNewConnection();
     if (connection != null) {
       Connections.closeQuietly(connection);
       connection = null;
     }
-    log.info(
-        "TRANSACTION worker {} ended, its schema {} dropped{}", id, schema, lost ? " (lost)" : "");
+    if (schema != null) {
+      log.info(
+          "TRANSACTION worker {} ended, its schema {} {}{}",
+          id,
+          schema,
+          dropped ? "dropped" : "left for the next runner's sweep",
+          lost ? " (lost)" : "");
+    }
+  }
+
+  /**
+   * Drops the schema from a new connection, its own being broken. Its backend may still be there,
+   * holding locks on the schema's tables that the DROP would wait for: pgjdbc gave up on it (a
+   * network timeout) while it runs the test's statement, which it learns its client is gone only
+   * when it next writes to it — maybe minutes later. So that backend is ended first, and waited
+   * for: the one with its pid and start time, never a later backend that got the same pid.
+   */
+  private boolean dropFromNewConnection() {
+    try (Connection c = schemas.server().connect(schemas.database());
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                    + " WHERE pid = ? AND backend_start = ?");
+        Statement st = c.createStatement()) {
+      ps.setInt(1, backendPid);
+      ps.setTimestamp(2, backendStart);
+      ps.execute();
+      SourceSchemas.drop(st, schema);
+      return true;
+    } catch (SQLException | RuntimeException e) {
+      log.warn("Could not drop schema {} of TRANSACTION worker {}: {}", schema, id, e.toString());
+      return false;
+    }
   }
 
   private boolean dropOnOwnConnection() {

@@ -43,6 +43,9 @@ final class HandleObject implements InvocationHandler {
 
     /** Called before a statement runs: a transaction begins with its first statement. */
     void beforeStatement() throws SQLException;
+
+    /** Called when a statement that {@link #beforeStatement} let run has returned or failed. */
+    void afterStatement();
   }
 
   /** The JDBC types that lead, directly or not, to a connection; most specific first. */
@@ -169,10 +172,16 @@ final class HandleObject implements InvocationHandler {
         && args[0] instanceof String sql) {
       owner.check(sql);
     }
-    if (name.startsWith("execute") && real instanceof Statement) {
-      owner.beforeStatement();
+    boolean statement = name.startsWith("execute") && real instanceof Statement;
+    if (!statement) {
+      return wrap(owner, invokeReal(method, args), this);
     }
-    return wrap(owner, invokeReal(method, args), this);
+    owner.beforeStatement();
+    try {
+      return wrap(owner, invokeReal(method, args), this);
+    } finally {
+      owner.afterStatement();
+    }
   }
 
   private Object invokeReal(Method method, Object[] args) throws Throwable {

@@ -308,6 +308,11 @@ public final class TransactionRunner implements Isolation {
   private Throwable finish(
       TransactionWorker w, TransactionalConnection.Shared shared, Throwable thrown) {
     shared.end();
+    if (shared.running()) {
+      // The test ended while its body, on a thread of its own, waits for a statement (a test
+      // that timed out): the rollback would wait for it, and every test queued for a worker.
+      w.cancelStatement();
+    }
     String lost = w.restore();
     long held = w.heldNanos();
     Throwable failure = thrown;

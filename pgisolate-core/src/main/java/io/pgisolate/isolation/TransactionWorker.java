@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOperation;
 import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
@@ -51,10 +52,8 @@ final class TransactionWorker {
   /** Counts its tests toward recycling; set once it is initialised. */
   private Recycling.Meter meter;
 
-  /** Its connection's network timeout and holdability as initialised: a test may change both. */
-  private int networkTimeout;
-
-  private int holdability;
+  /** Its connection's client-side settings as initialised: a test may change them. */
+  private ClientSettings settings;
 
   /** When its current test took it ({@link System#nanoTime()}). */
   private long leasedAt;
@@ -129,8 +128,7 @@ final class TransactionWorker {
     try (Statement st = connection.createStatement()) {
       st.execute("SAVEPOINT " + savepoint); // opens the transaction too
     }
-    networkTimeout = connection.getNetworkTimeout();
-    holdability = connection.getHoldability();
+    settings = ClientSettings.of(connection);
     long took = System.nanoTime() - start;
     meter = recycling.start(took);
     log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
@@ -198,16 +196,14 @@ final class TransactionWorker {
             + " close only the handles pgisolate gives out.";
       }
       cancelUnfinishedCopy();
-      // Connection properties the handles pass on, which no rollback undoes (client side, no
-      // round trip): a test's network timeout would otherwise cut the next tests' statements.
-      if (connection.getNetworkTimeout() != networkTimeout) {
-        connection.setNetworkTimeout(Runnable::run, networkTimeout);
-      }
-      if (connection.getHoldability() != holdability) {
-        connection.setHoldability(holdability);
-      }
-      try (Statement st = connection.createStatement()) {
-        st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
+      settings.restoreOn(connection);
+      try {
+        rollBackToSavepoint();
+      } catch (SQLException e) {
+        if (!QUERY_CANCELED.equals(e.getSQLState())) {
+          throw e;
+        }
+        rollBackToSavepoint(); // a cancel sent for the test's statement came just too late
       }
       return null;
     } catch (SQLException e) {
@@ -217,6 +213,25 @@ final class TransactionWorker {
           + e.getMessage().replaceAll("\\R\\s*", " ")
           + "): the test's changes may have been committed. Hint: do not send COMMIT, ROLLBACK"
           + " or END around pgisolate's connection handles (through an unwrapped connection).";
+    }
+  }
+
+  private void rollBackToSavepoint() throws SQLException {
+    try (Statement st = connection.createStatement()) {
+      st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
+    }
+  }
+
+  /** SQLState query_canceled. */
+  private static final String QUERY_CANCELED = "57014";
+
+  /** Cancels the statement running on its connection (as Statement.cancel() does), if any. */
+  void cancelStatement() {
+    try {
+      connection.unwrap(PGConnection.class).cancelQuery();
+      log.warn("TRANSACTION worker {}: its test ended with a statement running; cancelled it", id);
+    } catch (SQLException | RuntimeException e) {
+      log.debug("TRANSACTION worker {}: could not cancel its statement: {}", id, e.toString());
     }
   }
 

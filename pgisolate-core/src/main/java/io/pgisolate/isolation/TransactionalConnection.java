@@ -49,6 +49,10 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
     final String schema;
     private final AtomicInteger savepoints = new AtomicInteger();
     private final AtomicInteger handles = new AtomicInteger();
+
+    /** Statements running now, through any handle (a test may use threads of its own). */
+    private final AtomicInteger running = new AtomicInteger();
+
     private final AtomicReference<String> violation = new AtomicReference<>();
 
     /** Guarded by this: the savepoints the handles have open, to keep their ends in order. */
@@ -88,6 +92,11 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
     /** After the test: every handle refuses further use. */
     void end() {
       ended = true;
+    }
+
+    /** Whether a statement the test started is still running (on a thread of its own). */
+    boolean running() {
+      return running.get() > 0;
     }
 
     SQLException refuse(String keyword, String sql) {
@@ -289,18 +298,23 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
    */
   @Override
   public void beforeStatement() throws SQLException {
-    if (autoCommit) {
-      return; // runs in whichever transaction is open: emulated autocommit
-    }
-    synchronized (shared) {
-      if (local == null) {
-        local = shared.savepointName();
-        exec("SAVEPOINT " + local);
-        shared.nested.set(this, local);
-      } else {
-        shared.ensureInOrder(this, local, "run a statement in its transaction");
+    if (!autoCommit) { // in autocommit, it runs in whichever transaction is open (emulated)
+      synchronized (shared) {
+        if (local == null) {
+          local = shared.savepointName();
+          exec("SAVEPOINT " + local);
+          shared.nested.set(this, local);
+        } else {
+          shared.ensureInOrder(this, local, "run a statement in its transaction");
+        }
       }
     }
+    shared.running.incrementAndGet();
+  }
+
+  @Override
+  public void afterStatement() {
+    shared.running.decrementAndGet();
   }
 
   /**

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.core.BaseConnection;
+import org.postgresql.jdbc.AutoSave;
 
 class TransactionRunnerIT {
   private static TempCluster cluster;
@@ -125,6 +126,11 @@ class TransactionRunnerIT {
           c -> {
             c.setNetworkTimeout(Runnable::run, 300);
             c.setHoldability(ResultSet.HOLD_CURSORS_OVER_COMMIT);
+            PGConnection pg = c.unwrap(PGConnection.class);
+            pg.setAutosave(AutoSave.ALWAYS);
+            pg.setPrepareThreshold(1);
+            pg.setDefaultFetchSize(3);
+            pg.setAdaptiveFetch(true);
             exec(c, "declare left_open cursor with hold for select * from note");
             return null;
           });
@@ -133,6 +139,11 @@ class TransactionRunnerIT {
               c -> {
                 assertThat(c.getNetworkTimeout()).isZero();
                 assertThat(c.getHoldability()).isEqualTo(ResultSet.CLOSE_CURSORS_AT_COMMIT);
+                PGConnection pg = c.unwrap(PGConnection.class);
+                assertThat(pg.getAutosave()).isEqualTo(AutoSave.NEVER);
+                assertThat(pg.getPrepareThreshold()).isEqualTo(5);
+                assertThat(pg.getDefaultFetchSize()).isZero();
+                assertThat(pg.getAdaptiveFetch()).isFalse();
                 exec(c, "declare left_open cursor with hold for select * from note");
                 exec(c, "select pg_sleep(0.6)"); // longer than the first test's network timeout
                 return count(c, "select count(*) from note");
@@ -394,6 +405,42 @@ class TransactionRunnerIT {
       assertThatThrownBy(() -> runner.run(c -> "later")).hasMessageContaining("halted");
       assertThatThrownBy(() -> runner.begin(Duration.ofSeconds(30))).hasMessageContaining("halted");
       assertThat(System.nanoTime() - t0).isLessThan(Duration.ofSeconds(1).toNanos());
+    }
+  }
+
+  @Test
+  void aTestEndedWhileItsStatementRunsOnAnotherThreadHasTheStatementCancelled() throws Exception {
+    // As a test that timed out while its body, on a thread of its own, waits for the server.
+    try (TransactionRunner runner = runner(1)) {
+      Isolated test = runner.begin(Duration.ofSeconds(30));
+      Connection c = test.connection();
+      CompletableFuture<Void> body =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  exec(c, "select pg_sleep(20)");
+                } catch (SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      try (Connection other = server.connect("postgres")) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String sleeping =
+            "select count(*) from pg_stat_activity where state = 'active'"
+                + " and query = 'select pg_sleep(20)'";
+        while (count(other, sleeping) == 0 && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+        assertThat(count(other, sleeping)).isEqualTo(1);
+      }
+      long start = System.nanoTime();
+      test.end(Outcome.failed(new AssertionError("timed out"), "slow"));
+      long tookMillis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(tookMillis).as("end() took %d ms", tookMillis).isLessThan(10_000);
+      assertThatThrownBy(() -> body.get(30, TimeUnit.SECONDS))
+          .hasMessageContaining("canceling statement due to user request");
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      assertThat(runner.replacements()).isZero();
     }
   }
 

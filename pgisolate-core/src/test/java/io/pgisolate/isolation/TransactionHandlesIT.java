@@ -187,8 +187,12 @@ class TransactionHandlesIT {
 
   // --- transactions of several handles nest: the one begun last ends first ---
 
-  @Test
-  void transactionsOfTwoHandlesEndedInReverseOrderWork() throws Exception {
+  /**
+   * A test's lease and two of its handles, each in a transaction with a row of its own, b's last.
+   */
+  private record Overlap(Isolated test, Connection a, Connection b) {}
+
+  private Overlap overlap() throws SQLException {
     Isolated test = lease();
     Connection a = test.connection();
     Connection b = test.dataSource().getConnection();
@@ -196,6 +200,15 @@ class TransactionHandlesIT {
     exec(a, "insert into note (body) values ('a')");
     b.setAutoCommit(false);
     exec(b, "insert into note (body) values ('b')");
+    return new Overlap(test, a, b);
+  }
+
+  @Test
+  void transactionsOfTwoHandlesEndedInReverseOrderWork() throws Exception {
+    Overlap o = overlap();
+    Isolated test = o.test();
+    Connection a = o.a();
+    Connection b = o.b();
     b.rollback();
     a.commit();
     assertThat(count(b, "select count(*) from note")).isEqualTo(2); // seed and 'a'
@@ -225,13 +238,10 @@ class TransactionHandlesIT {
 
   @Test
   void aStatementInATransactionUnderAnotherHandlesLaterOneIsRefused() throws Exception {
-    Isolated test = lease();
-    Connection a = test.connection();
-    Connection b = test.dataSource().getConnection();
-    a.setAutoCommit(false);
-    b.setAutoCommit(false);
-    exec(a, "insert into note (body) values ('a')");
-    exec(b, "insert into note (body) values ('b')");
+    Overlap o = overlap();
+    Isolated test = o.test();
+    Connection a = o.a();
+    Connection b = o.b();
     // It would run in b's transaction, and go if b rolls back.
     assertThatThrownBy(() -> exec(a, "insert into note (body) values ('a, later')"))
         .hasMessageContaining("connection 1 of the test cannot run a statement in its transaction")
@@ -245,13 +255,10 @@ class TransactionHandlesIT {
 
   @Test
   void committingATransactionWhileALaterOneOfAnotherHandleIsOpenIsRefused() throws Exception {
-    Isolated test = lease();
-    Connection a = test.connection();
-    Connection b = test.dataSource().getConnection();
-    a.setAutoCommit(false);
-    exec(a, "insert into note (body) values ('a')");
-    b.setAutoCommit(false);
-    exec(b, "insert into note (body) values ('b')");
+    Overlap o = overlap();
+    Isolated test = o.test();
+    Connection a = o.a();
+    Connection b = o.b();
     // Releasing a's savepoint would release b's, nested in it: b's rollback would find none.
     assertThatThrownBy(a::commit)
         .isInstanceOf(SQLException.class)

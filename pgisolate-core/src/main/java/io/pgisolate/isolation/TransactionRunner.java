@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -49,8 +50,11 @@ import org.slf4j.LoggerFactory;
  *   <li>A test that ends the transaction (COMMIT as SQL through an unwrapped connection, closing
  *       the real connection) fails with {@link IsolationBrokenException}; its worker is replaced
  *       and its schema, with whatever got committed in it, dropped.
- *   <li>If initialisation fails, the runner halts: every queued and later test fails at once with
- *       the initialisation error.
+ *   <li>If initialisation of one of its first workers fails, the runner halts: every queued and
+ *       later test fails at once with the initialisation error. A replacement that cannot start
+ *       (the server restarting, out of connection slots) is tried again a few times ({@link
+ *       #RETRIES}), then given up on with a warning: the runner goes on with one worker fewer, and
+ *       halts only when none is left.
  *   <li>Rolled-back rows stay in a worker's tables as dead tuples (autovacuum is not told about
  *       them while the worker's transaction is open), so tests that scan tables get slower; as
  *       {@link Recycling} says, a worker's tables are vacuumed from another connection ({@link
@@ -82,7 +86,12 @@ public final class TransactionRunner implements Isolation {
   /** The savepoint every test runs in: random, so that a test cannot set it again. */
   private final String savepoint;
 
-  private final ExecutorService initialiser;
+  /** Initialises, replaces, vacuums and ends workers, one thing at a time; retries later. */
+  private final ScheduledThreadPoolExecutor initialiser;
+
+  /** How long to wait before each new attempt to start a replacement worker. */
+  private final List<Duration> retries;
+
   private final ExecutorService submitters;
   private final AtomicInteger ids = new AtomicInteger();
   private final AtomicInteger replaced = new AtomicInteger();
@@ -98,8 +107,24 @@ public final class TransactionRunner implements Isolation {
   private PgIsolateException halted;
   private boolean closed;
 
+  /** Workers being started (retries included), and given up on. */
+  private int starting;
+
+  private int missing;
+
+  /** Why a replacement could not start yet, for the state line; null once one did. */
+  private String retrying;
+
+  /** Why the last replacement given up on could not start, for the state line. */
+  private String gaveUp;
+
   private TransactionRunner(
-      PgServer server, String database, InitSource source, int workers, Recycling recycling) {
+      PgServer server,
+      String database,
+      InitSource source,
+      int workers,
+      Recycling recycling,
+      List<Duration> retries) {
     this.server = server;
     this.database = database;
     this.source = source;
@@ -109,8 +134,11 @@ public final class TransactionRunner implements Isolation {
     this.recycling = recycling;
     this.prefix = WorkerSchemas.runnerPrefix();
     this.savepoint = String.format("pgi_test_%016x", RANDOM.nextLong());
+    this.retries = List.copyOf(retries);
     this.initialiser =
-        Executors.newSingleThreadExecutor(DaemonThreads.named("pgisolate-tx-init-" + prefix));
+        new ScheduledThreadPoolExecutor(1, DaemonThreads.named("pgisolate-tx-init-" + prefix));
+    // Closing drops retries still waiting: the runner needs no more workers.
+    initialiser.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.submitters =
         Executors.newFixedThreadPool(workers, DaemonThreads.named("pgisolate-tx-" + prefix));
   }
@@ -128,13 +156,43 @@ public final class TransactionRunner implements Isolation {
   /** As {@link #start(PgServer, String, InitSource, int)}, with workers recycled as given. */
   public static TransactionRunner start(
       PgServer server, String database, InitSource source, int workers, Recycling recycling) {
+    return start(server, database, source, workers, recycling, RETRIES);
+  }
+
+  /**
+   * A replacement worker that cannot start (the server restarting, out of connection slots) is
+   * tried again after each of these delays: about 20 s in all.
+   */
+  static final List<Duration> RETRIES =
+      List.of(
+          Duration.ofMillis(100),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10));
+
+  /** As {@link #start(PgServer, String, InitSource, int, Recycling)}, with its own retries. */
+  static TransactionRunner start(
+      PgServer server,
+      String database,
+      InitSource source,
+      int workers,
+      Recycling recycling,
+      List<Duration> retries) {
     if (workers < 1) {
       throw new IllegalArgumentException("invalid workers '" + workers + "': at least 1.");
     }
-    TransactionRunner runner = new TransactionRunner(server, database, source, workers, recycling);
+    TransactionRunner runner =
+        new TransactionRunner(server, database, source, workers, recycling, retries);
     runner.initialiser.execute(runner::dropOrphans); // first: before any worker starts
-    for (int i = 0; i < workers; i++) {
-      runner.startWorker(null);
+    runner.lock.lock();
+    try {
+      for (int i = 0; i < workers; i++) {
+        runner.startWorker(null);
+      }
+    } finally {
+      runner.lock.unlock();
     }
     return runner;
   }
@@ -250,6 +308,11 @@ public final class TransactionRunner implements Isolation {
   private Throwable finish(
       TransactionWorker w, TransactionalConnection.Shared shared, Throwable thrown) {
     shared.end();
+    if (shared.running()) {
+      // The test ended while its body, on a thread of its own, waits for a statement (a test
+      // that timed out): the rollback would wait for it, and every test queued for a worker.
+      w.cancelStatement();
+    }
     String lost = w.restore();
     long held = w.heldNanos();
     Throwable failure = thrown;
@@ -263,7 +326,6 @@ public final class TransactionRunner implements Isolation {
     }
     boolean keep = lost == null && (thrown == null || expected(thrown));
     Recycling.Due due = keep ? w.tested(held) : Recycling.Due.NOTHING;
-    boolean replace;
     lock.lock();
     try {
       busy--;
@@ -279,46 +341,63 @@ public final class TransactionRunner implements Isolation {
         return failure;
       }
       all.remove(w);
-      replace = !keep && !w.retiring; // a retiring worker's replacement is on its way
+      // Queued first: a replacement initialises once the schema it replaces is gone.
+      endInBackground(w, lost != null);
+      if (!keep) {
+        replaced.incrementAndGet();
+      }
+      if (!keep && !w.retiring) { // a retiring worker's replacement is on its way
+        startWorker(null);
+      }
     } finally {
       lock.unlock();
-    }
-    endInBackground(w, lost != null);
-    if (!keep) {
-      replaced.incrementAndGet();
-    }
-    if (replace) {
-      startWorker(null);
     }
     return failure;
   }
 
   /**
    * Initialises a new worker in the background; when {@code predecessor} is given, the new one
-   * takes its place once ready (at once if it is idle, else when its test ends).
+   * takes its place once ready (at once if it is idle, else when its test ends). Called with the
+   * lock held, so that a worker on its way is always counted.
    */
   private void startWorker(TransactionWorker predecessor) {
-    int id = ids.incrementAndGet();
-    TransactionWorker w = new TransactionWorker(id, schemas, prefix, savepoint, recycling);
+    starting++;
+    schedule(() -> initialise(ids.incrementAndGet(), predecessor, 1), Duration.ZERO);
+  }
+
+  private void schedule(Runnable task, Duration delay) {
     try {
-      initialiser.execute(() -> initialise(w, predecessor));
+      initialiser.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       // closing
     }
   }
 
-  /** On the initialiser thread: readies {@code w}, then makes it available (or halts). */
-  private void initialise(TransactionWorker w, TransactionWorker predecessor) {
+  /**
+   * On the initialiser thread: readies worker {@code id}, then makes it available. If it cannot
+   * start: one of the runner's first workers halts the runner (the init source is broken, or the
+   * database unreachable: nothing would work); a replacement, after tests have run, is tried again
+   * later ({@link #retries}), and given up on if that fails too.
+   */
+  private void initialise(int id, TransactionWorker predecessor, int attempt) {
+    TransactionWorker w = new TransactionWorker(id, schemas, prefix, savepoint, recycling);
     try {
       w.init();
     } catch (Exception | Error e) {
-      halt(e, w.id()); // first: tests waiting for a worker need not wait for the clean-up
+      if (id <= size) {
+        halt(e, id); // first: tests waiting for a worker need not wait for the clean-up
+      }
       w.discard(false);
+      if (id > size) {
+        notStarted(id, predecessor, attempt, e);
+      }
       return;
     }
     TransactionWorker retired = null;
     lock.lock();
     try {
+      starting--;
+      retrying = null;
       if (closed) {
         w.discard(false);
         return;
@@ -341,6 +420,51 @@ public final class TransactionRunner implements Isolation {
     }
     if (retired != null) {
       retired.discard(false);
+    }
+  }
+
+  /**
+   * A replacement could not start: tries again later, or gives up on it (halts if none is left).
+   */
+  private void notStarted(int id, TransactionWorker predecessor, int attempt, Throwable e) {
+    String why = oneLine(e);
+    int attempts = retries.size() + 1;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      if (attempt < attempts) {
+        Duration delay = retries.get(attempt - 1);
+        retrying =
+            "worker %d could not start (attempt %d of %d failed, retrying in %d ms): %s"
+                .formatted(id, attempt, attempts, delay.toMillis(), why);
+        log.warn("TRANSACTION {}", retrying);
+        schedule(() -> initialise(id, predecessor, attempt + 1), delay);
+        return;
+      }
+      starting--;
+      retrying = null;
+      String outcome;
+      if (predecessor != null && all.contains(predecessor)) {
+        predecessor.retiring = false; // not replaced after all: it serves on
+        outcome = "the worker it was to replace serves on";
+      } else {
+        missing++;
+        outcome = "going on with " + (size - missing) + " of " + size + " workers";
+      }
+      gaveUp =
+          "worker %d could not start (%d attempts; gave up, %s): %s"
+              .formatted(id, attempts, outcome, why);
+      log.warn("TRANSACTION {}", gaveUp);
+      if (all.isEmpty() && starting == 0) {
+        haltLocked(
+            "no worker left: worker %d could not start (%d attempts): %s"
+                .formatted(id, attempts, why),
+            e);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -421,29 +545,36 @@ public final class TransactionRunner implements Isolation {
   }
 
   private void halt(Throwable cause, int worker) {
-    if (closed) {
-      return;
-    }
-    String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
     lock.lock();
     try {
-      if (halted == null) {
-        halted =
-            new PgIsolateException(
-                "the TRANSACTION runner on database "
-                    + database
-                    + " halted: worker "
-                    + worker
-                    + " could not initialise from "
-                    + source.identity()
-                    + ": "
-                    + why.replaceAll("\\R\\s*", " "),
-                cause);
-      }
-      changed.signalAll();
+      haltLocked(
+          "worker "
+              + worker
+              + " could not initialise from "
+              + source.identity()
+              + ": "
+              + oneLine(cause),
+          cause);
     } finally {
       lock.unlock();
     }
+  }
+
+  private void haltLocked(String why, Throwable cause) {
+    if (closed) {
+      return;
+    }
+    if (halted == null) {
+      halted =
+          new PgIsolateException(
+              "the TRANSACTION runner on database " + database + " halted: " + why, cause);
+    }
+    changed.signalAll();
+  }
+
+  private static String oneLine(Throwable t) {
+    String why = t.getMessage() == null ? t.toString() : t.getMessage();
+    return why.replaceAll("\\R\\s*", " ");
   }
 
   /**
@@ -504,6 +635,8 @@ public final class TransactionRunner implements Isolation {
         + recycled.get()
         + ", vacuumed="
         + vacuums.get()
+        + (retrying == null ? "" : ", " + retrying)
+        + (gaveUp == null ? "" : ", " + gaveUp)
         + (halted == null ? "" : ", halted: " + halted.getMessage());
   }
 

@@ -3,11 +3,14 @@ package io.pgisolate.isolation;
 import io.pgisolate.sql.Sql;
 import java.lang.reflect.Field;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOperation;
 import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
@@ -41,13 +44,16 @@ final class TransactionWorker {
   /** Named after its connection's backend once connected; null before. */
   private String schema;
 
+  /** Its connection's backend: pid and start time (which tell it from a later one of that pid). */
+  private int backendPid;
+
+  private Timestamp backendStart;
+
   /** Counts its tests toward recycling; set once it is initialised. */
   private Recycling.Meter meter;
 
-  /** Its connection's network timeout and holdability as initialised: a test may change both. */
-  private int networkTimeout;
-
-  private int holdability;
+  /** Its connection's client-side settings as initialised: a test may change them. */
+  private ClientSettings settings;
 
   /** When its current test took it ({@link System#nanoTime()}). */
   private long leasedAt;
@@ -114,15 +120,15 @@ final class TransactionWorker {
     long start = System.nanoTime();
     connection = schemas.server().connect(schemas.database());
     withoutTransactionTimeouts();
-    schema = WorkerSchemas.name(runnerPrefix, id, backendPid());
+    identifyBackend();
+    schema = WorkerSchemas.name(runnerPrefix, id, backendPid);
     schemas.build(connection, schema);
     analyze();
     connection.setAutoCommit(false);
     try (Statement st = connection.createStatement()) {
       st.execute("SAVEPOINT " + savepoint); // opens the transaction too
     }
-    networkTimeout = connection.getNetworkTimeout();
-    holdability = connection.getHoldability();
+    settings = ClientSettings.of(connection);
     long took = System.nanoTime() - start;
     meter = recycling.start(took);
     log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
@@ -143,11 +149,14 @@ final class TransactionWorker {
     }
   }
 
-  private int backendPid() throws SQLException {
+  private void identifyBackend() throws SQLException {
     try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")) {
       rs.next();
-      return rs.getInt(1);
+      backendPid = rs.getInt(1);
+      backendStart = rs.getTimestamp(2);
     }
   }
 
@@ -179,22 +188,22 @@ final class TransactionWorker {
   String restore() {
     try {
       if (connection.isClosed()) {
-        return "the test closed its worker's connection (worker "
+        return "the connection of worker "
             + id
-            + "), ending the transaction it ran in. Hint: close only the handles pgisolate"
-            + " gives out, not an unwrapped connection.";
+            + " was closed during the test, ending the transaction the test ran in: the test"
+            + " closed it (an unwrapped connection's close() or abort()), or pgjdbc did after an"
+            + " I/O error (a network timeout the test set, the server ending the session). Hint:"
+            + " close only the handles pgisolate gives out.";
       }
       cancelUnfinishedCopy();
-      // Connection properties the handles pass on, which no rollback undoes (client side, no
-      // round trip): a test's network timeout would otherwise cut the next tests' statements.
-      if (connection.getNetworkTimeout() != networkTimeout) {
-        connection.setNetworkTimeout(Runnable::run, networkTimeout);
-      }
-      if (connection.getHoldability() != holdability) {
-        connection.setHoldability(holdability);
-      }
-      try (Statement st = connection.createStatement()) {
-        st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
+      settings.restoreOn(connection);
+      try {
+        rollBackToSavepoint();
+      } catch (SQLException e) {
+        if (!QUERY_CANCELED.equals(e.getSQLState())) {
+          throw e;
+        }
+        rollBackToSavepoint(); // a cancel sent for the test's statement came just too late
       }
       return null;
     } catch (SQLException e) {
@@ -204,6 +213,25 @@ final class TransactionWorker {
           + e.getMessage().replaceAll("\\R\\s*", " ")
           + "): the test's changes may have been committed. Hint: do not send COMMIT, ROLLBACK"
           + " or END around pgisolate's connection handles (through an unwrapped connection).";
+    }
+  }
+
+  private void rollBackToSavepoint() throws SQLException {
+    try (Statement st = connection.createStatement()) {
+      st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
+    }
+  }
+
+  /** SQLState query_canceled. */
+  private static final String QUERY_CANCELED = "57014";
+
+  /** Cancels the statement running on its connection (as Statement.cancel() does), if any. */
+  void cancelStatement() {
+    try {
+      connection.unwrap(PGConnection.class).cancelQuery();
+      log.warn("TRANSACTION worker {}: its test ended with a statement running; cancelled it", id);
+    } catch (SQLException | RuntimeException e) {
+      log.debug("TRANSACTION worker {}: could not cancel its statement: {}", id, e.toString());
     }
   }
 
@@ -253,15 +281,44 @@ final class TransactionWorker {
    * @param lost whether a test ended its transaction (for the log)
    */
   void discard(boolean lost) {
-    if (schema != null && !dropOnOwnConnection()) {
-      schemas.drop(schema);
-    }
+    boolean dropped = schema == null || dropOnOwnConnection() || dropFromNewConnection();
     if (connection != null) {
       Connections.closeQuietly(connection);
       connection = null;
     }
-    log.info(
-        "TRANSACTION worker {} ended, its schema {} dropped{}", id, schema, lost ? " (lost)" : "");
+    if (schema != null) {
+      log.info(
+          "TRANSACTION worker {} ended, its schema {} {}{}",
+          id,
+          schema,
+          dropped ? "dropped" : "left for the next runner's sweep",
+          lost ? " (lost)" : "");
+    }
+  }
+
+  /**
+   * Drops the schema from a new connection, its own being broken. Its backend may still be there,
+   * holding locks on the schema's tables that the DROP would wait for: pgjdbc gave up on it (a
+   * network timeout) while it runs the test's statement, which it learns its client is gone only
+   * when it next writes to it — maybe minutes later. So that backend is ended first, and waited
+   * for: the one with its pid and start time, never a later backend that got the same pid.
+   */
+  private boolean dropFromNewConnection() {
+    try (Connection c = schemas.server().connect(schemas.database());
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                    + " WHERE pid = ? AND backend_start = ?");
+        Statement st = c.createStatement()) {
+      ps.setInt(1, backendPid);
+      ps.setTimestamp(2, backendStart);
+      ps.execute();
+      SourceSchemas.drop(st, schema);
+      return true;
+    } catch (SQLException | RuntimeException e) {
+      log.warn("Could not drop schema {} of TRANSACTION worker {}: {}", schema, id, e.toString());
+      return false;
+    }
   }
 
   private boolean dropOnOwnConnection() {

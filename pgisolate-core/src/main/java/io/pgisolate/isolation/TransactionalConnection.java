@@ -4,10 +4,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.sql.CallableStatement;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
@@ -26,6 +23,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *       back. Committing a failed transaction rolls it back silently, as pgjdbc does.
  *   <li>{@code setSavepoint}, {@code rollback(Savepoint)} and {@code releaseSavepoint} are real
  *       savepoints, nested inside.
+ *   <li>The handles of one test share one session, so their transactions nest: a handle may end its
+ *       transaction (or a savepoint) only when no other handle began one after it; otherwise that
+ *       is refused and recorded ({@link NestedSavepoints}).
+ *   <li>Every JDBC object it hands out (statements, result sets, metadata, arrays) leads back to it
+ *       ({@link HandleObject}), and so does {@code unwrap(PGConnection.class)}.
  *   <li>COMMIT, ROLLBACK, BEGIN, END, ABORT, START/PREPARE TRANSACTION sent as SQL are refused with
  *       SQLState 2D000 and recorded, so the test fails even if it catches the exception.
  *   <li>{@code setTransactionIsolation} and {@code setReadOnly} are remembered, not applied: the
@@ -34,10 +36,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * Differences from a real connection that remain: in autocommit mode a failing statement aborts the
  * test's transaction (later statements fail until {@code rollback()} of an explicit transaction);
- * {@code unwrap} to a pgjdbc type reaches the worker's real connection, bypassing these checks (the
- * runner still detects a transaction ended behind its back).
+ * {@code unwrap} to a pgjdbc class ({@code BaseConnection}, {@code PgConnection}) reaches the
+ * worker's real connection, bypassing these checks (the runner still detects a transaction ended
+ * behind its back).
  */
-final class TransactionalConnection implements InvocationHandler {
+final class TransactionalConnection implements InvocationHandler, HandleObject.Owner {
 
   /** What one test's handles share. */
   static final class Shared {
@@ -45,7 +48,16 @@ final class TransactionalConnection implements InvocationHandler {
     final String name;
     final String schema;
     private final AtomicInteger savepoints = new AtomicInteger();
+    private final AtomicInteger handles = new AtomicInteger();
+
+    /** Statements running now, through any handle (a test may use threads of its own). */
+    private final AtomicInteger running = new AtomicInteger();
+
     private final AtomicReference<String> violation = new AtomicReference<>();
+
+    /** Guarded by this: the savepoints the handles have open, to keep their ends in order. */
+    private final NestedSavepoints<TransactionalConnection> nested = new NestedSavepoints<>();
+
     private volatile boolean ended;
 
     /**
@@ -60,12 +72,13 @@ final class TransactionalConnection implements InvocationHandler {
     }
 
     Connection handle() {
-      TransactionalConnection h = new TransactionalConnection(this);
+      TransactionalConnection h = new TransactionalConnection(this, handles.incrementAndGet());
+      // Connection and pgjdbc's public PGConnection: unwrap(PGConnection.class) gives the handle.
       Connection proxy =
           (Connection)
               Proxy.newProxyInstance(
                   TransactionalConnection.class.getClassLoader(),
-                  new Class<?>[] {Connection.class},
+                  HandleObject.interfaces(real.getClass()),
                   h);
       h.proxy = proxy;
       return proxy;
@@ -79,6 +92,11 @@ final class TransactionalConnection implements InvocationHandler {
     /** After the test: every handle refuses further use. */
     void end() {
       ended = true;
+    }
+
+    /** Whether a statement the test started is still running (on a thread of its own). */
+    boolean running() {
+      return running.get() > 0;
     }
 
     SQLException refuse(String keyword, String sql) {
@@ -97,6 +115,37 @@ final class TransactionalConnection implements InvocationHandler {
       return new SQLException(message, "2D000");
     }
 
+    /**
+     * Refuses {@code what} on handle {@code h} if it would end a savepoint under one that another
+     * handle set after it; recorded, as SQL transaction control is, so that the test fails even if
+     * it caught the exception.
+     */
+    void ensureInOrder(TransactionalConnection h, Object savepoint, String what)
+        throws SQLException {
+      TransactionalConnection later = nested.laterOfAnother(h, savepoint);
+      if (later == null) {
+        return;
+      }
+      String message =
+          "pgisolate: connection "
+              + h.number
+              + " of the test cannot "
+              + what
+              + ": connection "
+              + later.number
+              + " began a transaction after it (or set a savepoint) and has not ended it. In"
+              + " TRANSACTION isolation a test's connections are handles on one session, where"
+              + " transactions can only nest: ending connection "
+              + h.number
+              + "'s would end connection "
+              + later.number
+              + "'s with it, so it was not done. Hint: end the transaction begun last first, or"
+              + " use isolation = SCHEMA or DATABASE for code that interleaves transactions on"
+              + " several connections.";
+      violation.compareAndSet(null, message);
+      throw new SQLException(message, "25000");
+    }
+
     private String savepointName() {
       return "pgi_tx_" + savepoints.incrementAndGet();
     }
@@ -106,6 +155,10 @@ final class TransactionalConnection implements InvocationHandler {
   private static final String IN_FAILED_TRANSACTION = "25P02";
 
   private final Shared shared;
+
+  /** Which of its test's handles this is, from 1, for messages. */
+  private final int number;
+
   private Connection proxy;
   private boolean autoCommit = true;
   private String local;
@@ -113,8 +166,9 @@ final class TransactionalConnection implements InvocationHandler {
   private int isolationLevel = Connection.TRANSACTION_READ_COMMITTED;
   private boolean readOnly;
 
-  private TransactionalConnection(Shared shared) {
+  private TransactionalConnection(Shared shared, int number) {
     this.shared = shared;
+    this.number = number;
   }
 
   @Override
@@ -123,8 +177,8 @@ final class TransactionalConnection implements InvocationHandler {
     int arity = args == null ? 0 : args.length;
     switch (name) {
       case "close", "abort" -> {
-        if (!closed && !shared.ended && !autoCommit && !shared.real.isClosed()) {
-          exec("ROLLBACK TO SAVEPOINT " + local + "; RELEASE SAVEPOINT " + local);
+        if (!closed && !shared.ended && local != null && !shared.real.isClosed()) {
+          end("close (which rolls back its open transaction)", false);
         }
         closed = true;
         return null;
@@ -142,7 +196,7 @@ final class TransactionalConnection implements InvocationHandler {
         return System.identityHashCode(p);
       }
       case "toString" -> {
-        return "pgisolate transactional handle on " + shared.name;
+        return "pgisolate transactional handle " + number + " on " + shared.name;
       }
       case "isWrapperFor" -> {
         return ((Class<?>) args[0]).isInstance(p) || shared.real.isWrapperFor((Class<?>) args[0]);
@@ -165,24 +219,40 @@ final class TransactionalConnection implements InvocationHandler {
       }
       case "commit" -> {
         requireTransaction("commit");
-        if (!releaseOrRollBack("; SAVEPOINT " + local)) {
-          exec("ROLLBACK TO SAVEPOINT " + local); // the savepoint stays: a new transaction
-        }
+        end("commit", true);
         return null;
       }
       case "rollback" -> {
-        if (arity == 0) {
-          requireTransaction("rollback");
-          exec("ROLLBACK TO SAVEPOINT " + local);
+        synchronized (shared) {
+          if (arity == 0) {
+            requireTransaction("rollback");
+            end("roll back", false);
+            return null;
+          }
+          shared.ensureInOrder(this, args[0], "roll back to a savepoint");
+          call(method, args);
+          shared.nested.rolledBackTo(args[0]);
           return null;
         }
-        return call(method, args);
+      }
+      case "releaseSavepoint" -> {
+        synchronized (shared) {
+          shared.ensureInOrder(this, args[0], "release a savepoint");
+          call(method, args);
+          shared.nested.released(args[0]);
+          return null;
+        }
       }
       case "setSavepoint" -> {
         if (autoCommit) {
           throw new SQLException("Cannot establish a savepoint in auto-commit mode.", "25000");
         }
-        return call(method, args);
+        synchronized (shared) {
+          beforeStatement(); // a savepoint begins the transaction, as a statement does
+          Object savepoint = call(method, args);
+          shared.nested.set(this, savepoint);
+          return savepoint;
+        }
       }
       case "setTransactionIsolation" -> {
         isolationLevel = (Integer) args[0];
@@ -198,24 +268,13 @@ final class TransactionalConnection implements InvocationHandler {
       case "isReadOnly" -> {
         return readOnly;
       }
-      case "getMetaData" -> {
-        // Its getConnection() must give this handle, not the worker's connection (whose commit()
-        // would end the transaction every test runs in).
-        return wrap(call(method, args), DatabaseMetaData.class);
-      }
-      case "createStatement" -> {
-        return wrap(call(method, args), Statement.class);
-      }
-      case "prepareStatement" -> {
+      case "prepareStatement", "prepareCall" -> {
         check((String) args[0]);
-        return wrap(call(method, args), PreparedStatement.class);
-      }
-      case "prepareCall" -> {
-        check((String) args[0]);
-        return wrap(call(method, args), CallableStatement.class);
+        return HandleObject.wrap(this, call(method, args));
       }
       default -> {
-        return call(method, args);
+        // Statements, metadata, arrays: wrapped, so that none leads to the worker's connection.
+        return HandleObject.wrap(this, call(method, args));
       }
     }
   }
@@ -225,29 +284,64 @@ final class TransactionalConnection implements InvocationHandler {
       return;
     }
     if (on) {
-      // JDBC: switching autocommit on commits
-      if (!releaseOrRollBack("")) {
-        exec("ROLLBACK TO SAVEPOINT " + local + "; RELEASE SAVEPOINT " + local);
-      }
-      local = null;
-    } else {
-      local = shared.savepointName();
-      exec("SAVEPOINT " + local);
+      end("commit (setAutoCommit(true) commits)", true); // JDBC: switching autocommit on commits
     }
     autoCommit = on;
   }
 
   /**
-   * Commits the handle's transaction: releases its savepoint, then runs {@code then}. A failed
+   * Before a statement runs on this handle (or an object it handed out): in a transaction, the
+   * savepoint that stands for it is set now if it is not yet (as pgjdbc sends BEGIN with the first
+   * statement, not at setAutoCommit(false)), so that handles used one after another, each in a
+   * transaction of its own, never overlap. A statement in a transaction under which another handle
+   * has begun one would run in that one, and be undone if it rolls back: refused.
+   */
+  @Override
+  public void beforeStatement() throws SQLException {
+    if (!autoCommit) { // in autocommit, it runs in whichever transaction is open (emulated)
+      synchronized (shared) {
+        if (local == null) {
+          local = shared.savepointName();
+          exec("SAVEPOINT " + local);
+          shared.nested.set(this, local);
+        } else {
+          shared.ensureInOrder(this, local, "run a statement in its transaction");
+        }
+      }
+    }
+    shared.running.incrementAndGet();
+  }
+
+  @Override
+  public void afterStatement() {
+    shared.running.decrementAndGet();
+  }
+
+  /**
+   * Ends the handle's transaction, if it has begun: commits it (releases its savepoint) or rolls it
+   * back. Refused if another handle began a transaction after it that is still open. A failed
    * transaction (a statement in it failed) cannot be released; pgjdbc's commit() then rolls it back
    * without a word (the server answers COMMIT with ROLLBACK), so code that commits after catching
-   * an error goes on with a working connection: the caller rolls back instead.
-   *
-   * @return false if the transaction had failed and was not released
+   * an error goes on with a working connection: it is rolled back instead.
    */
-  private boolean releaseOrRollBack(String then) throws SQLException {
+  private void end(String what, boolean commit) throws SQLException {
+    synchronized (shared) {
+      if (local == null) {
+        return; // nothing ran in it: nothing to end
+      }
+      shared.ensureInOrder(this, local, what);
+      if (!commit || !released()) {
+        exec("ROLLBACK TO SAVEPOINT " + local + "; RELEASE SAVEPOINT " + local);
+      }
+      shared.nested.released(local);
+      local = null;
+    }
+  }
+
+  /** Releases the handle's savepoint; false if its transaction had failed and was not. */
+  private boolean released() throws SQLException {
     try {
-      exec("RELEASE SAVEPOINT " + local + then);
+      exec("RELEASE SAVEPOINT " + local);
       return true;
     } catch (SQLException e) {
       if (IN_FAILED_TRANSACTION.equals(e.getSQLState())) {
@@ -264,7 +358,13 @@ final class TransactionalConnection implements InvocationHandler {
     }
   }
 
-  private void ensureOpen() throws SQLException {
+  @Override
+  public Connection handle() {
+    return proxy;
+  }
+
+  @Override
+  public void ensureOpen() throws SQLException {
     if (shared.ended) {
       throw new SQLException(
           "pgisolate: this connection belonged to a test that has ended; its transaction was"
@@ -280,7 +380,8 @@ final class TransactionalConnection implements InvocationHandler {
     }
   }
 
-  void check(String sql) throws SQLException {
+  @Override
+  public void check(String sql) throws SQLException {
     if (sql != null) {
       Optional<String> keyword = TransactionControl.find(sql);
       if (keyword.isPresent()) {
@@ -300,61 +401,6 @@ final class TransactionalConnection implements InvocationHandler {
       return method.invoke(shared.real, args);
     } catch (InvocationTargetException e) {
       throw e.getCause();
-    }
-  }
-
-  private Object wrap(Object statement, Class<?> type) {
-    return Proxy.newProxyInstance(
-        TransactionalConnection.class.getClassLoader(),
-        new Class<?>[] {type},
-        new StatementHandler(statement));
-  }
-
-  /**
-   * Checks SQL given to a statement's execute and addBatch, and answers getConnection (of a
-   * statement or the connection's metadata).
-   */
-  private final class StatementHandler implements InvocationHandler {
-    private final Object real;
-
-    StatementHandler(Object real) {
-      this.real = real;
-    }
-
-    @Override
-    public Object invoke(Object p, Method method, Object[] args) throws Throwable {
-      String name = method.getName();
-      switch (name) {
-        case "getConnection" -> {
-          return proxy;
-        }
-        case "equals" -> {
-          return p == args[0];
-        }
-        case "hashCode" -> {
-          return System.identityHashCode(p);
-        }
-        case "toString" -> {
-          return real.toString();
-        }
-        case "unwrap" -> {
-          return ((Class<?>) args[0]).isInstance(p) ? p : method.invoke(real, args);
-        }
-        default -> {
-          // checks below
-        }
-      }
-      if (name.startsWith("execute") || name.equals("addBatch")) {
-        ensureOpen();
-        if (args != null && args.length > 0 && args[0] instanceof String sql) {
-          check(sql);
-        }
-      }
-      try {
-        return method.invoke(real, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
     }
   }
 

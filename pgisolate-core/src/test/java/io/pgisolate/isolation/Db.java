@@ -13,6 +13,11 @@ final class Db {
     return Long.parseLong(string(c, sql));
   }
 
+  /** Runs {@code sql} as a test of its own on {@code runner}: its count. */
+  static long countIn(TransactionRunner runner, String sql) throws Exception {
+    return runner.run(c -> count(c, sql));
+  }
+
   static String string(Connection c, String sql) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery(sql)) {

@@ -1,6 +1,7 @@
 package io.pgisolate.isolation;
 
 import static io.pgisolate.isolation.Db.count;
+import static io.pgisolate.isolation.Db.countIn;
 import static io.pgisolate.isolation.Db.exec;
 import static io.pgisolate.isolation.Db.string;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.jdbc.AutoSave;
 
 class TransactionRunnerIT {
   private static TempCluster cluster;
@@ -123,6 +126,11 @@ class TransactionRunnerIT {
           c -> {
             c.setNetworkTimeout(Runnable::run, 300);
             c.setHoldability(ResultSet.HOLD_CURSORS_OVER_COMMIT);
+            PGConnection pg = c.unwrap(PGConnection.class);
+            pg.setAutosave(AutoSave.ALWAYS);
+            pg.setPrepareThreshold(1);
+            pg.setDefaultFetchSize(3);
+            pg.setAdaptiveFetch(true);
             exec(c, "declare left_open cursor with hold for select * from note");
             return null;
           });
@@ -131,6 +139,11 @@ class TransactionRunnerIT {
               c -> {
                 assertThat(c.getNetworkTimeout()).isZero();
                 assertThat(c.getHoldability()).isEqualTo(ResultSet.CLOSE_CURSORS_AT_COMMIT);
+                PGConnection pg = c.unwrap(PGConnection.class);
+                assertThat(pg.getAutosave()).isEqualTo(AutoSave.NEVER);
+                assertThat(pg.getPrepareThreshold()).isEqualTo(5);
+                assertThat(pg.getDefaultFetchSize()).isZero();
+                assertThat(pg.getAdaptiveFetch()).isFalse();
                 exec(c, "declare left_open cursor with hold for select * from note");
                 exec(c, "select pg_sleep(0.6)"); // longer than the first test's network timeout
                 return count(c, "select count(*) from note");
@@ -271,7 +284,8 @@ class TransactionRunnerIT {
               () ->
                   runner.run(
                       c -> {
-                        Connection real = (Connection) c.unwrap(PGConnection.class);
+                        // pgjdbc's class, not its public interface: the deliberate way out
+                        Connection real = c.unwrap(BaseConnection.class);
                         exec(real, "insert into note (body) values ('committed')");
                         exec(real, "commit");
                         exec(real, "begin");
@@ -318,11 +332,12 @@ class TransactionRunnerIT {
               () ->
                   runner.run(
                       c -> {
-                        ((Connection) c.unwrap(PGConnection.class)).close();
+                        c.unwrap(BaseConnection.class).close();
                         return null;
                       }))
           .isInstanceOf(IsolationBrokenException.class)
-          .hasMessageContaining("the test closed its worker's connection");
+          .hasMessageContaining("was closed during the test")
+          .hasMessageContaining("Hint: close only the handles pgisolate gives out");
       assertThat(runner.replacements()).isEqualTo(1);
       for (int i = 0; i < 4; i++) {
         assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
@@ -365,11 +380,6 @@ class TransactionRunnerIT {
     }
   }
 
-  private static long countIn(TransactionRunner runner, String sql) throws Exception {
-    Long n = runner.run(c -> count(c, sql));
-    return n;
-  }
-
   private static <T> T fail(Throwable t) throws Exception {
     if (t instanceof Error e) {
       throw e;
@@ -395,6 +405,42 @@ class TransactionRunnerIT {
       assertThatThrownBy(() -> runner.run(c -> "later")).hasMessageContaining("halted");
       assertThatThrownBy(() -> runner.begin(Duration.ofSeconds(30))).hasMessageContaining("halted");
       assertThat(System.nanoTime() - t0).isLessThan(Duration.ofSeconds(1).toNanos());
+    }
+  }
+
+  @Test
+  void aTestEndedWhileItsStatementRunsOnAnotherThreadHasTheStatementCancelled() throws Exception {
+    // As a test that timed out while its body, on a thread of its own, waits for the server.
+    try (TransactionRunner runner = runner(1)) {
+      Isolated test = runner.begin(Duration.ofSeconds(30));
+      Connection c = test.connection();
+      CompletableFuture<Void> body =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  exec(c, "select pg_sleep(20)");
+                } catch (SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      try (Connection other = server.connect("postgres")) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String sleeping =
+            "select count(*) from pg_stat_activity where state = 'active'"
+                + " and query = 'select pg_sleep(20)'";
+        while (count(other, sleeping) == 0 && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+        assertThat(count(other, sleeping)).isEqualTo(1);
+      }
+      long start = System.nanoTime();
+      test.end(Outcome.failed(new AssertionError("timed out"), "slow"));
+      long tookMillis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(tookMillis).as("end() took %d ms", tookMillis).isLessThan(10_000);
+      assertThatThrownBy(() -> body.get(30, TimeUnit.SECONDS))
+          .hasMessageContaining("canceling statement due to user request");
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      assertThat(runner.replacements()).isZero();
     }
   }
 

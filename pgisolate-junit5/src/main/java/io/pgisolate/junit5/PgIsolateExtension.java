@@ -7,16 +7,22 @@ import java.lang.reflect.AnnotatedElement;
 import java.sql.Connection;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.DynamicTestInvocationContext;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.InvocationInterceptor;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestInstanceFactoryContext;
+import org.junit.jupiter.api.extension.TestInstancePreConstructCallback;
 import org.junit.platform.commons.support.AnnotationSupport;
+import org.opentest4j.TestAbortedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +36,8 @@ public final class PgIsolateExtension
         AfterAllCallback,
         BeforeEachCallback,
         AfterEachCallback,
+        TestInstancePreConstructCallback,
+        InvocationInterceptor,
         ParameterResolver {
   static final Namespace NAMESPACE = Namespace.create(PgIsolateExtension.class);
   private static final Logger log = LoggerFactory.getLogger(PgIsolateExtension.class);
@@ -37,7 +45,34 @@ public final class PgIsolateExtension
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    annotation(context.getRequiredTestClass())
+    beginForClass(context);
+  }
+
+  /** A PER_CLASS test instance is made before beforeAll: its constructor gets the class's lease. */
+  @Override
+  public void preConstructTestInstance(
+      TestInstanceFactoryContext factoryContext, ExtensionContext context) {
+    if (context.getTestMethod().isEmpty()
+        && context.getTestInstanceLifecycle().orElse(null) == TestInstance.Lifecycle.PER_CLASS) {
+      beginForClass(context);
+    }
+  }
+
+  /**
+   * Begins a class-scoped lease, once. A @Nested class without a @PgIsolated of its own works in
+   * its enclosing class's: its tests are the class's tests (and a second lease could wait forever
+   * for the TRANSACTION worker or SHARED_TRANSACTION turn the enclosing class holds).
+   */
+  private static void beginForClass(ExtensionContext context) {
+    Class<?> type = context.getRequiredTestClass();
+    boolean begun = context.getStore(NAMESPACE).get(LEASE, Lease.class) != null;
+    boolean enclosingLease =
+        !AnnotationSupport.isAnnotated(type, PgIsolated.class)
+            && context.getParent().flatMap(PgIsolateExtension::lease).isPresent();
+    if (begun || enclosingLease) {
+      return;
+    }
+    annotation(type)
         .filter(a -> a.scope() == PgIsolated.Scope.CLASS)
         .ifPresent(a -> begin(context, ExtensionSettings.of(a, context)));
   }
@@ -55,8 +90,7 @@ public final class PgIsolateExtension
   public void afterEach(ExtensionContext context) {
     boolean own = end(context);
     // A test that failed on its class's lease (scope = CLASS): the class ends it, failed.
-    context
-        .getExecutionException()
+    failure(context)
         .filter(failure -> !own)
         .ifPresent(
             failure ->
@@ -64,6 +98,34 @@ public final class PgIsolateExtension
                     .getParent()
                     .flatMap(PgIsolateExtension::lease)
                     .ifPresent(lease -> lease.testFailed(failure)));
+  }
+
+  /**
+   * A dynamic test has no beforeEach or afterEach of its own, and its failure is not its factory's:
+   * the lease it used (its factory's or its class's) ends failed.
+   */
+  @Override
+  public void interceptDynamicTest(
+      Invocation<Void> invocation,
+      DynamicTestInvocationContext invocationContext,
+      ExtensionContext context)
+      throws Throwable {
+    try {
+      invocation.proceed();
+    } catch (Throwable failure) {
+      if (!(failure instanceof TestAbortedException)) {
+        lease(context).ifPresent(lease -> lease.testFailed(failure));
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * What the test threw, unless it was aborted (a failed assumption): an aborted test did not fail,
+   * so keepOnFailure does not keep its database.
+   */
+  private static Optional<Throwable> failure(ExtensionContext context) {
+    return context.getExecutionException().filter(e -> !(e instanceof TestAbortedException));
   }
 
   @Override
@@ -104,7 +166,7 @@ public final class PgIsolateExtension
     }
     lease
         .end(
-            context.getExecutionException(),
+            failure(context),
             context.getDisplayName() + " in " + context.getRequiredTestClass().getName())
         .ifPresent(
             kept -> {

@@ -43,6 +43,9 @@ public final class PgIsolateExtension
   private static final Logger log = LoggerFactory.getLogger(PgIsolateExtension.class);
   private static final String LEASE = "lease";
 
+  /** The report entry that holds a kept database's (or schema's) URL. */
+  static final String KEPT = "pgisolate.kept";
+
   @Override
   public void beforeAll(ExtensionContext context) {
     beginForClass(context);
@@ -168,19 +171,36 @@ public final class PgIsolateExtension
         .end(
             failure(context),
             context.getDisplayName() + " in " + context.getRequiredTestClass().getName())
-        .ifPresent(
-            kept -> {
-              String message =
-                  "pgisolate: kept the "
-                      + (lease.isolated.mode() == IsolationMode.SCHEMA ? "schema" : "database")
-                      + " of failed test '"
-                      + context.getDisplayName()
-                      + "': "
-                      + kept;
-              log.warn(message);
-              System.err.println(message);
-            });
+        .ifPresent(kept -> reportKept(context, lease, kept));
     return true;
+  }
+
+  /**
+   * Says where a failed test's database or schema was kept: in the log, on stderr, and as report
+   * entries (IDEs and build reports show them beside the test).
+   */
+  private static void reportKept(ExtensionContext context, Lease lease, String kept) {
+    // The JVM's temporary cluster is removed at exit: the URL is only good until then.
+    Optional<String> note =
+        SharedServer.existing(context)
+            .filter(SharedServer::temporary)
+            .map(
+                s ->
+                    "on this JVM's temporary cluster, which is removed when the JVM exits. Hint:"
+                        + " set pgisolate.url (or PGISOLATE_URL) to a server that outlives the test"
+                        + " run to inspect it afterwards.");
+    String message =
+        "pgisolate: kept the "
+            + (lease.isolated.mode() == IsolationMode.SCHEMA ? "schema" : "database")
+            + " of failed test '"
+            + context.getDisplayName()
+            + "': "
+            + kept
+            + note.map(n -> " (" + n + ")").orElse("");
+    log.warn(message);
+    System.err.println(message);
+    context.publishReportEntry(KEPT, kept);
+    note.ifPresent(n -> context.publishReportEntry(KEPT + ".note", n));
   }
 
   /** The lease of the nearest context: the test method's, else its class's (or outer class's). */

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 
 /**
@@ -221,5 +222,60 @@ class TestLifecycleIT {
         assertThat(count(c, "select count(*) from note")).isEqualTo(2);
       }
     }
+  }
+
+  // --- a kept database's URL ---
+
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = IsolationMode.SCHEMA,
+      keepOnFailure = true)
+  static class FailingSchemaTest {
+    @Test
+    void fails(Connection c) throws Exception {
+      c.createStatement().execute("insert into note (body) values ('evidence')");
+      throw new AssertionError("boom");
+    }
+  }
+
+  @PgIsolated(scripts = "db/junit/schema.sql", keepOnFailure = true)
+  static class FailingDatabaseTest {
+    @Test
+    void fails(Connection c) throws Exception {
+      c.createStatement().execute("insert into note (body) values ('evidence')");
+      throw new AssertionError("boom");
+    }
+  }
+
+  /** The report entries a run published under {@code key}. */
+  static List<String> reported(EngineExecutionResults results, String key) {
+    return results.allEvents().reportingEntryPublished().stream()
+        .map(e -> e.getRequiredPayload(ReportEntry.class).getKeyValuePairs().get(key))
+        .filter(v -> v != null)
+        .toList();
+  }
+
+  @Test
+  void theKeptUrlIsReportedAndWorksWithPsqlAfterTheRun() throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      for (Class<?> failing : List.of(FailingSchemaTest.class, FailingDatabaseTest.class)) {
+        List<String> urls =
+            reported(run(failing, "pgisolate.url", existing.uri()), "pgisolate.kept");
+        assertThat(urls).hasSize(1);
+        assertThat(SharedTransactionModeIT.psql(urls.get(0), "select count(*) from note").strip())
+            .isEqualTo("2");
+      }
+    }
+  }
+
+  @Test
+  void aDatabaseKeptOnTheJvmsTemporaryClusterSaysItGoesWithTheJvm() {
+    EngineExecutionResults results = run(FailingDatabaseTest.class);
+    assertThat(reported(results, "pgisolate.kept")).hasSize(1);
+    assertThat(reported(results, "pgisolate.kept.note"))
+        .containsExactly(
+            "on this JVM's temporary cluster, which is removed when the JVM exits. Hint: set"
+                + " pgisolate.url (or PGISOLATE_URL) to a server that outlives the test run to"
+                + " inspect it afterwards.");
   }
 }

@@ -43,6 +43,9 @@ public final class PgIsolateExtension
   private static final Logger log = LoggerFactory.getLogger(PgIsolateExtension.class);
   private static final String LEASE = "lease";
 
+  /** A test's turn on its class's TRANSACTION lease (see {@link Lease#awaitTurn}). */
+  private static final String TURN = "turn";
+
   /** The report entry that holds a kept database's (or schema's) URL. */
   static final String KEPT = "pgisolate.kept";
 
@@ -86,21 +89,38 @@ public final class PgIsolateExtension
     Optional<PgIsolated> onClass = annotation(context.getRequiredTestClass());
     Optional<PgIsolated> effective =
         onMethod.or(() -> onClass.filter(a -> a.scope() == PgIsolated.Scope.METHOD));
-    effective.ifPresent(a -> begin(context, ExtensionSettings.of(a, context)));
+    if (effective.isPresent()) {
+      begin(context, ExtensionSettings.of(effective.get(), context));
+      return;
+    }
+    lease(context)
+        .filter(lease -> lease.isolated.mode() == IsolationMode.TRANSACTION)
+        .ifPresent(
+            lease -> {
+              lease.awaitTurn(testName(context));
+              context.getStore(NAMESPACE).put(TURN, lease);
+            });
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
-    boolean own = end(context);
-    // A test that failed on its class's lease (scope = CLASS): the class ends it, failed.
-    failure(context)
-        .filter(failure -> !own)
-        .ifPresent(
-            failure ->
-                context
-                    .getParent()
-                    .flatMap(PgIsolateExtension::lease)
-                    .ifPresent(lease -> lease.testFailed(failure)));
+    Lease turn = context.getStore(NAMESPACE).remove(TURN, Lease.class);
+    try {
+      boolean own = end(context);
+      // A test that failed on its class's lease (scope = CLASS): the class ends it, failed.
+      failure(context)
+          .filter(failure -> !own)
+          .ifPresent(
+              failure ->
+                  context
+                      .getParent()
+                      .flatMap(PgIsolateExtension::lease)
+                      .ifPresent(lease -> lease.testFailed(failure)));
+    } finally {
+      if (turn != null) {
+        turn.endTurn();
+      }
+    }
   }
 
   /**
@@ -155,6 +175,11 @@ public final class PgIsolateExtension
     }
   }
 
+  /** {@code method() in Class}, for messages and kept databases' comments. */
+  static String where(ExtensionContext context) {
+    return context.getDisplayName() + " in " + context.getRequiredTestClass().getName();
+  }
+
   /** {@code Class#method} for a test, {@code Class} for a class-scoped database. */
   static String testName(ExtensionContext context) {
     String type = context.getRequiredTestClass().getName();
@@ -167,11 +192,7 @@ public final class PgIsolateExtension
     if (lease == null) {
       return false;
     }
-    lease
-        .end(
-            failure(context),
-            context.getDisplayName() + " in " + context.getRequiredTestClass().getName())
-        .ifPresent(kept -> reportKept(context, lease, kept));
+    lease.end(failure(context), where(context)).ifPresent(kept -> reportKept(context, lease, kept));
     return true;
   }
 

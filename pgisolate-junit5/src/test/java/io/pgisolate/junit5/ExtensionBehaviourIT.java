@@ -149,6 +149,23 @@ class ExtensionBehaviourIT {
                 + " Hint: remove it for the default of ");
   }
 
+  @PgIsolated(scripts = "db/junit/schema.sql", acquireTimeoutSeconds = 0)
+  static class NoTimeToWait {
+    @Test
+    void test(Connection c) {}
+  }
+
+  @Test
+  void anAcquireTimeoutBelowOneSecondIsNamed() {
+    var events = run(NoTimeToWait.class).testEvents();
+    events.assertStatistics(s -> s.started(1).failed(1));
+    assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+        .isEqualTo(
+            "@PgIsolated(acquireTimeoutSeconds = 0) on test(Connection) in"
+                + " io.pgisolate.junit5.ExtensionBehaviourIT$NoTimeToWait: it must be at least 1."
+                + " Hint: remove it for the default of 60 seconds.");
+  }
+
   // --- breaking isolation ---
 
   @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)

@@ -21,9 +21,12 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 
@@ -277,5 +280,29 @@ class TestLifecycleIT {
             "on this JVM's temporary cluster, which is removed when the JVM exits. Hint: set"
                 + " pgisolate.url (or PGISOLATE_URL) to a server that outlives the test run to"
                 + " inspect it afterwards.");
+  }
+
+  // --- a class-scoped TRANSACTION session under parallel execution ---
+
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = IsolationMode.TRANSACTION,
+      scope = PgIsolated.Scope.CLASS)
+  @Execution(ExecutionMode.CONCURRENT)
+  static class ConcurrentOnOneTransaction {
+    @RepeatedTest(8)
+    void rollsBackItsOwnWork(Connection c) throws Exception {
+      c.setAutoCommit(false);
+      c.createStatement().execute("insert into note (body) values ('mine')");
+      assertThat(count(c, "select count(*) from note")).isEqualTo(2);
+      c.rollback();
+      c.setAutoCommit(true);
+      assertThat(count(c, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void testsOfAClassScopedTransactionTakeTurnsUnderParallelExecution() {
+    assertPassed(run(ConcurrentOnOneTransaction.class, ExtensionBehaviourIT.PARALLEL), 8);
   }
 }

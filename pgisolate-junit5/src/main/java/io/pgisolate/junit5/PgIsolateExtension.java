@@ -4,8 +4,12 @@ import io.pgisolate.PgIsolateException;
 import io.pgisolate.isolation.Isolation;
 import io.pgisolate.isolation.IsolationMode;
 import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Executable;
 import java.sql.Connection;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -243,22 +247,30 @@ public final class PgIsolateExtension
     return type == DataSource.class
         || type == Connection.class
         || type == PgDatabase.class
-        || (type == String.class && parameter.isAnnotated(JdbcUrl.class));
+        || parameter.isAnnotated(JdbcUrl.class);
   }
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    Class<?> type = parameter.getParameter().getType();
+    if (parameter.isAnnotated(JdbcUrl.class) && type != String.class) {
+      throw new ParameterResolutionException(
+          "@JdbcUrl on "
+              + describe(parameter)
+              + ": @JdbcUrl parameters are Strings. Hint: declare it as String (or take a"
+              + " PgDatabase, whose uri() is a libpq URI).");
+    }
     Lease lease =
         lease(context)
             .orElseThrow(
                 () ->
                     new ParameterResolutionException(
                         "no pgisolate database for "
-                            + parameter.getParameter()
-                            + ": a @BeforeAll method gets one only with @PgIsolated(scope ="
-                            + " CLASS). Hint: move the parameter to the test or a @BeforeEach"
-                            + " method, or use scope = CLASS."));
-    Class<?> type = parameter.getParameter().getType();
+                            + describe(parameter)
+                            + ": with @PgIsolated(scope = METHOD), only a test and its"
+                            + " @BeforeEach and @AfterEach methods get one. Hint: move the"
+                            + " parameter to the test or a @BeforeEach method, or use scope ="
+                            + " CLASS, which @BeforeAll and @AfterAll methods share."));
     if (type == DataSource.class) {
       return lease.isolated.dataSource();
     }
@@ -274,6 +286,21 @@ public final class PgIsolateExtension
       throw new ParameterResolutionException(
           "no @JdbcUrl for " + parameter.getParameter() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@code java.sql.Connection arg0 of setUp(Connection)}, for messages. */
+  private static String describe(ParameterContext parameter) {
+    Executable executable = parameter.getDeclaringExecutable();
+    String name =
+        executable instanceof Constructor<?>
+            ? executable.getDeclaringClass().getSimpleName()
+            : executable.getName();
+    return parameter.getParameter()
+        + " of "
+        + name
+        + Arrays.stream(executable.getParameterTypes())
+            .map(Class::getSimpleName)
+            .collect(Collectors.joining(", ", "(", ")"));
   }
 
   private static Optional<PgIsolated> annotation(AnnotatedElement element) {

@@ -399,6 +399,48 @@ class ExtensionBehaviourIT {
             .getThrowable()
             .orElseThrow();
     assertThat(cause.getMessage())
-        .contains("a @BeforeAll method gets one only with @PgIsolated(scope = CLASS)");
+        .isEqualTo(
+            "no pgisolate database for java.sql.Connection arg0 of setUp(Connection): with"
+                + " @PgIsolated(scope = METHOD), only a test and its @BeforeEach and @AfterEach"
+                + " methods get one. Hint: move the parameter to the test or a @BeforeEach"
+                + " method, or use scope = CLASS, which @BeforeAll and @AfterAll methods share.");
+  }
+
+  @PgIsolated(scripts = "db/junit/schema.sql")
+  static class AfterAllParameter {
+    @org.junit.jupiter.api.AfterAll
+    static void tearDown(javax.sql.DataSource ds) {}
+
+    @Test
+    void test() {}
+  }
+
+  @Test
+  void afterAllParameterWithoutClassScopeExplainsItself() {
+    assertThat(
+            run(AfterAllParameter.class).containerEvents().failed().stream()
+                .map(ExtensionBehaviourIT::message)
+                .toList())
+        .containsExactly(
+            "no pgisolate database for javax.sql.DataSource arg0 of tearDown(DataSource): with"
+                + " @PgIsolated(scope = METHOD), only a test and its @BeforeEach and @AfterEach"
+                + " methods get one. Hint: move the parameter to the test or a @BeforeEach"
+                + " method, or use scope = CLASS, which @BeforeAll and @AfterAll methods share.");
+  }
+
+  @PgIsolated(scripts = "db/junit/schema.sql")
+  static class JdbcUrlOfAnotherType {
+    @Test
+    void test(@JdbcUrl java.net.URI url) {}
+  }
+
+  @Test
+  void aJdbcUrlOfAnotherTypeThanStringExplainsItself() {
+    var events = run(JdbcUrlOfAnotherType.class).testEvents();
+    events.assertStatistics(s -> s.started(1).failed(1));
+    assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+        .isEqualTo(
+            "@JdbcUrl on java.net.URI arg0 of test(URI): @JdbcUrl parameters are Strings."
+                + " Hint: declare it as String (or take a PgDatabase, whose uri() is a libpq URI).");
   }
 }

@@ -17,11 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.EngineTestKit;
 
 /**
- * Flyway and Liquibase are optional dependencies: a test that asks for them without them on the
- * classpath (run in a JVM of its own, whose classpath lacks them) fails with what to add, and no
- * template is left half-built.
+ * Flyway, Liquibase and pgisolate-proxy are optional dependencies: a test that asks for one of them
+ * without it on the classpath (run in a JVM of its own, whose classpath lacks them) fails with what
+ * to add, and leaves no database behind (no template half-built, no clone).
  */
-class WithoutFlywayIT {
+class OptionalDependenciesIT {
 
   @PgIsolated(flyway = true)
   static class FlywayTest {
@@ -35,9 +35,18 @@ class WithoutFlywayIT {
     void test(Connection c) {}
   }
 
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = io.pgisolate.isolation.IsolationMode.SHARED_TRANSACTION)
+  static class SharedTransactionTest {
+    @Test
+    void test(Connection c) {}
+  }
+
   /** Runs in the child JVM: runs the test classes and prints each failure's message. */
   public static void main(String[] args) {
-    for (Class<?> testClass : List.of(FlywayTest.class, LiquibaseTest.class)) {
+    for (Class<?> testClass :
+        List.of(FlywayTest.class, LiquibaseTest.class, SharedTransactionTest.class)) {
       EngineTestKit.engine("junit-jupiter")
           .selectors(selectClass(testClass))
           .configurationParameter("pgisolate.url", args[0])
@@ -50,13 +59,17 @@ class WithoutFlywayIT {
   }
 
   @Test
-  void flywayOrLiquibaseMissingFromTheClasspathIsExplained() throws Exception {
+  void aMissingOptionalDependencyIsExplained() throws Exception {
     String classpath =
         Arrays.stream(
                 System.getProperty(
                         "surefire.test.class.path", System.getProperty("java.class.path"))
                     .split(File.pathSeparator))
-            .filter(entry -> !entry.contains("flyway") && !entry.contains("liquibase"))
+            .filter(
+                entry ->
+                    !entry.contains("flyway")
+                        && !entry.contains("liquibase")
+                        && !entry.contains("pgisolate-proxy"))
             .collect(Collectors.joining(File.pathSeparator));
     try (TempCluster server = TempCluster.builder().start()) {
       Process child =
@@ -64,7 +77,7 @@ class WithoutFlywayIT {
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                   "-cp",
                   classpath,
-                  WithoutFlywayIT.class.getName(),
+                  OptionalDependenciesIT.class.getName(),
                   server.uri())
               .redirectErrorStream(true)
               .start();
@@ -79,7 +92,10 @@ class WithoutFlywayIT {
                   + " scope test (it brings flyway-core).",
               "FAILED: a Liquibase changelog (liquibase:db/liquibase/changelog.sql) needs"
                   + " liquibase-core on the classpath (liquibase.Liquibase is missing). Hint: add"
-                  + " the dependency org.liquibase:liquibase-core, scope test.");
+                  + " the dependency org.liquibase:liquibase-core, scope test.",
+              "FAILED: isolation = SHARED_TRANSACTION needs pgisolate-proxy on the test classpath"
+                  + " (io.pgisolate.proxy.transactional.TransactionalProxy is missing). Hint: add"
+                  + " the dependency io.pgisolate:pgisolate-proxy, scope test.");
       try (Connection admin = server.dataSource().getConnection()) {
         assertThat(
                 PgIsolatedIT.string(

@@ -2,6 +2,7 @@ package io.pgisolate.junit5;
 
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.isolation.Isolated;
+import io.pgisolate.isolation.Isolation;
 import io.pgisolate.isolation.Outcome;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -9,11 +10,15 @@ import java.util.concurrent.TimeUnit;
 
 /** A test's isolated place and the handle injected into it, ended together after the test. */
 final class Lease {
+  /** Where it came from. */
+  final Isolation isolation;
+
   final Isolated isolated;
   final PgDatabase database;
   private final ExtensionSettings settings;
 
-  Lease(Isolated isolated, ExtensionSettings settings) {
+  Lease(Isolation isolation, Isolated isolated, ExtensionSettings settings) {
+    this.isolation = isolation;
     this.isolated = isolated;
     this.settings = settings;
     this.database = new PgDatabase(isolated);

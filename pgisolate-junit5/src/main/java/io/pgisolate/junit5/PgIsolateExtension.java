@@ -165,8 +165,21 @@ public final class PgIsolateExtension
         settings.isolation() == IsolationMode.SHARED_TRANSACTION
             ? SharedTransactions.of(context, settings.source())
             : SharedServer.of(context).isolation(settings.isolation(), settings.source());
+    if (isolation instanceof SharedTransactionIsolation
+        && context.getParent().flatMap(PgIsolateExtension::lease).map(l -> l.isolation).stream()
+            .anyMatch(isolation::equals)) {
+      // It would wait for a turn that its own class gives back only after it.
+      throw new PgIsolateException(
+          "test '"
+              + testName(context)
+              + "' cannot begin its own shared transaction: its class's (scope = CLASS) is open"
+              + " on the same proxy until the class ends, and a proxy runs one test at a time."
+              + " Hint: remove the method's @PgIsolated to work in the class's transaction, or"
+              + " give the class scope = METHOD.");
+    }
     Lease lease =
-        new Lease(isolation.begin(settings.acquireTimeout(), testName(context)), settings);
+        new Lease(
+            isolation, isolation.begin(settings.acquireTimeout(), testName(context)), settings);
     context.getStore(NAMESPACE).put(LEASE, lease);
     if (settings.keepOnFailure()
         && (settings.isolation() == IsolationMode.TRANSACTION

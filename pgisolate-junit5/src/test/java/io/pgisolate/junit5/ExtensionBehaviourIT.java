@@ -157,9 +157,7 @@ class ExtensionBehaviourIT {
 
   @Test
   void anAcquireTimeoutBelowOneSecondIsNamed() {
-    var events = run(NoTimeToWait.class).testEvents();
-    events.assertStatistics(s -> s.started(1).failed(1));
-    assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+    assertThat(onlyFailure(NoTimeToWait.class))
         .isEqualTo(
             "@PgIsolated(acquireTimeoutSeconds = 0) on test(Connection) in"
                 + " io.pgisolate.junit5.ExtensionBehaviourIT$NoTimeToWait: it must be at least 1."
@@ -265,6 +263,13 @@ class ExtensionBehaviourIT {
             .startsWith("pgisolate: kept: fails(");
       }
     }
+  }
+
+  /** The message of the one test of {@code testClass}, which fails. */
+  static String onlyFailure(Class<?> testClass) {
+    var events = run(testClass).testEvents();
+    events.assertStatistics(s -> s.started(1).failed(1));
+    return message(events.failed().stream().findFirst().orElseThrow());
   }
 
   static String message(Event event) {
@@ -436,9 +441,7 @@ class ExtensionBehaviourIT {
 
   @Test
   void aJdbcUrlOfAnotherTypeThanStringExplainsItself() {
-    var events = run(JdbcUrlOfAnotherType.class).testEvents();
-    events.assertStatistics(s -> s.started(1).failed(1));
-    assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+    assertThat(onlyFailure(JdbcUrlOfAnotherType.class))
         .isEqualTo(
             "@JdbcUrl on java.net.URI arg0 of test(URI): @JdbcUrl parameters are Strings."
                 + " Hint: declare it as String (or take a PgDatabase, whose uri() is a libpq URI).");

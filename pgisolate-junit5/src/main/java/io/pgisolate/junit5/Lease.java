@@ -10,6 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /** A test's isolated place and the handle injected into it, ended together after the test. */
 final class Lease {
+  /** The unique id of the JUnit context that began it. */
+  final String owner;
+
   /** Where it came from. */
   final Isolation isolation;
 
@@ -17,7 +20,8 @@ final class Lease {
   final PgDatabase database;
   private final ExtensionSettings settings;
 
-  Lease(Isolation isolation, Isolated isolated, ExtensionSettings settings) {
+  Lease(String owner, Isolation isolation, Isolated isolated, ExtensionSettings settings) {
+    this.owner = owner;
     this.isolation = isolation;
     this.isolated = isolated;
     this.settings = settings;

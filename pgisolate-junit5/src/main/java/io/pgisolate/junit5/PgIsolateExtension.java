@@ -1,6 +1,7 @@
 package io.pgisolate.junit5;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.isolation.Connections;
 import io.pgisolate.isolation.Isolation;
 import io.pgisolate.isolation.IsolationMode;
 import java.lang.reflect.AnnotatedElement;
@@ -47,6 +48,9 @@ public final class PgIsolateExtension
   private static final Logger log = LoggerFactory.getLogger(PgIsolateExtension.class);
   private static final String LEASE = "lease";
 
+  /** The connections a context was given from an enclosing context's lease. */
+  private static final String BORROWED = "borrowed connections";
+
   /** A test's turn on its class's TRANSACTION lease (see {@link Lease#awaitTurn}). */
   private static final String TURN = "turn";
 
@@ -75,7 +79,7 @@ public final class PgIsolateExtension
    */
   private static void beginForClass(ExtensionContext context) {
     Class<?> type = context.getRequiredTestClass();
-    boolean begun = context.getStore(NAMESPACE).get(LEASE, Lease.class) != null;
+    boolean begun = ownLease(context).isPresent();
     boolean enclosingLease =
         !AnnotationSupport.isAnnotated(type, PgIsolated.class)
             && context.getParent().flatMap(PgIsolateExtension::lease).isPresent();
@@ -110,6 +114,7 @@ public final class PgIsolateExtension
   public void afterEach(ExtensionContext context) {
     Lease turn = context.getStore(NAMESPACE).remove(TURN, Lease.class);
     try {
+      closeBorrowed(context);
       boolean own = end(context);
       // A test that failed on its class's lease (scope = CLASS): the class ends it, failed.
       failure(context)
@@ -157,7 +162,16 @@ public final class PgIsolateExtension
 
   @Override
   public void afterAll(ExtensionContext context) {
+    closeBorrowed(context);
     end(context);
+  }
+
+  /** Closes the connections that {@code context} was given from an enclosing context's lease. */
+  private static void closeBorrowed(ExtensionContext context) {
+    Connections borrowed = context.getStore(NAMESPACE).remove(BORROWED, Connections.class);
+    if (borrowed != null) {
+      borrowed.closeAll();
+    }
   }
 
   private static void begin(ExtensionContext context, ExtensionSettings settings) {
@@ -179,7 +193,10 @@ public final class PgIsolateExtension
     }
     Lease lease =
         new Lease(
-            isolation, isolation.begin(settings.acquireTimeout(), testName(context)), settings);
+            context.getUniqueId(),
+            isolation,
+            isolation.begin(settings.acquireTimeout(), testName(context)),
+            settings);
     context.getStore(NAMESPACE).put(LEASE, lease);
     if (settings.keepOnFailure()
         && (settings.isolation() == IsolationMode.TRANSACTION
@@ -241,6 +258,12 @@ public final class PgIsolateExtension
     note.ifPresent(n -> context.publishReportEntry(KEPT + ".note", n));
   }
 
+  /** The lease {@code context} began itself (its store also finds its parents' values). */
+  private static Optional<Lease> ownLease(ExtensionContext context) {
+    return Optional.ofNullable(context.getStore(NAMESPACE).get(LEASE, Lease.class))
+        .filter(lease -> lease.owner.equals(context.getUniqueId()));
+  }
+
   /** The lease of the nearest context: the test method's, else its class's (or outer class's). */
   private static Optional<Lease> lease(ExtensionContext context) {
     for (Optional<ExtensionContext> c = Optional.of(context);
@@ -288,7 +311,15 @@ public final class PgIsolateExtension
       return lease.isolated.dataSource();
     }
     if (type == Connection.class) {
-      return lease.isolated.connection();
+      Connection connection = lease.isolated.connection();
+      if (ownLease(context).isPresent()) {
+        return connection; // closed when its lease ends, with the context
+      }
+      // From the class's lease: closed after the test, not after the class's last test.
+      return context
+          .getStore(NAMESPACE)
+          .getOrComputeIfAbsent(BORROWED, k -> new Connections(), Connections.class)
+          .add(connection);
     }
     if (type == PgDatabase.class) {
       return lease.database;

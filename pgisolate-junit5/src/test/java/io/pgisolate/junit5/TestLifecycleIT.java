@@ -86,6 +86,15 @@ class TestLifecycleIT {
       }
 
       @Nested
+      @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS)
+      class WithADatabaseOfItsOwn {
+        @Test
+        void withoutTheSeed(Connection c) throws Exception {
+          assertThat(count(c, "select count(*) from note")).isEqualTo(1);
+        }
+      }
+
+      @Nested
       class Innermost {
         @Test
         void innermost(PgDatabase db) {
@@ -97,7 +106,7 @@ class TestLifecycleIT {
 
   @Test
   void nestedClassesWithoutAnAnnotationOfTheirOwnShareTheClassScopedDatabase() {
-    assertPassed(run(ClassScopedWithNested.class), 3);
+    assertPassed(run(ClassScopedWithNested.class), 4);
     assertThat(NESTED_DATABASES).hasSize(1);
   }
 
@@ -289,5 +298,29 @@ class TestLifecycleIT {
   @Test
   void testsOfAClassScopedTransactionTakeTurnsUnderParallelExecution() {
     assertPassed(run(ConcurrentOnOneTransaction.class, ExtensionBehaviourIT.PARALLEL), 8);
+  }
+
+  // --- connections injected into a test of a class-scoped database ---
+
+  static final Set<Connection> INJECTED = ConcurrentHashMap.newKeySet();
+
+  @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS)
+  static class ManyTestsOnOneDatabase {
+    @RepeatedTest(5)
+    void injected(Connection c) throws Exception {
+      for (Connection earlier : INJECTED) {
+        assertThat(earlier.isClosed()).as("the connection of an earlier test closed").isTrue();
+      }
+      INJECTED.add(c);
+    }
+  }
+
+  @Test
+  void aConnectionInjectedIntoATestOfAClassScopedDatabaseIsClosedAfterTheTest() throws Exception {
+    assertPassed(run(ManyTestsOnOneDatabase.class), 5);
+    assertThat(INJECTED).hasSize(5);
+    for (Connection c : INJECTED) {
+      assertThat(c.isClosed()).isTrue();
+    }
   }
 }

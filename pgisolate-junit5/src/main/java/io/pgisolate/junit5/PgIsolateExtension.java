@@ -48,8 +48,13 @@ public final class PgIsolateExtension
   private static final Logger log = LoggerFactory.getLogger(PgIsolateExtension.class);
   private static final String LEASE = "lease";
 
-  /** The connections a context was given from an enclosing context's lease. */
-  private static final String BORROWED = "borrowed connections";
+  /**
+   * The key of the connections a context was given from an enclosing context's lease: its own, as a
+   * store also finds its parents' values (a @Nested class's, given to its @BeforeAll).
+   */
+  private static String borrowedKey(ExtensionContext context) {
+    return "borrowed connections of " + context.getUniqueId();
+  }
 
   /** A test's turn on its class's TRANSACTION lease (see {@link Lease#awaitTurn}). */
   private static final String TURN = "turn";
@@ -168,7 +173,8 @@ public final class PgIsolateExtension
 
   /** Closes the connections that {@code context} was given from an enclosing context's lease. */
   private static void closeBorrowed(ExtensionContext context) {
-    Connections borrowed = context.getStore(NAMESPACE).remove(BORROWED, Connections.class);
+    Connections borrowed =
+        context.getStore(NAMESPACE).remove(borrowedKey(context), Connections.class);
     if (borrowed != null) {
       borrowed.closeAll();
     }
@@ -318,7 +324,7 @@ public final class PgIsolateExtension
       // From the class's lease: closed after the test, not after the class's last test.
       return context
           .getStore(NAMESPACE)
-          .getOrComputeIfAbsent(BORROWED, k -> new Connections(), Connections.class)
+          .getOrComputeIfAbsent(borrowedKey(context), k -> new Connections(), Connections.class)
           .add(connection);
     }
     if (type == PgDatabase.class) {

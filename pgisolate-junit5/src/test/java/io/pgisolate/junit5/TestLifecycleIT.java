@@ -306,19 +306,35 @@ class TestLifecycleIT {
 
   @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS)
   static class ManyTestsOnOneDatabase {
-    @RepeatedTest(5)
-    void injected(Connection c) throws Exception {
+    @Nested
+    class InANestedClass {
+      @BeforeAll
+      static void setUp(Connection c) {}
+
+      @RepeatedTest(3)
+      void injected(Connection c) throws Exception {
+        ManyTestsOnOneDatabase.injected(c);
+      }
+    }
+
+    /** Fails unless the connections of earlier tests are closed. */
+    static void injected(Connection c) throws Exception {
       for (Connection earlier : INJECTED) {
         assertThat(earlier.isClosed()).as("the connection of an earlier test closed").isTrue();
       }
       INJECTED.add(c);
     }
+
+    @RepeatedTest(5)
+    void test(Connection c) throws Exception {
+      injected(c);
+    }
   }
 
   @Test
   void aConnectionInjectedIntoATestOfAClassScopedDatabaseIsClosedAfterTheTest() throws Exception {
-    assertPassed(run(ManyTestsOnOneDatabase.class), 5);
-    assertThat(INJECTED).hasSize(5);
+    assertPassed(run(ManyTestsOnOneDatabase.class), 8);
+    assertThat(INJECTED).hasSize(8);
     for (Connection c : INJECTED) {
       assertThat(c.isClosed()).isTrue();
     }

@@ -48,14 +48,6 @@ public final class PgIsolateExtension
   private static final Logger log = LoggerFactory.getLogger(PgIsolateExtension.class);
   private static final String LEASE = "lease";
 
-  /**
-   * The key of the connections a context was given from an enclosing context's lease: its own, as a
-   * store also finds its parents' values (a @Nested class's, given to its @BeforeAll).
-   */
-  private static String borrowedKey(ExtensionContext context) {
-    return "borrowed connections of " + context.getUniqueId();
-  }
-
   /** A test's turn on its class's TRANSACTION lease (see {@link Lease#awaitTurn}). */
   private static final String TURN = "turn";
 
@@ -178,6 +170,14 @@ public final class PgIsolateExtension
     if (borrowed != null) {
       borrowed.closeAll();
     }
+  }
+
+  /**
+   * The key of the connections a context was given from an enclosing context's lease: its own, as a
+   * store also finds its parents' values (a @Nested class's, given to its @BeforeAll).
+   */
+  private static String borrowedKey(ExtensionContext context) {
+    return "borrowed connections of " + context.getUniqueId();
   }
 
   private static void begin(ExtensionContext context, ExtensionSettings settings) {

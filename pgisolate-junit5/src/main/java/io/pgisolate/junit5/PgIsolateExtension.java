@@ -163,6 +163,12 @@ public final class PgIsolateExtension
     end(context);
   }
 
+  private static Connections borrowed(ExtensionContext context) {
+    return context
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(borrowedKey(context), k -> new Connections(), Connections.class);
+  }
+
   /** Closes the connections that {@code context} was given from an enclosing context's lease. */
   private static void closeBorrowed(ExtensionContext context) {
     Connections borrowed =
@@ -316,16 +322,16 @@ public final class PgIsolateExtension
     if (type == DataSource.class) {
       return lease.isolated.dataSource();
     }
+    if (ownLease(context).isEmpty() && (type == Connection.class || type == PgDatabase.class)) {
+      // From an enclosing context's lease: what the test connects is closed after the test, not
+      // after the class's last test.
+      Connections borrowed = borrowed(context);
+      return type == Connection.class
+          ? borrowed.add(lease.isolated.connection())
+          : new PgDatabase(lease.isolated, borrowed::add);
+    }
     if (type == Connection.class) {
-      Connection connection = lease.isolated.connection();
-      if (ownLease(context).isPresent()) {
-        return connection; // closed when its lease ends, with the context
-      }
-      // From the class's lease: closed after the test, not after the class's last test.
-      return context
-          .getStore(NAMESPACE)
-          .getOrComputeIfAbsent(borrowedKey(context), k -> new Connections(), Connections.class)
-          .add(connection);
+      return lease.isolated.connection(); // closed when its lease ends, with the context
     }
     if (type == PgDatabase.class) {
       return lease.database;

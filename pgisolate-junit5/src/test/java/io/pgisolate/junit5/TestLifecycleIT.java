@@ -329,12 +329,17 @@ class TestLifecycleIT {
     void test(Connection c) throws Exception {
       injected(c);
     }
+
+    @RepeatedTest(3)
+    void connected(PgDatabase db) throws Exception {
+      injected(db.connect());
+    }
   }
 
   @Test
   void aConnectionInjectedIntoATestOfAClassScopedDatabaseIsClosedAfterTheTest() throws Exception {
-    assertPassed(run(ManyTestsOnOneDatabase.class), 8);
-    assertThat(INJECTED).hasSize(8);
+    assertPassed(run(ManyTestsOnOneDatabase.class), 11);
+    assertThat(INJECTED).hasSize(11);
     for (Connection c : INJECTED) {
       assertThat(c.isClosed()).isTrue();
     }

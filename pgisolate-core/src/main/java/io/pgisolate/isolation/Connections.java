@@ -6,16 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Connections handed to one test, closed together after it. */
-final class Connections {
+public final class Connections {
   private final List<Connection> open = new ArrayList<>();
 
-  synchronized Connection add(Connection c) {
+  public synchronized Connection add(Connection c) {
     open.add(c);
     return c;
   }
 
   /** Closes them all; a connection the test closed or broke is skipped quietly. */
-  synchronized void closeAll() {
+  public synchronized void closeAll() {
     for (Connection c : open) {
       closeQuietly(c);
     }

@@ -37,6 +37,13 @@ public interface InitSource {
    * on the classpath.
    */
   static InitSource flyway(String... locations) {
+    OptionalDependency.require(
+        "org.flywaydb.core.Flyway",
+        "Flyway migrations (flyway:"
+            + String.join(",", locations)
+            + ") need flyway-core and flyway-database-postgresql",
+        "add the dependency org.flywaydb:flyway-database-postgresql, scope test (it brings"
+            + " flyway-core).");
     return new FlywayMigrations(Arrays.asList(locations));
   }
 
@@ -45,6 +52,10 @@ public interface InitSource {
    * file:src/main/resources/db/changelog.xml}). Needs liquibase-core on the classpath.
    */
   static InitSource liquibase(String changelog) {
+    OptionalDependency.require(
+        "liquibase.Liquibase",
+        "a Liquibase changelog (liquibase:" + changelog + ") needs liquibase-core",
+        "add the dependency org.liquibase:liquibase-core, scope test.");
     return new LiquibaseChangelog(changelog);
   }
 

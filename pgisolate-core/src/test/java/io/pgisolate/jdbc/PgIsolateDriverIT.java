@@ -227,10 +227,11 @@ class PgIsolateDriverIT {
       assertThat(output)
           .contains(
               "java.sql.SQLException: jdbc:pgisolate:///no_flyway?flyway=true: the schema of"
-                  + " flyway=true could not be built: class org/flywaydb/")
-          .contains(
-              " is missing. Hint: flyway needs flyway-core and flyway-database-postgresql on the"
-                  + " classpath, liquibase needs liquibase-core.");
+                  + " flyway=true could not be built: Flyway migrations"
+                  + " (flyway:classpath:db/migration) need flyway-core and"
+                  + " flyway-database-postgresql on the classpath (org.flywaydb.core.Flyway is"
+                  + " missing). Hint: add the dependency org.flywaydb:flyway-database-postgresql,"
+                  + " scope test (it brings flyway-core).\n");
     } finally {
       child.destroyForcibly();
     }

@@ -1,5 +1,6 @@
 package io.pgisolate.junit5;
 
+import io.pgisolate.PgIsolateException;
 import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.template.InitSource;
 import io.pgisolate.template.SchemaSettings;
@@ -26,6 +27,14 @@ record ExtensionSettings(
   static final String LIQUIBASE = "pgisolate.liquibase";
 
   static ExtensionSettings of(PgIsolated annotation, ExtensionContext context) {
+    if (annotation.acquireTimeoutSeconds() < 1) {
+      throw new PgIsolateException(
+          "@PgIsolated(acquireTimeoutSeconds = "
+              + annotation.acquireTimeoutSeconds()
+              + ") on "
+              + PgIsolateExtension.where(context)
+              + ": it must be at least 1. Hint: remove it for the default of 60 seconds.");
+    }
     SchemaSettings schema =
         new SchemaSettings(
             List.of(annotation.scripts()),

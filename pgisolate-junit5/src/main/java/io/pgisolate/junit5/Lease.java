@@ -1,16 +1,28 @@
 package io.pgisolate.junit5;
 
+import io.pgisolate.PgIsolateException;
 import io.pgisolate.isolation.Isolated;
+import io.pgisolate.isolation.Isolation;
 import io.pgisolate.isolation.Outcome;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /** A test's isolated place and the handle injected into it, ended together after the test. */
 final class Lease {
+  /** The unique id of the JUnit context that began it. */
+  final String owner;
+
+  /** Where it came from. */
+  final Isolation isolation;
+
   final Isolated isolated;
   final PgDatabase database;
   private final ExtensionSettings settings;
 
-  Lease(Isolated isolated, ExtensionSettings settings) {
+  Lease(String owner, Isolation isolation, Isolated isolated, ExtensionSettings settings) {
+    this.owner = owner;
+    this.isolation = isolation;
     this.isolated = isolated;
     this.settings = settings;
     this.database = new PgDatabase(isolated);
@@ -43,5 +55,39 @@ final class Lease {
     if (testFailure == null) {
       testFailure = failure;
     }
+  }
+
+  /**
+   * The turn of one test of a class-scoped TRANSACTION lease: its handles are savepoints in one
+   * session's transaction, so two tests at once would roll back each other's work.
+   */
+  private final Semaphore turn = new Semaphore(1, true);
+
+  private volatile String turnHolder;
+
+  void awaitTurn(String testName) {
+    try {
+      if (!turn.tryAcquire(settings.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+        throw new PgIsolateException(
+            "timed out after "
+                + settings.acquireTimeout().toMillis()
+                + " ms waiting to begin test '"
+                + testName
+                + "' on its class's TRANSACTION session: test '"
+                + turnHolder
+                + "' is still running, and the tests of a class-scoped TRANSACTION database run"
+                + " one at a time. Hint: look for a test that hangs, or raise"
+                + " @PgIsolated(acquireTimeoutSeconds).");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PgIsolateException("interrupted while waiting to begin test '" + testName + "'", e);
+    }
+    turnHolder = testName;
+  }
+
+  void endTurn() {
+    turnHolder = null;
+    turn.release();
   }
 }

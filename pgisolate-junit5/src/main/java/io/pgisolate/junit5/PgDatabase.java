@@ -5,6 +5,7 @@ import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.sql.PgServer;
 import java.sql.Connection;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
@@ -15,8 +16,16 @@ import javax.sql.DataSource;
 public final class PgDatabase {
   private final Isolated isolated;
 
+  /** Takes each connection {@link #connect()} makes, to close it in time. */
+  private final UnaryOperator<Connection> tracker;
+
   PgDatabase(Isolated isolated) {
+    this(isolated, UnaryOperator.identity());
+  }
+
+  PgDatabase(Isolated isolated, UnaryOperator<Connection> tracker) {
     this.isolated = isolated;
+    this.tracker = tracker;
   }
 
   public IsolationMode isolation() {
@@ -76,7 +85,7 @@ public final class PgDatabase {
 
   /** A new connection (a new handle in TRANSACTION isolation), closed after the test at latest. */
   public Connection connect() {
-    return isolated.connection();
+    return tracker.apply(isolated.connection());
   }
 
   @Override

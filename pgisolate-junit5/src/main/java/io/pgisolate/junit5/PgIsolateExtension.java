@@ -1,22 +1,33 @@
 package io.pgisolate.junit5;
 
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.isolation.Connections;
 import io.pgisolate.isolation.Isolation;
 import io.pgisolate.isolation.IsolationMode;
 import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Executable;
 import java.sql.Connection;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.DynamicTestInvocationContext;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.InvocationInterceptor;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestInstanceFactoryContext;
+import org.junit.jupiter.api.extension.TestInstancePreConstructCallback;
 import org.junit.platform.commons.support.AnnotationSupport;
+import org.opentest4j.TestAbortedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +41,49 @@ public final class PgIsolateExtension
         AfterAllCallback,
         BeforeEachCallback,
         AfterEachCallback,
+        TestInstancePreConstructCallback,
+        InvocationInterceptor,
         ParameterResolver {
   static final Namespace NAMESPACE = Namespace.create(PgIsolateExtension.class);
   private static final Logger log = LoggerFactory.getLogger(PgIsolateExtension.class);
   private static final String LEASE = "lease";
 
+  /** A test's turn on its class's TRANSACTION lease (see {@link Lease#awaitTurn}). */
+  private static final String TURN = "turn";
+
+  /** The report entry that holds a kept database's (or schema's) URL. */
+  static final String KEPT = "pgisolate.kept";
+
   @Override
   public void beforeAll(ExtensionContext context) {
-    annotation(context.getRequiredTestClass())
+    beginForClass(context);
+  }
+
+  /** A PER_CLASS test instance is made before beforeAll: its constructor gets the class's lease. */
+  @Override
+  public void preConstructTestInstance(
+      TestInstanceFactoryContext factoryContext, ExtensionContext context) {
+    if (context.getTestMethod().isEmpty()
+        && context.getTestInstanceLifecycle().orElse(null) == TestInstance.Lifecycle.PER_CLASS) {
+      beginForClass(context);
+    }
+  }
+
+  /**
+   * Begins a class-scoped lease, once. A @Nested class without a @PgIsolated of its own works in
+   * its enclosing class's: its tests are the class's tests (and a second lease could wait forever
+   * for the TRANSACTION worker or SHARED_TRANSACTION turn the enclosing class holds).
+   */
+  private static void beginForClass(ExtensionContext context) {
+    Class<?> type = context.getRequiredTestClass();
+    boolean begun = ownLease(context).isPresent();
+    boolean enclosingLease =
+        !AnnotationSupport.isAnnotated(type, PgIsolated.class)
+            && context.getParent().flatMap(PgIsolateExtension::lease).isPresent();
+    if (begun || enclosingLease) {
+      return;
+    }
+    annotation(type)
         .filter(a -> a.scope() == PgIsolated.Scope.CLASS)
         .ifPresent(a -> begin(context, ExtensionSettings.of(a, context)));
   }
@@ -48,27 +94,96 @@ public final class PgIsolateExtension
     Optional<PgIsolated> onClass = annotation(context.getRequiredTestClass());
     Optional<PgIsolated> effective =
         onMethod.or(() -> onClass.filter(a -> a.scope() == PgIsolated.Scope.METHOD));
-    effective.ifPresent(a -> begin(context, ExtensionSettings.of(a, context)));
+    if (effective.isPresent()) {
+      begin(context, ExtensionSettings.of(effective.get(), context));
+      return;
+    }
+    lease(context)
+        .filter(lease -> lease.isolated.mode() == IsolationMode.TRANSACTION)
+        .ifPresent(
+            lease -> {
+              lease.awaitTurn(testName(context));
+              context.getStore(NAMESPACE).put(TURN, lease);
+            });
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
-    boolean own = end(context);
-    // A test that failed on its class's lease (scope = CLASS): the class ends it, failed.
-    context
-        .getExecutionException()
-        .filter(failure -> !own)
-        .ifPresent(
-            failure ->
-                context
-                    .getParent()
-                    .flatMap(PgIsolateExtension::lease)
-                    .ifPresent(lease -> lease.testFailed(failure)));
+    Lease turn = context.getStore(NAMESPACE).remove(TURN, Lease.class);
+    try {
+      closeBorrowed(context);
+      boolean own = end(context);
+      // A test that failed on its class's lease (scope = CLASS): the class ends it, failed.
+      failure(context)
+          .filter(failure -> !own)
+          .ifPresent(
+              failure ->
+                  context
+                      .getParent()
+                      .flatMap(PgIsolateExtension::lease)
+                      .ifPresent(lease -> lease.testFailed(failure)));
+    } finally {
+      if (turn != null) {
+        turn.endTurn();
+      }
+    }
+  }
+
+  /**
+   * A dynamic test has no beforeEach or afterEach of its own, and its failure is not its factory's:
+   * the lease it used (its factory's or its class's) ends failed.
+   */
+  @Override
+  public void interceptDynamicTest(
+      Invocation<Void> invocation,
+      DynamicTestInvocationContext invocationContext,
+      ExtensionContext context)
+      throws Throwable {
+    try {
+      invocation.proceed();
+    } catch (Throwable failure) {
+      if (!(failure instanceof TestAbortedException)) {
+        lease(context).ifPresent(lease -> lease.testFailed(failure));
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * What the test threw, unless it was aborted (a failed assumption): an aborted test did not fail,
+   * so keepOnFailure does not keep its database.
+   */
+  private static Optional<Throwable> failure(ExtensionContext context) {
+    return context.getExecutionException().filter(e -> !(e instanceof TestAbortedException));
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
+    closeBorrowed(context);
     end(context);
+  }
+
+  private static Connections borrowed(ExtensionContext context) {
+    return context
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(borrowedKey(context), k -> new Connections(), Connections.class);
+  }
+
+  /** Closes the connections that {@code context} was given from an enclosing context's lease. */
+  private static void closeBorrowed(ExtensionContext context) {
+    Connections borrowed =
+        context.getStore(NAMESPACE).remove(borrowedKey(context), Connections.class);
+    if (borrowed != null) {
+      borrowed.closeAll();
+    }
+  }
+
+  /**
+   * The key of the connections a context was given from an enclosing context's lease: its own, as a
+   * store also finds its parents' values (a @Nested class's, given to its @BeforeAll).
+   */
+  private static String borrowedKey(ExtensionContext context) {
+    return "borrowed connections of " + context.getUniqueId();
   }
 
   private static void begin(ExtensionContext context, ExtensionSettings settings) {
@@ -76,8 +191,24 @@ public final class PgIsolateExtension
         settings.isolation() == IsolationMode.SHARED_TRANSACTION
             ? SharedTransactions.of(context, settings.source())
             : SharedServer.of(context).isolation(settings.isolation(), settings.source());
+    if (isolation instanceof SharedTransactionIsolation
+        && context.getParent().flatMap(PgIsolateExtension::lease).map(l -> l.isolation).stream()
+            .anyMatch(isolation::equals)) {
+      // It would wait for a turn that its own class gives back only after it.
+      throw new PgIsolateException(
+          "test '"
+              + testName(context)
+              + "' cannot begin its own shared transaction: its class's (scope = CLASS) is open"
+              + " on the same proxy until the class ends, and a proxy runs one test at a time."
+              + " Hint: remove the method's @PgIsolated to work in the class's transaction, or"
+              + " give the class scope = METHOD.");
+    }
     Lease lease =
-        new Lease(isolation.begin(settings.acquireTimeout(), testName(context)), settings);
+        new Lease(
+            context.getUniqueId(),
+            isolation,
+            isolation.begin(settings.acquireTimeout(), testName(context)),
+            settings);
     context.getStore(NAMESPACE).put(LEASE, lease);
     if (settings.keepOnFailure()
         && (settings.isolation() == IsolationMode.TRANSACTION
@@ -88,6 +219,11 @@ public final class PgIsolateExtension
           settings.isolation(),
           context.getDisplayName());
     }
+  }
+
+  /** {@code method() in Class}, for messages and kept databases' comments. */
+  static String where(ExtensionContext context) {
+    return context.getDisplayName() + " in " + context.getRequiredTestClass().getName();
   }
 
   /** {@code Class#method} for a test, {@code Class} for a class-scoped database. */
@@ -102,23 +238,42 @@ public final class PgIsolateExtension
     if (lease == null) {
       return false;
     }
-    lease
-        .end(
-            context.getExecutionException(),
-            context.getDisplayName() + " in " + context.getRequiredTestClass().getName())
-        .ifPresent(
-            kept -> {
-              String message =
-                  "pgisolate: kept the "
-                      + (lease.isolated.mode() == IsolationMode.SCHEMA ? "schema" : "database")
-                      + " of failed test '"
-                      + context.getDisplayName()
-                      + "': "
-                      + kept;
-              log.warn(message);
-              System.err.println(message);
-            });
+    lease.end(failure(context), where(context)).ifPresent(kept -> reportKept(context, lease, kept));
     return true;
+  }
+
+  /**
+   * Says where a failed test's database or schema was kept: in the log, on stderr, and as report
+   * entries (IDEs and build reports show them beside the test).
+   */
+  private static void reportKept(ExtensionContext context, Lease lease, String kept) {
+    // The JVM's temporary cluster is removed at exit: the URL is only good until then.
+    Optional<String> note =
+        SharedServer.existing(context)
+            .filter(SharedServer::temporary)
+            .map(
+                s ->
+                    "on this JVM's temporary cluster, which is removed when the JVM exits. Hint:"
+                        + " set pgisolate.url (or PGISOLATE_URL) to a server that outlives the test"
+                        + " run to inspect it afterwards.");
+    String message =
+        "pgisolate: kept the "
+            + (lease.isolated.mode() == IsolationMode.SCHEMA ? "schema" : "database")
+            + " of failed test '"
+            + context.getDisplayName()
+            + "': "
+            + kept
+            + note.map(n -> " (" + n + ")").orElse("");
+    log.warn(message);
+    System.err.println(message);
+    context.publishReportEntry(KEPT, kept);
+    note.ifPresent(n -> context.publishReportEntry(KEPT + ".note", n));
+  }
+
+  /** The lease {@code context} began itself (its store also finds its parents' values). */
+  private static Optional<Lease> ownLease(ExtensionContext context) {
+    return Optional.ofNullable(context.getStore(NAMESPACE).get(LEASE, Lease.class))
+        .filter(lease -> lease.owner.equals(context.getUniqueId()));
   }
 
   /** The lease of the nearest context: the test method's, else its class's (or outer class's). */
@@ -140,27 +295,43 @@ public final class PgIsolateExtension
     return type == DataSource.class
         || type == Connection.class
         || type == PgDatabase.class
-        || (type == String.class && parameter.isAnnotated(JdbcUrl.class));
+        || parameter.isAnnotated(JdbcUrl.class);
   }
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    Class<?> type = parameter.getParameter().getType();
+    if (parameter.isAnnotated(JdbcUrl.class) && type != String.class) {
+      throw new ParameterResolutionException(
+          "@JdbcUrl on "
+              + describe(parameter)
+              + ": @JdbcUrl parameters are Strings. Hint: declare it as String (or take a"
+              + " PgDatabase, whose uri() is a libpq URI).");
+    }
     Lease lease =
         lease(context)
             .orElseThrow(
                 () ->
                     new ParameterResolutionException(
                         "no pgisolate database for "
-                            + parameter.getParameter()
-                            + ": a @BeforeAll method gets one only with @PgIsolated(scope ="
-                            + " CLASS). Hint: move the parameter to the test or a @BeforeEach"
-                            + " method, or use scope = CLASS."));
-    Class<?> type = parameter.getParameter().getType();
+                            + describe(parameter)
+                            + ": with @PgIsolated(scope = METHOD), only a test and its"
+                            + " @BeforeEach and @AfterEach methods get one. Hint: move the"
+                            + " parameter to the test or a @BeforeEach method, or use scope ="
+                            + " CLASS, which @BeforeAll and @AfterAll methods share."));
     if (type == DataSource.class) {
       return lease.isolated.dataSource();
     }
+    if (ownLease(context).isEmpty() && (type == Connection.class || type == PgDatabase.class)) {
+      // From an enclosing context's lease: what the test connects is closed after the test, not
+      // after the class's last test.
+      Connections borrowed = borrowed(context);
+      return type == Connection.class
+          ? borrowed.add(lease.isolated.connection())
+          : new PgDatabase(lease.isolated, borrowed::add);
+    }
     if (type == Connection.class) {
-      return lease.isolated.connection();
+      return lease.isolated.connection(); // closed when its lease ends, with the context
     }
     if (type == PgDatabase.class) {
       return lease.database;
@@ -171,6 +342,21 @@ public final class PgIsolateExtension
       throw new ParameterResolutionException(
           "no @JdbcUrl for " + parameter.getParameter() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@code java.sql.Connection arg0 of setUp(Connection)}, for messages. */
+  private static String describe(ParameterContext parameter) {
+    Executable executable = parameter.getDeclaringExecutable();
+    String name =
+        executable instanceof Constructor<?>
+            ? executable.getDeclaringClass().getSimpleName()
+            : executable.getName();
+    return parameter.getParameter()
+        + " of "
+        + name
+        + Arrays.stream(executable.getParameterTypes())
+            .map(Class::getSimpleName)
+            .collect(Collectors.joining(", ", "(", ")"));
   }
 
   private static Optional<PgIsolated> annotation(AnnotatedElement element) {

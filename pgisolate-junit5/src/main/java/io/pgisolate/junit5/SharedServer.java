@@ -68,6 +68,20 @@ final class SharedServer implements AutoCloseable {
             SharedServer.class, k -> start(context.getRoot()), SharedServer.class);
   }
 
+  /** The JVM's shared server, when a test has used it. */
+  static Optional<SharedServer> existing(ExtensionContext context) {
+    return Optional.ofNullable(
+        context
+            .getRoot()
+            .getStore(PgIsolateExtension.NAMESPACE)
+            .get(SharedServer.class, SharedServer.class));
+  }
+
+  /** Whether the server is the JVM's temporary cluster (which goes when the JVM exits). */
+  boolean temporary() {
+    return cluster != null;
+  }
+
   private static SharedServer start(ExtensionContext root) {
     Optional<String> url = JvmServer.configuredUrl(root::getConfigurationParameter);
     // A lease server shared by several processes (pgisolate wrap sets PGM_SOCKET for its command).

@@ -149,6 +149,21 @@ class ExtensionBehaviourIT {
                 + " Hint: remove it for the default of ");
   }
 
+  @PgIsolated(scripts = "db/junit/schema.sql", acquireTimeoutSeconds = 0)
+  static class NoTimeToWait {
+    @Test
+    void test(Connection c) {}
+  }
+
+  @Test
+  void anAcquireTimeoutBelowOneSecondIsNamed() {
+    assertThat(onlyFailure(NoTimeToWait.class))
+        .isEqualTo(
+            "@PgIsolated(acquireTimeoutSeconds = 0) on test(Connection) in"
+                + " io.pgisolate.junit5.ExtensionBehaviourIT$NoTimeToWait: it must be at least 1."
+                + " Hint: remove it for the default of 60 seconds.");
+  }
+
   // --- breaking isolation ---
 
   @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)
@@ -248,6 +263,13 @@ class ExtensionBehaviourIT {
             .startsWith("pgisolate: kept: fails(");
       }
     }
+  }
+
+  /** The message of the one test of {@code testClass}, which fails. */
+  static String onlyFailure(Class<?> testClass) {
+    var events = run(testClass).testEvents();
+    events.assertStatistics(s -> s.started(1).failed(1));
+    return message(events.failed().stream().findFirst().orElseThrow());
   }
 
   static String message(Event event) {
@@ -382,6 +404,46 @@ class ExtensionBehaviourIT {
             .getThrowable()
             .orElseThrow();
     assertThat(cause.getMessage())
-        .contains("a @BeforeAll method gets one only with @PgIsolated(scope = CLASS)");
+        .isEqualTo(
+            "no pgisolate database for java.sql.Connection arg0 of setUp(Connection): with"
+                + " @PgIsolated(scope = METHOD), only a test and its @BeforeEach and @AfterEach"
+                + " methods get one. Hint: move the parameter to the test or a @BeforeEach"
+                + " method, or use scope = CLASS, which @BeforeAll and @AfterAll methods share.");
+  }
+
+  @PgIsolated(scripts = "db/junit/schema.sql")
+  static class AfterAllParameter {
+    @org.junit.jupiter.api.AfterAll
+    static void tearDown(javax.sql.DataSource ds) {}
+
+    @Test
+    void test() {}
+  }
+
+  @Test
+  void afterAllParameterWithoutClassScopeExplainsItself() {
+    assertThat(
+            run(AfterAllParameter.class).containerEvents().failed().stream()
+                .map(ExtensionBehaviourIT::message)
+                .toList())
+        .containsExactly(
+            "no pgisolate database for javax.sql.DataSource arg0 of tearDown(DataSource): with"
+                + " @PgIsolated(scope = METHOD), only a test and its @BeforeEach and @AfterEach"
+                + " methods get one. Hint: move the parameter to the test or a @BeforeEach"
+                + " method, or use scope = CLASS, which @BeforeAll and @AfterAll methods share.");
+  }
+
+  @PgIsolated(scripts = "db/junit/schema.sql")
+  static class JdbcUrlOfAnotherType {
+    @Test
+    void test(@JdbcUrl java.net.URI url) {}
+  }
+
+  @Test
+  void aJdbcUrlOfAnotherTypeThanStringExplainsItself() {
+    assertThat(onlyFailure(JdbcUrlOfAnotherType.class))
+        .isEqualTo(
+            "@JdbcUrl on java.net.URI arg0 of test(URI): @JdbcUrl parameters are Strings."
+                + " Hint: declare it as String (or take a PgDatabase, whose uri() is a libpq URI).");
   }
 }

@@ -239,4 +239,39 @@ class SharedTransactionBehaviourIT {
                       .contains("Hint: start one with `pgisolate proxy --mode transactional`"));
     }
   }
+
+  // --- a test cannot wait for its own class's shared transaction ---
+
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = IsolationMode.SHARED_TRANSACTION,
+      scope = PgIsolated.Scope.CLASS,
+      acquireTimeoutSeconds = 5)
+  static class MethodInsideItsClassesTransaction {
+    @Test
+    @PgIsolated(
+        scripts = "db/junit/schema.sql",
+        isolation = IsolationMode.SHARED_TRANSACTION,
+        readOnly = true,
+        acquireTimeoutSeconds = 5)
+    void ownAnnotation(Connection c) {}
+
+    @Test
+    void shared(Connection c) throws Exception {
+      assertThat(count(c, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aTestWhoseClassHoldsTheProxyFailsAtOnceInsteadOfWaitingForItself() {
+    var events = run(MethodInsideItsClassesTransaction.class).testEvents();
+    events.assertStatistics(s -> s.started(2).failed(1).succeeded(1));
+    assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+        .isEqualTo(
+            "test 'io.pgisolate.junit5.SharedTransactionBehaviourIT$MethodInsideItsClassesTransaction"
+                + "#ownAnnotation' cannot begin its own shared transaction: its class's (scope ="
+                + " CLASS) is open on the same proxy until the class ends, and a proxy runs one"
+                + " test at a time. Hint: remove the method's @PgIsolated to work in the class's"
+                + " transaction, or give the class scope = METHOD.");
+  }
 }

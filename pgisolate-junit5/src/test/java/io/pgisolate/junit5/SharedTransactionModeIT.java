@@ -40,13 +40,17 @@ class SharedTransactionModeIT {
   }
 
   /** Runs {@code sql} with psql: another process, connected to {@code uri}. */
-  static void psql(String uri, String sql) throws IOException, InterruptedException {
+  /**
+   * Runs {@code sql} with psql at {@code uri}; returns what it printed (unaligned, tuples only).
+   */
+  static String psql(String uri, String sql) throws IOException, InterruptedException {
     Process process =
-        new ProcessBuilder("psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", sql)
+        new ProcessBuilder("psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", sql)
             .redirectErrorStream(true)
             .start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("psql finished").isTrue();
     assertThat(process.exitValue()).as("psql printed:%n%s", output).isZero();
+    return output;
   }
 }

@@ -123,7 +123,14 @@ public final class AdvisoryLockGate implements LeaseGate {
   }
 
   private Connection open() throws SQLException {
-    return DriverManager.getConnection(url, properties);
+    Connection connection = DriverManager.getConnection(url, properties);
+    try {
+      PgServer.exemptFromIdleTimeout(connection); // it idles while its lock guards a lease
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    return connection;
   }
 
   private boolean lock(Connection connection, String function, int index) throws SQLException {

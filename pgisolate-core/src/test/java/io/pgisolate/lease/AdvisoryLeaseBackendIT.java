@@ -50,8 +50,12 @@ class AdvisoryLeaseBackendIT {
   }
 
   LeaseServer serve(String socket, int count) {
+    return serveOn(cluster, socket, count);
+  }
+
+  LeaseServer serveOn(TempCluster backend, String socket, int count) {
     return LeaseServer.start(
-        new LeaseSettings("shared_", count, dir.resolve(socket), Optional.of(cluster.uri())));
+        new LeaseSettings("shared_", count, dir.resolve(socket), Optional.of(backend.uri())));
   }
 
   static long advisoryLocks() throws Exception {
@@ -105,6 +109,25 @@ class AdvisoryLeaseBackendIT {
       other.kill();
     }
     assertThat(b.pool().awaitState(s -> s.leased().isEmpty(), BOUND)).isTrue();
+  }
+
+  @Test
+  void aBackendsIdleSessionTimeoutDoesNotEndTheSessionThatHoldsALease() throws Exception {
+    try (TempCluster strict =
+            TempCluster.builder().setting("idle_session_timeout", "300ms").start();
+        LeaseServer first = serveOn(strict, "first.sock", 1);
+        TestClient holder = TestClient.connect(first.socket())) {
+      assertThat(holder.awaitLease(BOUND)).contains("shared_0");
+      Thread.sleep(1000); // the scenario: the lock's session stays idle past the timeout
+      try (LeaseServer second = serveOn(strict, "second.sock", 1);
+          TestClient other = TestClient.connect(second.socket())) {
+        // The request was tried against the backend as it arrived: still refused, it waits.
+        assertThat(second.pool().awaitState(s -> s.waiting().size() == 1, BOUND))
+            .as("the second server waits rather than hand out shared_0 a second time")
+            .isTrue();
+        assertThat(second.pool().snapshot().leased()).isEmpty();
+      }
+    }
   }
 
   @Test

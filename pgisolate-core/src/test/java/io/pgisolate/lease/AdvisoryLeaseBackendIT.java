@@ -131,6 +131,44 @@ class AdvisoryLeaseBackendIT {
   }
 
   @Test
+  void aLeaseWhoseLockSessionTheBackendEndedIsLockedAgainBeforeAnotherServerTakesIt()
+      throws Exception {
+    a = serve("a.sock", 1);
+    try (TestClient holder = TestClient.connect(a.socket())) {
+      assertThat(holder.awaitLease(BOUND)).contains("shared_0");
+      // What a backend restart or an administrator's pg_terminate_backend does to that session.
+      assertThat(terminateLockHolders()).isEqualTo(1);
+      awaitAdvisoryLocks(1); // taken again by a session of A's own
+      b = serve("b.sock", 1);
+      try (TestClient other = TestClient.connect(b.socket())) {
+        assertThat(b.pool().awaitState(s -> s.waiting().size() == 1, BOUND))
+            .as("B waits rather than hand out shared_0 a second time")
+            .isTrue();
+      }
+    }
+  }
+
+  static int terminateLockHolders() throws Exception {
+    try (Connection c = cluster.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "select count(pg_terminate_backend(pid)) from pg_locks"
+                    + " where locktype = 'advisory'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  static void awaitAdvisoryLocks(long count) throws Exception {
+    long deadline = System.nanoTime() + BOUND.toNanos();
+    while (advisoryLocks() != count) {
+      assertThat(System.nanoTime()).as("advisory locks back to " + count).isLessThan(deadline);
+      Thread.sleep(20); // polls another process's state: nothing to wait on
+    }
+  }
+
+  @Test
   void anUnreachableBackendIsOneLineWithAHintAndNoPassword() {
     assertThatThrownBy(
             () ->

@@ -59,6 +59,14 @@ public record LeaseSettings(
     socket = socket.toAbsolutePath().normalize();
     backend = backend == null ? Optional.empty() : backend;
     databases = databases == null ? Optional.empty() : databases;
+    if (backend.isPresent() && databases.isPresent()) {
+      // Both make every database afresh at start (and --create drops them at exit), whoever
+      // leases them: with a shared pool, the clients of other machines.
+      throw new PgIsolateException(
+          "--create and --reset cannot be used with --backend: they would drop databases that the"
+              + " lease servers of other machines lease. Hint: make the databases once (e.g."
+              + " pgisolate wrap-each -- createdb) and serve them with --backend alone.");
+    }
   }
 
   public LeaseSettings(String prefix, int count, Path socket) {

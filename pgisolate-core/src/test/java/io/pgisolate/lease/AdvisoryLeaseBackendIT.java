@@ -169,6 +169,47 @@ class AdvisoryLeaseBackendIT {
   }
 
   @Test
+  void resetOrCreateWithABackendIsRefusedRatherThanDropADatabaseAnotherServerLeases()
+      throws Exception {
+    try (Connection admin = cluster.dataSource().getConnection();
+        Statement s = admin.createStatement()) {
+      s.execute("create database shared_0");
+    }
+    try {
+      a = serve("a.sock", 1);
+      try (TestClient holder = TestClient.connect(a.socket());
+          Connection inUse = cluster.dataSource("shared_0").getConnection()) {
+        assertThat(holder.awaitLease(BOUND)).contains("shared_0");
+        for (boolean create : new boolean[] {true, false}) {
+          LeaseDatabases databases =
+              new LeaseDatabases(cluster.uri(), Optional.empty(), create, !create);
+          assertThatThrownBy(
+                  () ->
+                      b =
+                          LeaseServer.start(
+                              new LeaseSettings(
+                                      "shared_",
+                                      1,
+                                      dir.resolve("b.sock"),
+                                      Optional.of(cluster.uri()))
+                                  .withDatabases(Optional.of(databases))))
+              .hasMessage(
+                  "--create and --reset cannot be used with --backend: they would drop databases"
+                      + " that the lease servers of other machines lease. Hint: make the databases"
+                      + " once (e.g. pgisolate wrap-each -- createdb) and serve them with --backend"
+                      + " alone.");
+        }
+        assertThat(inUse.isValid(5)).as("the client's session on its leased database").isTrue();
+      }
+    } finally {
+      try (Connection admin = cluster.dataSource().getConnection();
+          Statement s = admin.createStatement()) {
+        s.execute("drop database if exists shared_0 with (force)");
+      }
+    }
+  }
+
+  @Test
   void anUnreachableBackendIsOneLineWithAHintAndNoPassword() {
     assertThatThrownBy(
             () ->

@@ -92,6 +92,15 @@ public record LeaseSettings(
       Map<String, String> env, Optional<String> socketOption, Path workingDirectory) {
     String prefix = prefix(env);
     int count = count(env);
+    checkNameLength(env, prefix, count);
+    return new LeaseSettings(prefix, count, socket(env, socketOption, workingDirectory));
+  }
+
+  /**
+   * Refuses a prefix whose last database name PostgreSQL would truncate to 63 bytes: names would
+   * collide ({@code p…p10} becomes {@code p…p1}), and a command run on one would hit another.
+   */
+  static void checkNameLength(Map<String, String> env, String prefix, int count) {
     int widest = (prefix + (count - 1)).getBytes(StandardCharsets.UTF_8).length;
     if (widest > MAX_NAME_BYTES) {
       throw new PgIsolateException(
@@ -105,7 +114,6 @@ public record LeaseSettings(
               + MAX_NAME_BYTES
               + ". Hint: use a shorter prefix.");
     }
-    return new LeaseSettings(prefix, count, socket(env, socketOption, workingDirectory));
   }
 
   /** The database prefix, for commands (wrap-each) that need no socket. */

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -213,6 +214,9 @@ public final class DatabaseLease implements AutoCloseable {
   private static SocketChannel connect(Path socket) {
     try {
       return SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    } catch (ClosedByInterruptException e) {
+      throw new PgIsolateException(
+          "interrupted while connecting to the lease server on " + socket, e);
     } catch (IOException e) {
       String why =
           Files.exists(socket)

@@ -43,6 +43,7 @@ public final class AdvisoryLockGate implements LeaseGate {
 
   private final String url;
   private final Properties properties;
+  private final String prefix;
   private final int key;
   private final Duration retryInterval;
   // Only used by the pool, under its lock.
@@ -51,10 +52,12 @@ public final class AdvisoryLockGate implements LeaseGate {
   // Databases whose lock another server took after our session ended: reported once.
   private final Set<Integer> lost = new HashSet<>();
 
-  private AdvisoryLockGate(String url, Properties properties, int key, Duration retryInterval) {
+  private AdvisoryLockGate(
+      String url, Properties properties, String prefix, Duration retryInterval) {
     this.url = url;
+    this.prefix = prefix;
     this.properties = properties;
-    this.key = key;
+    this.key = key(prefix);
     this.retryInterval = retryInterval;
   }
 
@@ -65,7 +68,7 @@ public final class AdvisoryLockGate implements LeaseGate {
   public static AdvisoryLockGate connect(String backend, String prefix, Duration retryInterval) {
     Properties properties = new Properties();
     String url = ServerUrl.jdbcUrl(backend, "--backend", properties);
-    AdvisoryLockGate gate = new AdvisoryLockGate(url, properties, key(prefix), retryInterval);
+    AdvisoryLockGate gate = new AdvisoryLockGate(url, properties, prefix, retryInterval);
     try {
       gate.idle.push(gate.open());
     } catch (SQLException e) {
@@ -138,34 +141,44 @@ public final class AdvisoryLockGate implements LeaseGate {
         continue;
       }
       int index = entry.getKey();
-      Connection connection = null;
+      Connection connection;
       try {
         connection = open();
+      } catch (SQLException e) {
+        // Down or unreachable: the others would fail alike (each a wait on the server's thread).
+        LOG.warn(
+            "lease backend: the session holding the lock of {} ended, and the backend"
+                + " cannot be reached to lock it again yet: {}",
+            prefix + index,
+            e.getMessage());
+        return;
+      }
+      try {
         if (lock(connection, "pg_try_advisory_lock", index)) {
           closeQuietly(entry.getValue());
           entry.setValue(connection);
           LOG.warn(
-              "lease backend: the session holding the lock of database {} ended (a restart,"
+              "lease backend: the session holding the lock of {} ended (a restart,"
                   + " pg_terminate_backend?); locked it again",
-              index);
+              prefix + index);
           lost.remove(index);
         } else {
           closeQuietly(connection);
           if (lost.add(index)) {
             LOG.error(
-                "lease backend: the session holding the lock of database {} ended while it was"
+                "lease backend: the session holding the lock of {} ended while it was"
                     + " leased here, and another lease server has taken it since: two clients now"
                     + " use it. Hint: keep the backend's sessions up (no pg_terminate_backend, no"
                     + " restarts) while lease servers run.",
-                index);
+                prefix + index);
           }
         }
       } catch (SQLException e) {
         closeQuietly(connection);
         LOG.warn(
-            "lease backend: the session holding the lock of database {} ended, and it cannot be"
+            "lease backend: the session holding the lock of {} ended, and it cannot be"
                 + " locked again yet: {}",
-            index,
+            prefix + index,
             e.getMessage());
       }
     }

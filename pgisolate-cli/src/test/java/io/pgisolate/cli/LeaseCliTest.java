@@ -101,6 +101,36 @@ class LeaseCliTest {
   }
 
   @Test
+  void sigtermToWrapStopsWhatTheCommandStartedToo() throws Exception {
+    // A shell passes no SIGTERM on to its children: CMD's orphans would go on using databases
+    // whose leases ended with the server.
+    Process p =
+        pgisolate(
+            Map.of("PGM_DATABASE_PREFIX", "app_"),
+            "wrap",
+            "--",
+            "sh",
+            "-c",
+            "sleep 300 & echo $!; wait");
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    long grandchild =
+        Long.parseLong(
+            CompletableFuture.supplyAsync(() -> readLine(out)).get(60, TimeUnit.SECONDS));
+    ProcessHandle sleep = ProcessHandle.of(grandchild).orElseThrow();
+    try {
+      p.toHandle().destroy(); // SIGTERM, as CI cancelling a job sends it
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isEqualTo(143);
+      assertThat(sleep.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get())
+          .as("the command's child, sleep 300")
+          .isNotNull();
+    } finally {
+      sleep.destroyForcibly();
+    }
+  }
+
+  @Test
   void wrapOfAMissingCommandExitsWith127AndOneLine() throws Exception {
     Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "wrap", "--", "no-such-cmd-xyz");
     String err = stderr(p);

@@ -11,8 +11,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,24 +29,35 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Limits: a lock taken by another server is noticed free only at the next retry (every {@link
  * #retryInterval()}); the lock calls run on the lease server's thread, so each hand-out costs a
- * round trip to the shared server. If a lock-holding connection breaks while a client still uses
- * its database, the lock is gone and another server may hand that database out.
+ * round trip to the shared server. The sessions that hold locks are exempt from the server's idle
+ * timeouts, but a restart or {@code pg_terminate_backend} still ends them: every {@link
+ * #RECHECK_INTERVAL} the gate looks for ended ones and locks their databases again from a new
+ * session. Until then another server may take such a database; if one did, the error log says which
+ * database is leased twice.
  */
 public final class AdvisoryLockGate implements LeaseGate {
   private static final Logger LOG = LoggerFactory.getLogger(AdvisoryLockGate.class);
 
+  /** How often the sessions holding locks are checked for ended ones. */
+  static final Duration RECHECK_INTERVAL = Duration.ofSeconds(1);
+
   private final String url;
   private final Properties properties;
+  private final String prefix;
   private final int key;
   private final Duration retryInterval;
   // Only used by the pool, under its lock.
   private final Map<Integer, Connection> held = new HashMap<>();
   private final ArrayDeque<Connection> idle = new ArrayDeque<>();
+  // Databases whose lock another server took after our session ended: reported once.
+  private final Set<Integer> lost = new HashSet<>();
 
-  private AdvisoryLockGate(String url, Properties properties, int key, Duration retryInterval) {
+  private AdvisoryLockGate(
+      String url, Properties properties, String prefix, Duration retryInterval) {
     this.url = url;
+    this.prefix = prefix;
     this.properties = properties;
-    this.key = key;
+    this.key = key(prefix);
     this.retryInterval = retryInterval;
   }
 
@@ -54,7 +68,7 @@ public final class AdvisoryLockGate implements LeaseGate {
   public static AdvisoryLockGate connect(String backend, String prefix, Duration retryInterval) {
     Properties properties = new Properties();
     String url = ServerUrl.jdbcUrl(backend, "--backend", properties);
-    AdvisoryLockGate gate = new AdvisoryLockGate(url, properties, key(prefix), retryInterval);
+    AdvisoryLockGate gate = new AdvisoryLockGate(url, properties, prefix, retryInterval);
     try {
       gate.idle.push(gate.open());
     } catch (SQLException e) {
@@ -96,6 +110,7 @@ public final class AdvisoryLockGate implements LeaseGate {
 
   @Override
   public void give(int index) {
+    lost.remove(index);
     Connection connection = held.remove(index);
     if (connection == null) {
       return;
@@ -115,7 +130,71 @@ public final class AdvisoryLockGate implements LeaseGate {
   }
 
   @Override
+  public Optional<Duration> recheckInterval() {
+    return Optional.of(RECHECK_INTERVAL);
+  }
+
+  @Override
+  public void recheck() {
+    for (Map.Entry<Integer, Connection> entry : held.entrySet()) {
+      if (!lost.contains(entry.getKey()) && isValid(entry.getValue())) {
+        continue;
+      }
+      int index = entry.getKey();
+      Connection connection;
+      try {
+        connection = open();
+      } catch (SQLException e) {
+        // Down or unreachable: the others would fail alike (each a wait on the server's thread).
+        LOG.warn(
+            "lease backend: the session holding the lock of {} ended, and the backend"
+                + " cannot be reached to lock it again yet: {}",
+            prefix + index,
+            e.getMessage());
+        return;
+      }
+      try {
+        if (lock(connection, "pg_try_advisory_lock", index)) {
+          closeQuietly(entry.getValue());
+          entry.setValue(connection);
+          LOG.warn(
+              "lease backend: the session holding the lock of {} ended (a restart,"
+                  + " pg_terminate_backend?); locked it again",
+              prefix + index);
+          lost.remove(index);
+        } else {
+          closeQuietly(connection);
+          if (lost.add(index)) {
+            LOG.error(
+                "lease backend: the session holding the lock of {} ended while it was"
+                    + " leased here, and another lease server has taken it since: two clients now"
+                    + " use it. Hint: keep the backend's sessions up (no pg_terminate_backend, no"
+                    + " restarts) while lease servers run.",
+                prefix + index);
+          }
+        }
+      } catch (SQLException e) {
+        closeQuietly(connection);
+        LOG.warn(
+            "lease backend: the session holding the lock of {} ended, and it cannot be"
+                + " locked again yet: {}",
+            prefix + index,
+            e.getMessage());
+      }
+    }
+  }
+
+  private static boolean isValid(Connection connection) {
+    try {
+      return connection.isValid(1);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  @Override
   public void close() {
+    lost.clear();
     held.values().forEach(AdvisoryLockGate::closeQuietly);
     held.clear();
     idle.forEach(AdvisoryLockGate::closeQuietly);
@@ -123,7 +202,14 @@ public final class AdvisoryLockGate implements LeaseGate {
   }
 
   private Connection open() throws SQLException {
-    return DriverManager.getConnection(url, properties);
+    Connection connection = DriverManager.getConnection(url, properties);
+    try {
+      PgServer.exemptFromIdleTimeout(connection); // it idles while its lock guards a lease
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    return connection;
   }
 
   private boolean lock(Connection connection, String function, int index) throws SQLException {

@@ -7,6 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs the command that {@code wrap} and {@code wrap-each} wrap: in the foreground, with the
@@ -14,7 +17,13 @@ import java.util.Map;
  * killed it, as a shell reports it.
  */
 final class ChildCommand {
-  private volatile Process process;
+  private static final Duration GRACE = Duration.ofSeconds(10);
+  // SIGTERM's exit code, for a command a stop came before.
+  private static final int STOPPED = 128 + 15;
+  private final Object starting = new Object();
+  // Guarded by starting.
+  private Process process;
+  private boolean stopped;
 
   static List<String> check(String front, List<String> command) {
     if (command == null || command.isEmpty()) {
@@ -30,19 +39,27 @@ final class ChildCommand {
   int run(List<String> command, Map<String, String> env) {
     ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command)).inheritIO();
     builder.environment().putAll(env);
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new CommandNotStartedException(
-          "could not run '"
-              + command.get(0)
-              + "': "
-              + e.getMessage()
-              + ". Hint: check the command after -- (is it installed and on the PATH?).",
-          e);
+    Process p;
+    // CMD runs, and can be seen running, before start() returns: a stop meanwhile waits for it.
+    synchronized (starting) {
+      if (stopped) {
+        return STOPPED;
+      }
+      try {
+        p = builder.start();
+      } catch (IOException e) {
+        throw new CommandNotStartedException(
+            "could not run '"
+                + command.get(0)
+                + "': "
+                + e.getMessage()
+                + ". Hint: check the command after -- (is it installed and on the PATH?).",
+            e);
+      }
+      process = p;
     }
     try {
-      return process.waitFor();
+      return p.waitFor();
     } catch (InterruptedException e) {
       stop();
       Thread.currentThread().interrupt();
@@ -50,11 +67,35 @@ final class ChildCommand {
     }
   }
 
-  /** Asks a running command to stop (SIGTERM), then kills it after 10 s. */
+  /**
+   * Asks a running command and every process it started to stop (SIGTERM), then kills those left
+   * after 10 s. A terminal's Ctrl-C reaches CMD's whole process group, but a SIGTERM to pgisolate
+   * reaches pgisolate alone, and a shell passes none on to its children: they would go on using
+   * databases whose leases end with the server.
+   */
   void stop() {
-    Process p = process;
-    if (p != null) {
-      Signals.stop(p, "TERM", Duration.ofSeconds(10));
+    Process p;
+    synchronized (starting) {
+      stopped = true;
+      p = process;
+    }
+    if (p == null) {
+      return;
+    }
+    // Taken before CMD ends: its orphans are no longer its descendants then.
+    List<ProcessHandle> started = p.descendants().toList();
+    started.forEach(ProcessHandle::destroy);
+    Signals.stop(p, "TERM", GRACE);
+    long deadline = System.nanoTime() + GRACE.toNanos();
+    for (ProcessHandle h : started) {
+      try {
+        h.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        h.destroyForcibly();
+      } catch (InterruptedException e) {
+        h.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -213,6 +214,9 @@ public final class DatabaseLease implements AutoCloseable {
   private static SocketChannel connect(Path socket) {
     try {
       return SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    } catch (ClosedByInterruptException e) {
+      throw new PgIsolateException(
+          "interrupted while connecting to the lease server on " + socket, e);
     } catch (IOException e) {
       String why =
           Files.exists(socket)
@@ -255,8 +259,7 @@ public final class DatabaseLease implements AutoCloseable {
         if (left <= 0) {
           throw timeout(socket, timeout);
         }
-        selector.select(Math.max(1, left / 1_000_000));
-        selector.selectedKeys().clear();
+        awaitReadable(selector, left, "a database", socket);
       }
       channel.keyFor(selector).cancel();
       selector.selectNow();
@@ -331,10 +334,24 @@ public final class DatabaseLease implements AutoCloseable {
                   + " Hint: check that the server is pgisolate serve and responsive.");
         }
         if (n == 0) {
-          selector.select(Math.max(1, left / 1_000_000));
-          selector.selectedKeys().clear();
+          awaitReadable(selector, left, "the status report", socket);
         }
       }
+    }
+  }
+
+  /**
+   * Waits until the channel has something to read, at most {@code nanos}. An interrupt ends the
+   * wait with an exception, the thread left interrupted: a selector returns at once while the
+   * thread is interrupted, so waiting on would spin until the deadline.
+   */
+  private static void awaitReadable(Selector selector, long nanos, String what, Path socket)
+      throws IOException {
+    selector.select(Math.max(1, nanos / 1_000_000));
+    selector.selectedKeys().clear();
+    if (Thread.currentThread().isInterrupted()) {
+      throw new PgIsolateException(
+          "interrupted while waiting for " + what + " from the lease server on " + socket);
     }
   }
 

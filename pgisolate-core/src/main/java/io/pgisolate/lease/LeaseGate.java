@@ -19,6 +19,18 @@ public interface LeaseGate extends AutoCloseable {
   /** How often waiting requests try again for databases other servers may have released. */
   Duration retryInterval();
 
+  /**
+   * Checks that what this server took is still its own, and takes back what it lost (a shared
+   * server may end the session that holds it); called now and then, as {@link #recheckInterval()}
+   * says. Nothing to do for gates that cannot lose what they took.
+   */
+  default void recheck() {}
+
+  /** How often {@link #recheck()} runs; empty for gates that need none. */
+  default java.util.Optional<Duration> recheckInterval() {
+    return java.util.Optional.empty();
+  }
+
   /** Lets go of everything taken. */
   @Override
   void close();

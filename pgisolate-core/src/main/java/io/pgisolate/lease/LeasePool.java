@@ -277,6 +277,19 @@ public final class LeasePool {
     }
   }
 
+  /** With a {@link LeaseGate}: lets it check what it took (see {@link LeaseGate#recheck()}). */
+  public void recheckGate() {
+    if (gate == null) {
+      return;
+    }
+    lock.lock();
+    try {
+      gate.recheck();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The gate, when the pool is shared with other servers. */
   public java.util.Optional<LeaseGate> gate() {
     return java.util.Optional.ofNullable(gate);

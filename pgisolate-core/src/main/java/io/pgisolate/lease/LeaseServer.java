@@ -155,21 +155,32 @@ public final class LeaseServer implements AutoCloseable {
           "could not start the lease server on " + socket.path() + ": " + failed, failed);
     }
     pool.gate()
-        .map(LeaseGate::retryInterval)
         .ifPresent(
-            every ->
-                loop.scheduleWithFixedDelay(
-                    this::retryWaiters, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS));
+            gate -> {
+              every(gate.retryInterval(), "retrying waiters", pool::retryWaiters);
+              gate.recheckInterval()
+                  .ifPresent(every -> every(every, "checking held locks", pool::recheckGate));
+            });
   }
 
-  /** Other servers of a shared pool release without telling us: look again now and then. */
-  private void retryWaiters() {
-    try {
-      pool.retryWaiters();
-    } catch (RuntimeException e) {
-      // Logged, not thrown: Netty would cancel the periodic task for good.
-      LOG.error("lease server on {}: retrying waiters failed: {}", socket.path(), e.toString(), e);
-    }
+  /**
+   * Runs {@code task} on the server's thread every {@code interval}: other servers of a shared pool
+   * release without telling us, and its backend may end the sessions that hold our locks.
+   */
+  private void every(Duration interval, String what, Runnable task) {
+    long nanos = interval.toNanos();
+    loop.scheduleWithFixedDelay(
+        () -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            // Logged, not thrown: Netty would cancel the periodic task for good.
+            LOG.error("lease server on {}: {} failed: {}", socket.path(), what, e.toString(), e);
+          }
+        },
+        nanos,
+        nanos,
+        TimeUnit.NANOSECONDS);
   }
 
   /** Runs {@code task} on the server's thread, soon; once the server has stopped, never. */

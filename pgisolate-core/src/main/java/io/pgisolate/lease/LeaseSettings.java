@@ -59,6 +59,14 @@ public record LeaseSettings(
     socket = socket.toAbsolutePath().normalize();
     backend = backend == null ? Optional.empty() : backend;
     databases = databases == null ? Optional.empty() : databases;
+    if (backend.isPresent() && databases.isPresent()) {
+      // Both make every database afresh at start (and --create drops them at exit), whoever
+      // leases them: with a shared pool, the clients of other machines.
+      throw new PgIsolateException(
+          "--create and --reset cannot be used with --backend: they would drop databases that the"
+              + " lease servers of other machines lease. Hint: make the databases once (e.g."
+              + " pgisolate wrap-each -- createdb) and serve them with --backend alone.");
+    }
   }
 
   public LeaseSettings(String prefix, int count, Path socket) {
@@ -84,6 +92,15 @@ public record LeaseSettings(
       Map<String, String> env, Optional<String> socketOption, Path workingDirectory) {
     String prefix = prefix(env);
     int count = count(env);
+    checkNameLength(env, prefix, count);
+    return new LeaseSettings(prefix, count, socket(env, socketOption, workingDirectory));
+  }
+
+  /**
+   * Refuses a prefix whose last database name PostgreSQL would truncate to 63 bytes: names would
+   * collide ({@code p…p10} becomes {@code p…p1}), and a command run on one would hit another.
+   */
+  static void checkNameLength(Map<String, String> env, String prefix, int count) {
     int widest = (prefix + (count - 1)).getBytes(StandardCharsets.UTF_8).length;
     if (widest > MAX_NAME_BYTES) {
       throw new PgIsolateException(
@@ -97,7 +114,6 @@ public record LeaseSettings(
               + MAX_NAME_BYTES
               + ". Hint: use a shorter prefix.");
     }
-    return new LeaseSettings(prefix, count, socket(env, socketOption, workingDirectory));
   }
 
   /** The database prefix, for commands (wrap-each) that need no socket. */

@@ -40,6 +40,7 @@ public final class LeaseWrapEach {
       Map<String, String> env, List<String> command, boolean ignoreExitCode, boolean xarg) {
     String prefix = LeaseSettings.prefix(env);
     int count = LeaseSettings.count(env);
+    LeaseSettings.checkNameLength(env, prefix, count);
     return new LeaseWrapEach(prefix, count, command, ignoreExitCode, xarg);
   }
 

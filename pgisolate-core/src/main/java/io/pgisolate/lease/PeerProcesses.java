@@ -1,5 +1,6 @@
 package io.pgisolate.lease;
 
+import io.netty.channel.ChannelException;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.PeerCredentials;
 import java.io.IOException;
@@ -17,10 +18,15 @@ final class PeerProcesses {
 
   /** "pid=… user=…", with {@code ?} for what is unknown. */
   static String describe(EpollDomainSocketChannel channel) {
+    if (!channel.isOpen()) {
+      // Closed by the server (a write to a client that had left) and listed until Netty reports
+      // it inactive: its descriptor's number may belong to another file or client by now.
+      return "pid=? user=?";
+    }
     PeerCredentials peer;
     try {
       peer = channel.peerCredentials();
-    } catch (IOException e) {
+    } catch (IOException | ChannelException e) {
       return "pid=? user=?";
     }
     // pid 0: the peer is in a pid namespace this server cannot see into.

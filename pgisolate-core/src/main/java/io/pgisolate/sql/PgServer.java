@@ -167,14 +167,18 @@ public record PgServer(String host, int port, String user, String password, Stri
 
   /**
    * Exempts a session that holds advisory locks while it idles (a clone pool's owner, a template
-   * builder's) from the server's idle_session_timeout (PostgreSQL 14+): ended, it would drop its
-   * locks, and other JVMs would take what they guard for abandoned.
+   * builder's, a lease server's lock on a leased database) from the server's timeouts that end idle
+   * sessions: {@code idle_session_timeout} (PostgreSQL 14+), and {@code
+   * idle_in_transaction_session_timeout} and {@code transaction_timeout} (17+) should it ever idle
+   * in a transaction. Ended, it would drop its locks, and other JVMs or lease servers would take
+   * what they guard for abandoned. Settings the server does not know are skipped.
    */
   public static void exemptFromIdleTimeout(Connection session) throws SQLException {
-    if (session.getMetaData().getDatabaseMajorVersion() >= 14) {
-      try (var st = session.createStatement()) {
-        st.execute("SET idle_session_timeout = 0");
-      }
+    try (var st = session.createStatement()) {
+      st.execute(
+          "SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN"
+              + " ('idle_session_timeout', 'idle_in_transaction_session_timeout',"
+              + " 'transaction_timeout')");
     }
   }
 

@@ -50,8 +50,12 @@ class AdvisoryLeaseBackendIT {
   }
 
   LeaseServer serve(String socket, int count) {
+    return serveOn(cluster, socket, count);
+  }
+
+  LeaseServer serveOn(TempCluster backend, String socket, int count) {
     return LeaseServer.start(
-        new LeaseSettings("shared_", count, dir.resolve(socket), Optional.of(cluster.uri())));
+        new LeaseSettings("shared_", count, dir.resolve(socket), Optional.of(backend.uri())));
   }
 
   static long advisoryLocks() throws Exception {
@@ -105,6 +109,104 @@ class AdvisoryLeaseBackendIT {
       other.kill();
     }
     assertThat(b.pool().awaitState(s -> s.leased().isEmpty(), BOUND)).isTrue();
+  }
+
+  @Test
+  void aBackendsIdleSessionTimeoutDoesNotEndTheSessionThatHoldsALease() throws Exception {
+    try (TempCluster strict =
+            TempCluster.builder().setting("idle_session_timeout", "300ms").start();
+        LeaseServer first = serveOn(strict, "first.sock", 1);
+        TestClient holder = TestClient.connect(first.socket())) {
+      assertThat(holder.awaitLease(BOUND)).contains("shared_0");
+      Thread.sleep(1000); // the scenario: the lock's session stays idle past the timeout
+      try (LeaseServer second = serveOn(strict, "second.sock", 1);
+          TestClient other = TestClient.connect(second.socket())) {
+        // The request was tried against the backend as it arrived: still refused, it waits.
+        assertThat(second.pool().awaitState(s -> s.waiting().size() == 1, BOUND))
+            .as("the second server waits rather than hand out shared_0 a second time")
+            .isTrue();
+        assertThat(second.pool().snapshot().leased()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aLeaseWhoseLockSessionTheBackendEndedIsLockedAgainBeforeAnotherServerTakesIt()
+      throws Exception {
+    a = serve("a.sock", 1);
+    try (TestClient holder = TestClient.connect(a.socket())) {
+      assertThat(holder.awaitLease(BOUND)).contains("shared_0");
+      // What a backend restart or an administrator's pg_terminate_backend does to that session.
+      assertThat(terminateLockHolders()).isEqualTo(1);
+      awaitAdvisoryLocks(1); // taken again by a session of A's own
+      b = serve("b.sock", 1);
+      try (TestClient other = TestClient.connect(b.socket())) {
+        assertThat(b.pool().awaitState(s -> s.waiting().size() == 1, BOUND))
+            .as("B waits rather than hand out shared_0 a second time")
+            .isTrue();
+      }
+    }
+  }
+
+  static int terminateLockHolders() throws Exception {
+    try (Connection c = cluster.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "select count(pg_terminate_backend(pid)) from pg_locks"
+                    + " where locktype = 'advisory'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  static void awaitAdvisoryLocks(long count) throws Exception {
+    long deadline = System.nanoTime() + BOUND.toNanos();
+    while (advisoryLocks() != count) {
+      assertThat(System.nanoTime()).as("advisory locks back to " + count).isLessThan(deadline);
+      Thread.sleep(20); // polls another process's state: nothing to wait on
+    }
+  }
+
+  @Test
+  void resetOrCreateWithABackendIsRefusedRatherThanDropADatabaseAnotherServerLeases()
+      throws Exception {
+    try (Connection admin = cluster.dataSource().getConnection();
+        Statement s = admin.createStatement()) {
+      s.execute("create database shared_0");
+    }
+    try {
+      a = serve("a.sock", 1);
+      try (TestClient holder = TestClient.connect(a.socket());
+          Connection inUse = cluster.dataSource("shared_0").getConnection()) {
+        assertThat(holder.awaitLease(BOUND)).contains("shared_0");
+        for (boolean create : new boolean[] {true, false}) {
+          LeaseDatabases databases =
+              new LeaseDatabases(cluster.uri(), Optional.empty(), create, !create);
+          assertThatThrownBy(
+                  () ->
+                      b =
+                          LeaseServer.start(
+                              new LeaseSettings(
+                                      "shared_",
+                                      1,
+                                      dir.resolve("b.sock"),
+                                      Optional.of(cluster.uri()))
+                                  .withDatabases(Optional.of(databases))))
+              .hasMessage(
+                  "--create and --reset cannot be used with --backend: they would drop databases"
+                      + " that the lease servers of other machines lease. Hint: make the databases"
+                      + " once (e.g. pgisolate wrap-each -- createdb) and serve them with --backend"
+                      + " alone.");
+        }
+        assertThat(inUse.isValid(5)).as("the client's session on its leased database").isTrue();
+      }
+    } finally {
+      try (Connection admin = cluster.dataSource().getConnection();
+          Statement s = admin.createStatement()) {
+        s.execute("drop database if exists shared_0 with (force)");
+      }
+    }
   }
 
   @Test

@@ -137,6 +137,21 @@ class LeaseCommandsTest {
   }
 
   @Test
+  void wrapEachRefusesAPrefixTooLongForPostgresLikeServe() {
+    // PostgreSQL would truncate p…p10 to p…p1: dropdb of the eleventh would drop the second.
+    assertThatThrownBy(
+            () ->
+                LeaseWrapEach.fromEnvironment(
+                    Map.of("PGM_DATABASE_PREFIX", "p".repeat(62), "PGM_DATABASE_COUNT", "11"),
+                    List.of("dropdb"),
+                    true,
+                    true))
+        .hasMessageStartingWith("PGM_DATABASE_PREFIX is too long: database ")
+        .hasMessageEndingWith(
+            " would be 64 bytes and PostgreSQL keeps only 63. Hint: use a shorter prefix.");
+  }
+
+  @Test
   void serveRunsUntilStoppedThenPrintsPeakUsageAndTotalWaitTime() throws Exception {
     StringWriter bytes = new StringWriter();
     PrintWriter err = new PrintWriter(bytes, true);

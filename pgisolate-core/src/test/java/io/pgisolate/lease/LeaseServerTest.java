@@ -330,6 +330,42 @@ class LeaseServerTest {
   }
 
   @Test
+  void javaClientInterruptedWhileWaitingStopsAtOnceAndLeavesTheLine() throws Exception {
+    serve("app_", 1);
+    try (DatabaseLease held = DatabaseLease.builder().socket(server.socket()).acquire()) {
+      java.util.concurrent.CompletableFuture<Throwable> failure =
+          new java.util.concurrent.CompletableFuture<>();
+      Thread waiter =
+          new Thread(
+              () -> {
+                try (DatabaseLease never =
+                    DatabaseLease.builder()
+                        .socket(server.socket())
+                        .timeout(Duration.ofMinutes(5))
+                        .acquire()) {
+                  failure.complete(null);
+                } catch (RuntimeException e) {
+                  failure.complete(e);
+                }
+              });
+      waiter.start();
+      assertThat(server.pool().awaitState(s -> s.waiting().size() == 1, BOUND)).isTrue();
+      waiter.interrupt();
+      assertThat(failure.get(BOUND.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+          .isInstanceOf(PgIsolateException.class)
+          .message()
+          // "connecting to" when the interrupt came while the connect returned
+          .matches(
+              "interrupted while (waiting for a database from|connecting to) the lease server on "
+                  + java.util.regex.Pattern.quote(server.socket().toString()));
+      waiter.join(BOUND.toMillis());
+      assertThat(server.pool().awaitState(s -> s.waiting().isEmpty(), BOUND))
+          .as("the interrupted request left the line")
+          .isTrue();
+    }
+  }
+
+  @Test
   void javaClientSendsNothingToAServerThatIsNotPgisolate() throws IOException {
     // A pgmanager stand-in with every database leased: it never answers. pgmanager keeps for good
     // a database it handed to a client that sent anything, so neither the timeout's report nor

@@ -187,7 +187,7 @@ public final class TransactionalBackend implements SharedBackend {
       ErrorResponse error =
           Wire.decodeWhole(ErrorResponse.TYPE, errorResponse.body(), ErrorResponse::decode);
       errorResponse.release();
-      if (timeoutExemption.leaveOutNewest(error)) {
+      if (!closing && timeoutExemption.leaveOutNewest(error)) {
         connecting = false;
         connect(loop);
         return;

@@ -11,12 +11,13 @@ import java.util.Map;
  * its clients' turns, in a test's transaction that lasts as long as the test, so a timeout set in
  * postgresql.conf or with ALTER ROLE/DATABASE … SET would end it, and every client's test with it.
  *
- * <p>They are given as {@code -c name=0} in the start-up packet's {@code options}, not SET: a value
- * from the start-up packet is the session's reset value (PostgreSQL docs, "RESET": "the value that
- * the parameter would have had, if no SET had ever been issued for it in the current session"; and
- * "Setting Parameters": options "-c name=value" at connection start), so the {@code RESET ALL} of
- * every settings replay, and a client's own RESET ALL or DISCARD ALL, keep them off; and it takes
- * precedence over postgresql.conf and ALTER ROLE/DATABASE … SET.
+ * <p>They are given as {@code -c name=0} in the start-up packet's {@code options}, not SET. Settings
+ * given so "constitute defaults for the life of the session" (PostgreSQL docs, "Parameter
+ * Interaction via the Shell"), and RESET goes back to the default, "the value that the parameter
+ * would have had, if no SET had ever been issued for it in the current session" (docs, "RESET"):
+ * so the {@code RESET ALL} of every settings replay, and a client's own RESET ALL or DISCARD ALL,
+ * keep them off, where a SET would be undone. The start-up value also takes precedence over
+ * postgresql.conf and ALTER ROLE/DATABASE … SET (ServerSessionTimeoutIT shows both).
  *
  * <p>A server refuses the whole session (FATAL, 42704) for a name it does not know, and the proxy
  * learns the server's version only once the session is open: when refused, it tries again without

@@ -11,12 +11,12 @@ import java.util.Map;
  * its clients' turns, in a test's transaction that lasts as long as the test, so a timeout set in
  * postgresql.conf or with ALTER ROLE/DATABASE … SET would end it, and every client's test with it.
  *
- * <p>They are given as {@code -c name=0} in the start-up packet's {@code options}, not SET. Settings
- * given so "constitute defaults for the life of the session" (PostgreSQL docs, "Parameter
+ * <p>They are given as {@code -c name=0} in the start-up packet's {@code options}, not SET.
+ * Settings given so "constitute defaults for the life of the session" (PostgreSQL docs, "Parameter
  * Interaction via the Shell"), and RESET goes back to the default, "the value that the parameter
- * would have had, if no SET had ever been issued for it in the current session" (docs, "RESET"):
- * so the {@code RESET ALL} of every settings replay, and a client's own RESET ALL or DISCARD ALL,
- * keep them off, where a SET would be undone. The start-up value also takes precedence over
+ * would have had, if no SET had ever been issued for it in the current session" (docs, "RESET"): so
+ * the {@code RESET ALL} of every settings replay, and a client's own RESET ALL or DISCARD ALL, keep
+ * them off, where a SET would be undone. The start-up value also takes precedence over
  * postgresql.conf and ALTER ROLE/DATABASE … SET (ServerSessionTimeoutIT shows both).
  *
  * <p>A server refuses the whole session (FATAL, 42704) for a name it does not know, and the proxy

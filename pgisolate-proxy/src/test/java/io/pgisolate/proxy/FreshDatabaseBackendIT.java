@@ -88,6 +88,36 @@ class FreshDatabaseBackendIT {
     }
   }
 
+  /**
+   * What the proxy keeps open itself, the clone pool's sessions, is not ended by a server's
+   * idle_session_timeout (or is replaced when it is): after the proxy idled past it, clones are
+   * still handed out and dropped.
+   */
+  @Test
+  void aServersIdleSessionTimeoutDoesNotStopTheProxyHandingOutAndDroppingClones() throws Exception {
+    try (TempCluster strict =
+            TempCluster.builder().setting("idle_session_timeout", "300ms").start();
+        FreshProxy f =
+            FreshProxy.start(
+                strict,
+                FreshProxy.greetingTemplate(strict, "fresh-idle"),
+                ClonePool.Settings.defaults().withPrefix("pgi_fi").withReady(1),
+                false,
+                false)) {
+      for (int i = 0; i < 2; i++) {
+        Thread.sleep(700); // the scenario: the proxy's own sessions idle past the timeout
+        String database;
+        try (Connection c = f.connect("app")) {
+          database = scalar(c, "SELECT current_database()");
+          assertThat(scalar(c, "SELECT text FROM greeting WHERE id = 1")).isEqualTo("hello");
+        }
+        awaitTrue(
+            () -> !databaseExists(strict.server(), database),
+            "clone " + database + " dropped after its client left");
+      }
+    }
+  }
+
   @Test
   void theClientsDatabaseNameDoesNotMatter() throws Exception {
     try (FreshProxy f = start("pgi_fn", 1, false, false);
@@ -227,7 +257,11 @@ class FreshDatabaseBackendIT {
   }
 
   static boolean databaseExists(String name) {
-    try (Connection admin = server.connect("postgres");
+    return databaseExists(server, name);
+  }
+
+  static boolean databaseExists(PgServer on, String name) {
+    try (Connection admin = on.connect("postgres");
         PreparedStatement st =
             admin.prepareStatement("SELECT count(*) FROM pg_database WHERE datname = ?")) {
       st.setString(1, name);

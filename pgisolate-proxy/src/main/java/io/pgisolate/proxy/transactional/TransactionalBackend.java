@@ -63,6 +63,7 @@ public final class TransactionalBackend implements SharedBackend {
   private final Duration turnTimeout;
   private final int connectTimeoutMillis;
   private final Transport transport = new Transport();
+  private final TimeoutExemption timeoutExemption = new TimeoutExemption();
 
   private Channel server;
   private boolean connecting;
@@ -136,14 +137,20 @@ public final class TransactionalBackend implements SharedBackend {
     BackendSessions.open(
         loop,
         transport,
-        target,
+        timeoutExemption.applyTo(target),
         connectTimeoutMillis,
         MessageFramer.POSTGRES_MAX_MESSAGE_LENGTH,
-        new Startup());
+        new Startup(loop));
   }
 
   /** Start-up of the shared session: keeps its parameters and key, then serves clients. */
   private final class Startup implements BackendConnection {
+    private final EventLoop loop;
+
+    Startup(EventLoop loop) {
+      this.loop = loop;
+    }
+
     @Override
     public void forward(RawMessage message) {
       if (message.type() == ParameterStatus.TYPE) {
@@ -180,6 +187,11 @@ public final class TransactionalBackend implements SharedBackend {
       ErrorResponse error =
           Wire.decodeWhole(ErrorResponse.TYPE, errorResponse.body(), ErrorResponse::decode);
       errorResponse.release();
+      if (!closing && timeoutExemption.leaveOutNewest(error)) {
+        connecting = false;
+        connect(loop);
+        return;
+      }
       lost(
           target.describe()
               + " refused the transactional proxy's shared session: "

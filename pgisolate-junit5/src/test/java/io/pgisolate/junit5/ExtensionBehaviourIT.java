@@ -164,6 +164,23 @@ class ExtensionBehaviourIT {
                 + " Hint: remove it for the default of 60 seconds.");
   }
 
+  static class ClassScopeOnAMethod {
+    @Test
+    @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS)
+    void test(Connection c) {}
+  }
+
+  @Test
+  void classScopeOnATestMethodIsNamed() {
+    assertThat(onlyFailure(ClassScopeOnAMethod.class))
+        .isEqualTo(
+            "@PgIsolated(scope = CLASS) on test(Connection) in"
+                + " io.pgisolate.junit5.ExtensionBehaviourIT$ClassScopeOnAMethod: a test method"
+                + " cannot share a database with its class's tests. Hint: put @PgIsolated(scope ="
+                + " CLASS) on the class, or remove scope = CLASS to give this test a database of"
+                + " its own.");
+  }
+
   // --- breaking isolation ---
 
   @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)

@@ -40,6 +40,9 @@ import java.util.regex.Pattern;
  *       accepts connections without that lock held (a running pgmanager) is refused too.
  *   <li>The listener is bound with Netty's native socket and handed to an epoll channel, which owns
  *       its descriptor from then on (the lease server registers it on its event loop).
+ *   <li>A socket file deleted while the server runs (a /tmp cleaner, an {@code rm -rf} of its
+ *       directory) is put back by {@link #relistenIfDeleted}, with its lock file: otherwise no
+ *       client could reach the server, and a new one would be refused for the lock it holds.
  * </ul>
  */
 final class SocketFile implements AutoCloseable {
@@ -47,8 +50,10 @@ final class SocketFile implements AutoCloseable {
   private static final int S_IFSOCK = 0140000;
 
   private final Path path;
-  private final EpollServerDomainSocketChannel channel;
-  private final FileChannel lock;
+  // Replaced on the event loop when the file was deleted (relistenIfDeleted).
+  private volatile EpollServerDomainSocketChannel channel;
+  private volatile FileChannel lock;
+  private volatile boolean closed;
 
   private SocketFile(Path path, EpollServerDomainSocketChannel channel, FileChannel lock) {
     this.path = path;
@@ -181,6 +186,37 @@ final class SocketFile implements AutoCloseable {
     return channel;
   }
 
+  /**
+   * A new listener at the path when the socket file is gone, having locked a new lock file first
+   * when that went too (with its directory); empty while the file is there, whatever it is. The old
+   * listener, which nobody can reach any more, is closed. Call it on the event loop.
+   */
+  Optional<EpollServerDomainSocketChannel> relistenIfDeleted() {
+    // Closed: close() removed the file, and a check queued before it may still run after it.
+    if (closed || Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    Directories.create(path.getParent(), "rwx------");
+    Path lockFile = lockFile(path);
+    if (!Files.exists(lockFile)) {
+      FileChannel fresh = lock(lockFile);
+      if (fresh == null) {
+        throw new PgIsolateException(
+            "its socket file "
+                + path
+                + " was deleted, and another lease server holds the new "
+                + lockFile
+                + ". Hint: stop one of them.");
+      }
+      closeQuietly(lock);
+      lock = fresh;
+    }
+    EpollServerDomainSocketChannel old = channel;
+    channel = listen(path);
+    old.close();
+    return Optional.of(channel);
+  }
+
   /** A file at the socket path is replaced only when it is a socket nobody listens on. */
   private static void refuseLiveOrForeign(Path path) {
     int mode;
@@ -255,6 +291,7 @@ final class SocketFile implements AutoCloseable {
    */
   @Override
   public void close() {
+    closed = true;
     try {
       if (channel.isRegistered()) {
         channel.close().awaitUninterruptibly();

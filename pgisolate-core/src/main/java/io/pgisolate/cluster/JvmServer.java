@@ -1,5 +1,8 @@
 package io.pgisolate.cluster;
 
+import io.pgisolate.binaries.BinariesResolver;
+import io.pgisolate.binaries.PgBinaries;
+import io.pgisolate.os.CacheDirectory;
 import io.pgisolate.sql.PgServer;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +13,7 @@ import java.util.function.Function;
  * The server a JVM's tests make their databases on: the one named by {@code pgisolate.url} (or
  * {@code PGISOLATE_URL}), else a temporary cluster started on first use and stopped at JVM exit.
  * The JUnit extension and the {@code jdbc:pgisolate:} driver both take theirs here, so a JVM that
- * uses both runs one cluster (one per PostgreSQL version asked for).
+ * uses both runs one cluster (one per PostgreSQL installation its version requests resolve to).
  */
 public final class JvmServer {
   /** The configuration parameter (or system property) naming an existing server. */
@@ -34,24 +37,30 @@ public final class JvmServer {
    * default PostgreSQL when empty), started now if it is not running yet.
    */
   public static JvmServer get(Optional<String> url, Optional<String> version) {
-    String key = url.map(u -> "url:" + u).orElse("temp:" + version.orElse(""));
+    if (url.isPresent()) {
+      return SERVERS.computeIfAbsent(
+          "url:" + url.get(), k -> new JvmServer(PgServer.fromUrl(url.get()), Optional.empty()));
+    }
+    // Keyed by the binaries the request resolves to, not by its text: no version, 18, 18.1.0 and
+    // PGISOLATE_PG_VERSION=18 may all name the same installation, which gets one cluster.
+    PgBinaries binaries =
+        BinariesResolver.resolve(
+            BinariesResolver.Request.fromEnvironment(
+                Optional.empty(), version, CacheDirectory.resolve(Optional.empty())));
+    String key = "temp:" + binaries.bin();
     JvmServer found = SERVERS.get(key);
     if (found != null) {
       return found;
     }
     // One start at a time: a second caller waits for the cluster instead of starting another.
     synchronized (JvmServer.class) {
-      return SERVERS.computeIfAbsent(key, k -> start(url, version));
+      return SERVERS.computeIfAbsent(key, k -> start(binaries));
     }
   }
 
-  private static JvmServer start(Optional<String> url, Optional<String> version) {
-    if (url.isPresent()) {
-      return new JvmServer(PgServer.fromUrl(url.get()), Optional.empty());
-    }
-    TempCluster.Builder builder = TempCluster.builder();
-    version.ifPresent(builder::version);
-    TempCluster cluster = builder.start(); // stopped at JVM exit (LiveClusters)
+  private static JvmServer start(PgBinaries binaries) {
+    // stopped at JVM exit (LiveClusters)
+    TempCluster cluster = TempCluster.builder().binaries(binaries.bin()).start();
     return new JvmServer(cluster.server(), Optional.of(cluster));
   }
 

@@ -35,6 +35,9 @@ public final class LeaseServer implements AutoCloseable {
   /** How often waiters retry for databases that other servers of a shared pool released. */
   static final Duration BACKEND_RETRY = Duration.ofMillis(50);
 
+  /** How often the server looks whether its socket file is still there. */
+  static final Duration SOCKET_CHECK = Duration.ofSeconds(1);
+
   private final LeasePool pool;
   private final SocketFile socket;
   private final EpollEventLoopGroup group;
@@ -154,12 +157,34 @@ public final class LeaseServer implements AutoCloseable {
       throw new PgIsolateException(
           "could not start the lease server on " + socket.path() + ": " + failed, failed);
     }
+    every(SOCKET_CHECK, "re-creating its deleted socket file", this::relistenIfDeleted);
     pool.gate()
         .ifPresent(
             gate -> {
               every(gate.retryInterval(), "retrying waiters", pool::retryWaiters);
               gate.recheckInterval()
                   .ifPresent(every -> every(every, "checking held locks", pool::recheckGate));
+            });
+  }
+
+  /**
+   * Puts a deleted socket file back: a running server that nobody can reach, and that makes a new
+   * one refuse to start for the lock it holds, helps no one; stopping it would take the leases of
+   * the clients still connected.
+   */
+  private void relistenIfDeleted() {
+    socket
+        .relistenIfDeleted()
+        .ifPresent(
+            fresh -> {
+              LOG.warn(
+                  "lease server: its socket file {} was deleted; listening on a new one there",
+                  socket.path());
+              fresh.pipeline().addLast(new ConnectionAcceptor(clients));
+              Throwable failed = loop.register(fresh).cause(); // on the loop: done already
+              if (failed != null) {
+                LOG.error("lease server: could not listen on {} again", socket.path(), failed);
+              }
             });
   }
 

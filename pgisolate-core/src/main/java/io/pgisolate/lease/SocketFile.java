@@ -23,7 +23,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -40,15 +42,26 @@ import java.util.regex.Pattern;
  *       accepts connections without that lock held (a running pgmanager) is refused too.
  *   <li>The listener is bound with Netty's native socket and handed to an epoll channel, which owns
  *       its descriptor from then on (the lease server registers it on its event loop).
+ *   <li>A socket file deleted while the server runs (a /tmp cleaner, an {@code rm -rf} of its
+ *       directory) is put back by {@link #relistenIfDeleted}, with its lock file: otherwise no
+ *       client could reach the server, and a new one would be refused for the lock it holds.
  * </ul>
  */
 final class SocketFile implements AutoCloseable {
   private static final int S_IFMT = 0170000;
   private static final int S_IFSOCK = 0140000;
 
+  /**
+   * The lock files servers of this JVM hold. Closing any descriptor of a file drops every POSIX
+   * lock the process holds on it, so a second server here must not even open a first one's.
+   */
+  private static final Set<Path> LOCKED_HERE = ConcurrentHashMap.newKeySet();
+
   private final Path path;
-  private final EpollServerDomainSocketChannel channel;
-  private final FileChannel lock;
+  // Replaced on the event loop when the file was deleted (relistenIfDeleted).
+  private volatile EpollServerDomainSocketChannel channel;
+  private volatile FileChannel lock;
+  private volatile boolean closed;
 
   private SocketFile(Path path, EpollServerDomainSocketChannel channel, FileChannel lock) {
     this.path = path;
@@ -98,22 +111,43 @@ final class SocketFile implements AutoCloseable {
     Path lockFile = lockFile(path);
     FileChannel lock = lock(lockFile);
     if (lock == null) {
-      throw new PgIsolateException(
-          "a lease server is already running on "
-              + path
-              + " (it holds "
-              + lockFile
-              + "). Hint: stop it, or give this one another socket with --socket or "
-              + LeaseSettings.SOCKET_ENV
-              + ".");
+      throw alreadyRunning(path, lockFile);
     }
     try {
       refuseLiveOrForeign(path);
       return new SocketFile(path, listen(path), lock);
     } catch (RuntimeException e) {
       closeQuietly(lock);
+      LOCKED_HERE.remove(lockFile);
       throw e;
     }
+  }
+
+  /**
+   * Names the server holding the lock by its pid, and says when it has lost its socket file
+   * (deleted while it ran): the one case where killing it is the answer.
+   */
+  private static PgIsolateException alreadyRunning(Path path, Path lockFile) {
+    Optional<Long> pid = lockHolders(lockFile).flatMap(pids -> pids.stream().findFirst());
+    String stop = "stop it" + pid.map(p -> " (kill " + p + ")").orElse("");
+    String hint =
+        Files.exists(path, LinkOption.NOFOLLOW_LINKS)
+            ? "). Hint: " + stop
+            : "), but its socket file is missing, so no client can reach it until it puts the file"
+                + " back (within a second). Hint: if it does not, "
+                + stop
+                + " and start again";
+    return new PgIsolateException(
+        "a lease server is already running on "
+            + path
+            + " ("
+            + pid.map(p -> "pid " + p).orElse("it")
+            + " holds "
+            + lockFile
+            + hint
+            + ", or give this one another socket with --socket or "
+            + LeaseSettings.SOCKET_ENV
+            + ".");
   }
 
   private static Path lockFile(Path socket) {
@@ -128,21 +162,34 @@ final class SocketFile implements AutoCloseable {
    * be read, an existing lock file counts.
    */
   static boolean servedByPgisolate(Path socket) {
+    return lockHolders(lockFile(socket.toAbsolutePath())).map(pids -> !pids.isEmpty()).orElse(true);
+  }
+
+  /**
+   * The pids that hold (or wait for) a lock on {@code lockFile}: none when it does not exist; empty
+   * when /proc/locks cannot be read.
+   */
+  private static Optional<List<Long>> lockHolders(Path lockFile) {
     Object inode;
     try {
-      inode = Files.getAttribute(lockFile(socket.toAbsolutePath()), "unix:ino");
+      inode = Files.getAttribute(lockFile, "unix:ino");
     } catch (IOException | UnsupportedOperationException e) {
-      return false; // no lock file: no pgisolate server ever ran here
+      return Optional.of(List.of()); // no lock file: no pgisolate server ever ran here
     }
     List<String> locks;
     try {
       locks = Files.readAllLines(Path.of("/proc/locks"));
     } catch (IOException e) {
-      return true;
+      return Optional.empty();
     }
     // "1: POSIX  ADVISORY  WRITE 4242 fe:00:2196102 0 EOF" (waiters have a "->" before POSIX)
-    Pattern held = Pattern.compile("\\s[0-9a-f]+:[0-9a-f]+:" + inode + "\\s");
-    return locks.stream().anyMatch(line -> held.matcher(line).find());
+    Pattern held = Pattern.compile("\\s(\\d+)\\s+[0-9a-f]+:[0-9a-f]+:" + inode + "\\s");
+    return Optional.of(
+        locks.stream()
+            .map(held::matcher)
+            .filter(Matcher::find)
+            .map(m -> Long.parseLong(m.group(1)))
+            .toList());
   }
 
   /**
@@ -151,6 +198,9 @@ final class SocketFile implements AutoCloseable {
    * thread, and a server is often stopped by another thread (a shutdown hook) than started it.
    */
   private static FileChannel lock(Path file) {
+    if (!LOCKED_HERE.add(file)) {
+      return null;
+    }
     FileChannel channel = null;
     try {
       channel =
@@ -165,10 +215,12 @@ final class SocketFile implements AutoCloseable {
       // another server in this JVM holds it
     } catch (IOException e) {
       closeQuietly(channel);
+      LOCKED_HERE.remove(file);
       throw new PgIsolateException(
           "cannot lock " + file + ": " + e + ". Hint: choose a writable place with --socket.", e);
     }
     closeQuietly(channel);
+    LOCKED_HERE.remove(file);
     return null;
   }
 
@@ -179,6 +231,38 @@ final class SocketFile implements AutoCloseable {
   /** The listening channel, not yet registered on an event loop. */
   EpollServerDomainSocketChannel channel() {
     return channel;
+  }
+
+  /**
+   * A new listener at the path when the socket file is gone, having locked a new lock file first
+   * when that went too (with its directory); empty while the file is there, whatever it is. The old
+   * listener, which nobody can reach any more, is closed. Call it on the event loop.
+   */
+  Optional<EpollServerDomainSocketChannel> relistenIfDeleted() {
+    // Closed: close() removed the file, and a check queued before it may still run after it.
+    if (closed || Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    Directories.create(path.getParent(), "rwx------");
+    Path lockFile = lockFile(path);
+    if (!Files.exists(lockFile)) {
+      // The old lock is on a deleted file, which nobody else can lock: let go of it first.
+      unlock(lockFile);
+      FileChannel fresh = lock(lockFile);
+      if (fresh == null) {
+        throw new PgIsolateException(
+            "its socket file "
+                + path
+                + " was deleted, and another lease server holds the new "
+                + lockFile
+                + ". Hint: stop one of them.");
+      }
+      lock = fresh;
+    }
+    EpollServerDomainSocketChannel old = channel;
+    channel = listen(path);
+    old.close();
+    return Optional.of(channel);
   }
 
   /** A file at the socket path is replaced only when it is a socket nobody listens on. */
@@ -255,6 +339,7 @@ final class SocketFile implements AutoCloseable {
    */
   @Override
   public void close() {
+    closed = true;
     try {
       if (channel.isRegistered()) {
         channel.close().awaitUninterruptibly();
@@ -266,8 +351,13 @@ final class SocketFile implements AutoCloseable {
       throw new UncheckedIOException("could not remove socket " + path, e);
     } finally {
       // The lock file stays: deleting it would let a racing server lock an unlinked inode.
-      closeQuietly(lock);
+      unlock(lockFile(path));
     }
+  }
+
+  private void unlock(Path lockFile) {
+    closeQuietly(lock);
+    LOCKED_HERE.remove(lockFile);
   }
 
   private static void closeQuietly(Channel channel) {

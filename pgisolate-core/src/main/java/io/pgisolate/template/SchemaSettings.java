@@ -19,15 +19,21 @@ public record SchemaSettings(
   public static final String DEFAULT_FLYWAY_LOCATION = "classpath:db/migration";
 
   public SchemaSettings {
-    scripts = List.copyOf(scripts);
-    migrations = List.copyOf(migrations);
+    // Stripped as the driver's and the properties' comma-separated lists are, wherever they come
+    // from: @PgIsolated(scripts = " db/schema.sql") names the same script.
+    scripts = stripped(scripts);
+    migrations = stripped(migrations);
     flyway = flyway || !migrations.isEmpty();
     liquibase = liquibase.strip();
   }
 
   /** A comma-separated list (of scripts or locations), without blanks around or between items. */
   public static List<String> commaSeparated(String value) {
-    return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    return stripped(Arrays.asList(value.split(",")));
+  }
+
+  private static List<String> stripped(List<String> names) {
+    return names.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
   }
 
   /** Names no schema: an empty database. */

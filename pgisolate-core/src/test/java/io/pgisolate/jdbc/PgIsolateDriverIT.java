@@ -170,6 +170,44 @@ class PgIsolateDriverIT {
   }
 
   @Test
+  void versionsThatNameTheSameBinariesShareOneCluster() throws Exception {
+    try (Connection major = DriverManager.getConnection("jdbc:pgisolate:///v18?version=18");
+        Connection full = DriverManager.getConnection("jdbc:pgisolate:///v18_1_0?version=18.1.0")) {
+      assertThat(string(full, "show server_version")).startsWith("18.1");
+      assertThat(string(full, "show port")).isEqualTo(string(major, "show port"));
+      assertThat(JvmServer.get(Optional.empty(), Optional.of("18.1")).server().port())
+          .isEqualTo(Integer.parseInt(string(major, "show port")));
+    }
+  }
+
+  @Test
+  void noVersionWithPgisolatePgVersionSetSharesTheClusterOfThatVersion() throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ServerPorts.class.getName(),
+                "jdbc:pgisolate:///unversioned",
+                "jdbc:pgisolate:///versioned?version=18")
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder.environment().put("PGISOLATE_PG_VERSION", "18");
+    Process child = builder.start();
+    try {
+      List<String> ports =
+          new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+              .lines()
+              .toList();
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
+      assertThat(child.exitValue()).isZero();
+      assertThat(ports).hasSize(2);
+      assertThat(ports.get(1)).as("one cluster").isEqualTo(ports.get(0));
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  @Test
   void aMisspeltParameterIsNamedWithTheRightOne() {
     assertFailsWith(
         "jdbc:pgisolate:///typo?script=db/isolation/schema.sql",

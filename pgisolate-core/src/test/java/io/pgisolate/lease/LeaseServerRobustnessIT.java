@@ -1,15 +1,23 @@
 package io.pgisolate.lease;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgisolate.os.Directories;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -238,6 +246,54 @@ class LeaseServerRobustnessIT {
       }
       try (TestClient late = TestClient.connect(socket)) {
         assertThat(late.awaitLease(BOUND)).isPresent();
+      }
+    }
+  }
+
+  @Test
+  void aServerWhoseSocketFileIsDeletedListensOnANewOneAndKeepsItsLeasesAndLock() throws Exception {
+    Path socket = dir.resolve("run/pgm.sock");
+    try (ChildClients children = new ChildClients()) {
+      ChildClients.Child server =
+          children.startMain(ServerMain.class, socket.toString(), "db", "3");
+      assertThat(server.awaitLease(BOUND)).isEqualTo("ready");
+      try (TestClient holder = TestClient.connect(socket)) {
+        assertThat(holder.awaitLease(BOUND)).contains("db0");
+        Files.delete(socket); // a /tmp cleaner
+        awaitCreated(socket);
+        try (TestClient next = TestClient.connect(socket)) {
+          assertThat(next.awaitLease(BOUND)).as("db0 is still the holder's").contains("db1");
+        }
+        Directories.deleteTree(socket.getParent()); // the lock file goes with it
+        awaitCreated(socket);
+        assertThatThrownBy(() -> LeaseServer.start(new LeaseSettings("db", 1, socket)))
+            .as("the lock is taken again")
+            .hasMessageStartingWith("a lease server is already running on " + socket);
+        try (TestClient next = TestClient.connect(socket)) {
+          assertThat(next.awaitLease(BOUND)).isPresent().isNotEqualTo(Optional.of("db0"));
+        }
+      }
+    }
+  }
+
+  /** Waits (bounded) until {@code file} exists, watching its directory and that one's parent. */
+  private static void awaitCreated(Path file) throws Exception {
+    long deadline = System.nanoTime() + BOUND.toNanos();
+    try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+      file.getParent().getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+      boolean watchingDirectory = false;
+      while (!Files.exists(file)) {
+        if (!watchingDirectory && Files.isDirectory(file.getParent())) {
+          file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+          watchingDirectory = true;
+          continue; // it may have come meanwhile
+        }
+        WatchKey key = watch.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        if (key == null) {
+          throw new AssertionError(file + " did not come back within " + BOUND);
+        }
+        key.pollEvents();
+        key.reset();
       }
     }
   }

@@ -227,13 +227,42 @@ class LeaseServerTest {
         .hasMessage(
             "a lease server is already running on "
                 + server.socket()
-                + " (it holds "
+                + " (pid "
+                + ProcessHandle.current().pid()
+                + " holds "
                 + server.socket()
-                + ".lock). Hint: stop it, or give this one another socket with --socket or"
-                + " PGM_SOCKET.");
+                + ".lock). Hint: stop it (kill "
+                + ProcessHandle.current().pid()
+                + "), or give this one another socket with --socket or PGM_SOCKET.");
+    assertThat(SocketFile.servedByPgisolate(server.socket())).as("its lock still held").isTrue();
     try (TestClient c = TestClient.connect(server.socket())) {
       assertThat(c.awaitLease(BOUND)).contains("db0"); // the running one is untouched
     }
+  }
+
+  @Test
+  void aServerThatLostItsSocketFileIsNamedWithItsPid() throws Exception {
+    Path socket = dir.resolve("lost.sock");
+    // What a server whose socket file was deleted looks like to a new one: a lock, no socket.
+    try (ChildClients children = new ChildClients()) {
+      ChildClients.Child holder =
+          children.startMain(LockHolderMain.class, dir.resolve("lost.sock.lock").toString());
+      assertThat(holder.awaitLease(BOUND)).isEqualTo("locked");
+      assertThatThrownBy(() -> LeaseServer.start(new LeaseSettings("db", 1, socket)))
+          .hasMessage(
+              "a lease server is already running on "
+                  + socket
+                  + " (pid "
+                  + holder.pid()
+                  + " holds "
+                  + socket
+                  + ".lock), but its socket file is missing, so no client can reach it until it"
+                  + " puts the file back (within a second). Hint: if it does not, stop it (kill "
+                  + holder.pid()
+                  + ") and start again, or give this one another socket with --socket or"
+                  + " PGM_SOCKET.");
+    }
+    assertThat(socket).doesNotExist();
   }
 
   @Test

@@ -35,6 +35,15 @@ record ExtensionSettings(
               + PgIsolateExtension.where(context)
               + ": it must be at least 1. Hint: remove it for the default of 60 seconds.");
     }
+    if (annotation.scope() == PgIsolated.Scope.CLASS && context.getTestMethod().isPresent()) {
+      // Only a method's own annotation gets here: a class's CLASS scope begins in beforeAll.
+      throw new PgIsolateException(
+          "@PgIsolated(scope = CLASS) on "
+              + PgIsolateExtension.where(context)
+              + ": a test method cannot share a database with its class's tests. Hint: put"
+              + " @PgIsolated(scope = CLASS) on the class, or remove scope = CLASS to give this"
+              + " test a database of its own.");
+    }
     SchemaSettings schema =
         new SchemaSettings(
             List.of(annotation.scripts()),

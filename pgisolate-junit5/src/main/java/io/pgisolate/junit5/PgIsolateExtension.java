@@ -213,12 +213,33 @@ public final class PgIsolateExtension
     if (settings.keepOnFailure()
         && (settings.isolation() == IsolationMode.TRANSACTION
             || settings.isolation() == IsolationMode.SHARED_TRANSACTION)) {
-      log.warn(
-          "pgisolate: keepOnFailure has no effect with isolation = {} ({}): a test's"
-              + " changes are rolled back",
-          settings.isolation(),
-          context.getDisplayName());
+      warnOncePerClass(context, settings.isolation());
     }
+  }
+
+  /**
+   * Says once per test class, not once per test, that keepOnFailure cannot keep what a transaction
+   * rolls back: the class's store remembers that it was said.
+   */
+  private static void warnOncePerClass(ExtensionContext context, IsolationMode mode) {
+    ExtensionContext classContext = context;
+    while (classContext.getTestMethod().isPresent()) { // a test, or a repetition of one
+      classContext = classContext.getParent().orElseThrow();
+    }
+    String type = classContext.getRequiredTestClass().getName();
+    classContext
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(
+            // Its own key: a @Nested class's store also finds its enclosing class's values.
+            "keepOnFailure warned for " + mode + " in " + classContext.getUniqueId(),
+            k -> {
+              log.warn(
+                  "pgisolate: keepOnFailure has no effect with isolation = {} ({}): a test's"
+                      + " changes are rolled back",
+                  mode,
+                  type);
+              return Boolean.TRUE;
+            });
   }
 
   /** {@code method() in Class}, for messages and kept databases' comments. */

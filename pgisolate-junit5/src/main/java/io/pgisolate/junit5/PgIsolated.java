@@ -56,7 +56,10 @@ public @interface PgIsolated {
    */
   IsolationMode isolation() default IsolationMode.DATABASE;
 
-  /** A database per test method (default), or one per test class shared by its tests. */
+  /**
+   * A database per test method (default), or one per test class shared by its tests. CLASS goes on
+   * a class: on a test method it fails that test.
+   */
   Scope scope() default Scope.METHOD;
 
   /**

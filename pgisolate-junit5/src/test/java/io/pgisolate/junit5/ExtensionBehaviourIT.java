@@ -164,6 +164,23 @@ class ExtensionBehaviourIT {
                 + " Hint: remove it for the default of 60 seconds.");
   }
 
+  static class ClassScopeOnAMethod {
+    @Test
+    @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS)
+    void test(Connection c) {}
+  }
+
+  @Test
+  void classScopeOnATestMethodIsNamed() {
+    assertThat(onlyFailure(ClassScopeOnAMethod.class))
+        .isEqualTo(
+            "@PgIsolated(scope = CLASS) on test(Connection) in"
+                + " io.pgisolate.junit5.ExtensionBehaviourIT$ClassScopeOnAMethod: a test method"
+                + " cannot share a database with its class's tests. Hint: put @PgIsolated(scope ="
+                + " CLASS) on the class, or remove scope = CLASS to give this test a database of"
+                + " its own.");
+  }
+
   // --- breaking isolation ---
 
   @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)
@@ -333,6 +350,62 @@ class ExtensionBehaviourIT {
         assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(2);
       }
     }
+  }
+
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = IsolationMode.TRANSACTION,
+      keepOnFailure = true)
+  static class KeepOnFailureInTransactions {
+    @org.junit.jupiter.api.RepeatedTest(3)
+    void test(Connection c) throws Exception {
+      c.createStatement().execute("select 1");
+    }
+  }
+
+  @Test
+  void keepOnFailureWithTransactionIsWarnedOfOncePerClass() {
+    String log =
+        stderrOf(
+            () ->
+                run(KeepOnFailureInTransactions.class)
+                    .testEvents()
+                    .assertStatistics(s -> s.succeeded(3)));
+    assertThat(log.lines().filter(l -> l.contains("keepOnFailure has no effect")))
+        .containsExactly(
+            "WARN io.pgisolate.junit5.PgIsolateExtension - pgisolate: keepOnFailure has no effect"
+                + " with isolation = TRANSACTION"
+                + " (io.pgisolate.junit5.ExtensionBehaviourIT$KeepOnFailureInTransactions): a"
+                + " test's changes are rolled back");
+  }
+
+  /** What {@code action} writes to System.err, where slf4j-simple logs; passed on there too. */
+  private static String stderrOf(Runnable action) {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(
+        new java.io.PrintStream(
+            new java.io.OutputStream() {
+              @Override
+              public void write(int b) {
+                captured.write(b);
+                original.write(b);
+              }
+
+              @Override
+              public void write(byte[] b, int off, int len) {
+                captured.write(b, off, len);
+                original.write(b, off, len);
+              }
+            },
+            true,
+            java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      action.run();
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static void assertKept(PgDatabase kept) throws Exception {

@@ -53,6 +53,13 @@ class PgIsolatedIT {
     assertThat(count(c, "select count(*) from person")).isEqualTo(3);
   }
 
+  @Test
+  @PgIsolated(scripts = {" db/junit/schema.sql ", "file:src/test/resources/db/spaced/second.sql\t"})
+  void spacesAroundANameAreIgnored(Connection c) throws Exception {
+    assertThat(string(c, "select string_agg(body, ',' order by id) from note"))
+        .isEqualTo("seed,second");
+  }
+
   @Nested
   @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS)
   @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

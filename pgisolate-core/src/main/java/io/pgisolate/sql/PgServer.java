@@ -158,8 +158,8 @@ public record PgServer(String host, int port, String user, String password, Stri
               + ", user "
               + user
               + "): "
-              + e.getMessage().replaceAll("\\R\\s*", " ")
-              + ". Hint: "
+              + sentence(e.getMessage().replaceAll("\\R\\s*", " "))
+              + " Hint: "
               + connectHint(e),
           e);
     }
@@ -180,6 +180,12 @@ public record PgServer(String host, int port, String user, String password, Stri
               + " ('idle_session_timeout', 'idle_in_transaction_session_timeout',"
               + " 'transaction_timeout')");
     }
+  }
+
+  /** {@code text} ending in one full stop: pgjdbc's messages sometimes end in one already. */
+  private static String sentence(String text) {
+    String trimmed = text.strip();
+    return trimmed.endsWith(".") ? trimmed : trimmed + ".";
   }
 
   private static String connectHint(SQLException e) {

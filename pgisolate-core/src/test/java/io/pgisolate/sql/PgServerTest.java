@@ -22,6 +22,7 @@ class PgServerTest {
         .hasMessageStartingWith(
             "cannot connect to the server at 127.0.0.1:" + port + " (database shop, user app): ")
         .hasMessageEndingWith(". Hint: check that the server runs there and accepts this user.")
+        .hasMessageNotContaining("..") // pgjdbc's "refused. Check that …" ends in a full stop
         .hasMessageNotContaining("PostgreSQL at")
         .hasMessageNotContaining("secret")
         .satisfies(e -> assertThat(e.getMessage().lines()).hasSize(1));

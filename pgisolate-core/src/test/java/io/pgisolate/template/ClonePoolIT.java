@@ -183,7 +183,7 @@ class ClonePoolIT {
           // every slot is taken now
         }
         assertThatThrownBy(() -> pool.acquire(Duration.ofSeconds(10)))
-            .hasMessageContaining("too many clients already")
+            .hasMessageContaining("too many clients already. Hint:") // one full stop, not two
             .hasMessageContaining(
                 "Hint: the server has no connection slot left (max_connections); close"
                     + " connections, or raise max_connections.");

@@ -1,5 +1,6 @@
 package io.pgisolate.isolation;
 
+import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import java.lang.reflect.Field;
 import java.sql.Connection;
@@ -119,7 +120,10 @@ final class TransactionWorker {
   void init() throws SQLException {
     long start = System.nanoTime();
     connection = schemas.server().connect(schemas.database());
-    withoutTransactionTimeouts();
+    // Idle in its transaction between tests for as long as it lives: a server (or database, or
+    // role) configured to end such sessions would end the worker between two tests, failing the
+    // next one. Off for this session; a test's SET of them is rolled back after it.
+    PgServer.exemptFromIdleTimeout(connection);
     identifyBackend();
     schema = WorkerSchemas.name(runnerPrefix, id, backendPid);
     schemas.build(connection, schema);
@@ -132,21 +136,6 @@ final class TransactionWorker {
     long took = System.nanoTime() - start;
     meter = recycling.start(took);
     log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
-  }
-
-  /**
-   * A worker is idle in its transaction between tests, and that transaction lasts as long as the
-   * worker: a server (or database, or role) configured to end such sessions ({@code
-   * idle_in_transaction_session_timeout}, PostgreSQL 17's {@code transaction_timeout}) would end
-   * the worker between two tests, failing the next one. Off for this session (a test's SET of them
-   * is rolled back after it).
-   */
-  private void withoutTransactionTimeouts() throws SQLException {
-    try (Statement st = connection.createStatement()) {
-      st.execute(
-          "SELECT set_config(name, '0', false) FROM pg_settings"
-              + " WHERE name IN ('idle_in_transaction_session_timeout', 'transaction_timeout')");
-    }
   }
 
   private void identifyBackend() throws SQLException {

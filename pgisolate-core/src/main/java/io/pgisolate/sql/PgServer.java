@@ -166,12 +166,13 @@ public record PgServer(String host, int port, String user, String password, Stri
   }
 
   /**
-   * Exempts a session that holds advisory locks while it idles (a clone pool's owner, a template
-   * builder's, a lease server's lock on a leased database) from the server's timeouts that end idle
-   * sessions: {@code idle_session_timeout} (PostgreSQL 14+), and {@code
-   * idle_in_transaction_session_timeout} and {@code transaction_timeout} (17+) should it ever idle
-   * in a transaction. Ended, it would drop its locks, and other JVMs or lease servers would take
-   * what they guard for abandoned. Settings the server does not know are skipped.
+   * Exempts a session that must outlive its idle spells from the server's timeouts that end idle
+   * sessions: {@code idle_session_timeout} (PostgreSQL 14+), {@code
+   * idle_in_transaction_session_timeout} and {@code transaction_timeout} (17+). Such sessions hold
+   * advisory locks while they idle (a clone pool's owner, a template builder's, a lease server's
+   * lock on a leased database: ended, they would drop their locks, and other JVMs or lease servers
+   * would take what they guard for abandoned), or idle in the transaction their tests run in (a
+   * TRANSACTION worker). Settings the server does not know are skipped.
    */
   public static void exemptFromIdleTimeout(Connection session) throws SQLException {
     try (var st = session.createStatement()) {

@@ -437,16 +437,13 @@ public final class ClonePool implements AutoCloseable {
 
   /**
    * Runs on one of the workers' administrative connections (one per worker at most). A connection
-   * the server ended (a restart, idle_session_timeout, a terminated backend) is replaced: before
-   * the work when it is found dead, and once more after the work when it died under it, so the work
-   * must be safe to repeat.
+   * the server ended (a restart, idle_session_timeout, a terminated backend) is replaced when the
+   * work fails on it, and the work is repeated once on the new one, so it must be safe to repeat.
    */
   private void withAdmin(AdminWork work) throws SQLException {
+    // No check before use: a connection the server ended fails the work, which is then repeated
+    // on a new one below, so a round trip per CREATE or DROP would buy nothing.
     Connection admin = admins.poll();
-    while (admin != null && !admin.isValid(1)) {
-      closeQuietly(admin);
-      admin = admins.poll();
-    }
     if (admin == null) {
       admin = server.connect(server.adminDatabase());
     }

@@ -123,7 +123,7 @@ final class TransactionWorker {
     // Idle in its transaction between tests for as long as it lives: a server (or database, or
     // role) configured to end such sessions would end the worker between two tests, failing the
     // next one. Off for this session; a test's SET of them is rolled back after it.
-    PgServer.exemptFromIdleTimeout(connection);
+    PgServer.prepareLongLivedSession(connection);
     identifyBackend();
     schema = WorkerSchemas.name(runnerPrefix, id, backendPid);
     schemas.build(connection, schema);

@@ -204,7 +204,7 @@ public final class AdvisoryLockGate implements LeaseGate {
   private Connection open() throws SQLException {
     Connection connection = DriverManager.getConnection(url, properties);
     try {
-      PgServer.exemptFromIdleTimeout(connection); // it idles while its lock guards a lease
+      PgServer.prepareLongLivedSession(connection); // it idles while its lock guards a lease
     } catch (SQLException e) {
       closeQuietly(connection);
       throw e;

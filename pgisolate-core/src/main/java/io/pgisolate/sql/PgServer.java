@@ -166,22 +166,49 @@ public record PgServer(String host, int port, String user, String password, Stri
   }
 
   /**
-   * Exempts a session that must outlive its idle spells from the server's timeouts that end idle
-   * sessions: {@code idle_session_timeout} (PostgreSQL 14+), {@code
-   * idle_in_transaction_session_timeout} and {@code transaction_timeout} (17+). Such sessions hold
-   * advisory locks while they idle (a clone pool's owner, a template builder's, a lease server's
-   * lock on a leased database: ended, they would drop their locks, and other JVMs or lease servers
-   * would take what they guard for abandoned), or idle in the transaction their tests run in (a
-   * TRANSACTION worker). Settings the server does not know are skipped.
+   * Readies a session that must outlive its idle spells and whose end others wait for. Such
+   * sessions hold advisory locks while they idle (a clone pool's owner, a template builder's, a
+   * lease server's lock on a leased database: ended, they drop their locks, and other JVMs or lease
+   * servers take what they guard for abandoned), or idle in the transaction their tests run in (a
+   * TRANSACTION worker). Two things, in one round trip:
+   *
+   * <ul>
+   *   <li>exempt from the server's timeouts that end idle sessions: {@code idle_session_timeout}
+   *       (PostgreSQL 14+), {@code idle_in_transaction_session_timeout} and {@code
+   *       transaction_timeout} (17+);
+   *   <li>the server probes the client after {@value #KEEPALIVE_IDLE_SECONDS} s of silence, so a
+   *       client that vanished without closing (its machine lost, the network cut) ends the
+   *       session, and its locks return, within about {@value #LOST_CLIENT_SECONDS} s instead of
+   *       the kernel's default of more than two hours. A live client's kernel answers the probes,
+   *       whatever the client does.
+   * </ul>
+   *
+   * Settings the server does not know are skipped.
    */
-  public static void exemptFromIdleTimeout(Connection session) throws SQLException {
+  public static void prepareLongLivedSession(Connection session) throws SQLException {
     try (var st = session.createStatement()) {
       st.execute(
-          "SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN"
-              + " ('idle_session_timeout', 'idle_in_transaction_session_timeout',"
-              + " 'transaction_timeout')");
+          "SELECT set_config(name, value, false) FROM (VALUES ('idle_session_timeout', '0'),"
+              + " ('idle_in_transaction_session_timeout', '0'), ('transaction_timeout', '0'),"
+              + " ('tcp_keepalives_idle', '"
+              + KEEPALIVE_IDLE_SECONDS
+              + "'), ('tcp_keepalives_interval', '"
+              + KEEPALIVE_INTERVAL_SECONDS
+              + "'), ('tcp_keepalives_count', '"
+              + KEEPALIVE_COUNT
+              + "')) AS wanted (name, value) WHERE name IN (SELECT name FROM pg_settings)");
     }
   }
+
+  /** Seconds of silence before the server probes a long-lived session's client. */
+  static final int KEEPALIVE_IDLE_SECONDS = 10;
+
+  static final int KEEPALIVE_INTERVAL_SECONDS = 5;
+  static final int KEEPALIVE_COUNT = 3;
+
+  /** Upper bound of the time a vanished client's long-lived session lives on. */
+  static final int LOST_CLIENT_SECONDS =
+      KEEPALIVE_IDLE_SECONDS + KEEPALIVE_INTERVAL_SECONDS * KEEPALIVE_COUNT;
 
   /** {@code text} ending in one full stop: pgjdbc's messages sometimes end in one already. */
   private static String sentence(String text) {

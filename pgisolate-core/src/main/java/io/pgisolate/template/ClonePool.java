@@ -143,7 +143,7 @@ public final class ClonePool implements AutoCloseable {
     this.ownerConnection = server.connect(server.adminDatabase());
     try {
       this.serverMajor = ownerConnection.getMetaData().getDatabaseMajorVersion();
-      PgServer.exemptFromIdleTimeout(ownerConnection);
+      PgServer.prepareLongLivedSession(ownerConnection);
       int key;
       do {
         key = RANDOM.nextInt(Integer.MAX_VALUE);

@@ -53,7 +53,7 @@ public final class Templates {
       }
       long key = lockKey(name);
       // It idles while the build runs on another connection, holding the lock.
-      PgServer.exemptFromIdleTimeout(admin);
+      PgServer.prepareLongLivedSession(admin);
       lock(admin, key, lockTimeout, name, server);
       try {
         if (!isTemplate(admin, name)) {

@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -199,21 +198,8 @@ final class ZonkyArtifacts {
       }
       Files.createDirectories(downloads);
       Path jar = downloads.resolve(artifactId + "-" + version.get() + ".jar");
-      if (!Files.isRegularFile(jar)) {
-        String url = base + "/" + version.get() + "/" + artifactId + "-" + version.get() + ".jar";
-        log.info("Downloading PostgreSQL {} from {}", version.get(), url);
-        Path part = Files.createTempFile(downloads, jar.getFileName().toString(), ".part");
-        HttpResponse<Path> response =
-            http.send(
-                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(10)).build(),
-                HttpResponse.BodyHandlers.ofFile(part));
-        if (response.statusCode() != 200) {
-          Files.deleteIfExists(part);
-          throw new PgIsolateException(
-              "could not download " + url + ": HTTP " + response.statusCode() + ".");
-        }
-        Files.move(part, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      }
+      String url = base + "/" + version.get() + "/" + artifactId + "-" + version.get() + ".jar";
+      new MavenDownload(http).fetch(url, jar);
       return Optional.of(fromJar(jar, version.get(), repository));
     } catch (IOException e) {
       log.debug("Could not reach {}: {}", repository, e.toString());

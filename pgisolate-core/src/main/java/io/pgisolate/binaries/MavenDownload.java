@@ -37,8 +37,23 @@ final class MavenDownload {
 
   private final HttpClient http;
 
+  MavenDownload() {
+    this(
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build());
+  }
+
   MavenDownload(HttpClient http) {
     this.http = http;
+  }
+
+  /** A small text file of the repository (metadata, a checksum). */
+  HttpResponse<String> text(String url) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
   /** {@code target}, downloaded from {@code url} unless it is there already. */

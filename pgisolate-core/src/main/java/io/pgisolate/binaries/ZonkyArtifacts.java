@@ -4,15 +4,11 @@ import io.pgisolate.PgIsolateException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.JarURLConnection;
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -164,18 +160,9 @@ final class ZonkyArtifacts {
   /** Downloads the newest version matching {@code requested} from a Maven repository. */
   Optional<ZonkyBundle> download(String repository, String requested, Path downloads) {
     String base = repository.replaceAll("/+$", "") + "/" + GROUP_PATH + "/" + artifactId;
-    HttpClient http =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+    MavenDownload maven = new MavenDownload();
     try {
-      HttpResponse<String> metadata =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/maven-metadata.xml"))
-                  .timeout(Duration.ofSeconds(30))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpResponse<String> metadata = maven.text(base + "/maven-metadata.xml");
       if (metadata.statusCode() != 200) {
         log.debug("{} answered {} for {}", repository, metadata.statusCode(), artifactId);
         return Optional.empty();
@@ -199,7 +186,7 @@ final class ZonkyArtifacts {
       Files.createDirectories(downloads);
       Path jar = downloads.resolve(artifactId + "-" + version.get() + ".jar");
       String url = base + "/" + version.get() + "/" + artifactId + "-" + version.get() + ".jar";
-      new MavenDownload(http).fetch(url, jar);
+      maven.fetch(url, jar);
       return Optional.of(fromJar(jar, version.get(), repository));
     } catch (IOException e) {
       log.debug("Could not reach {}: {}", repository, e.toString());

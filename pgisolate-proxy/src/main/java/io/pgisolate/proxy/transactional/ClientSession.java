@@ -890,6 +890,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   @Override
+  public String takeLostTest(String name) {
+    return server.takeLostTest(name);
+  }
+
+  @Override
   public void testEnded() {
     server.testEnded();
   }

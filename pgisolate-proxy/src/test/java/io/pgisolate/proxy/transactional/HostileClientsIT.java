@@ -149,22 +149,14 @@ class HostileClientsIT extends SharedFixtureTests {
         if (inATest) {
           simple.createStatement().execute("BEGIN TEST 'timeouts'");
         }
-        for (Connection client : List.of(simple, extended)) {
-          assertThatThrownBy(() -> client.createStatement().execute(set))
-              .isInstanceOfSatisfying(
-                  PSQLException.class,
-                  e -> {
-                    assertThat(e.getSQLState()).isEqualTo("0A000");
-                    assertThat(e.getServerErrorMessage().getMessage())
-                        .isEqualTo(
-                            "SET "
-                                + name
-                                + " cannot be used through the transactional proxy: it would end"
-                                + " the session every client shares, and the test open in it,"
-                                + " once that session sits idle");
-                    assertThat(e.getServerErrorMessage().getHint()).isNotBlank();
-                  });
-        }
+        assertRefused(
+            List.of(simple, extended),
+            set,
+            "SET "
+                + name
+                + " cannot be used through the transactional proxy: it would end"
+                + " the session every client shares, and the test open in it,"
+                + " once that session sits idle");
         assertThat(scalar(guarded, "SHOW " + name)).isEqualTo("0");
       }
       simple.createStatement().execute("INSERT INTO shared VALUES (1)");
@@ -202,29 +194,33 @@ class HostileClientsIT extends SharedFixtureTests {
           simple.createStatement().execute("BEGIN TEST 'session enders'");
           other.createStatement().execute("INSERT INTO shared VALUES (1)");
         }
-        for (Connection client : List.of(simple, extended)) {
-          assertThatThrownBy(() -> client.createStatement().execute(call))
-              .isInstanceOfSatisfying(
-                  PSQLException.class,
-                  e -> {
-                    assertThat(e.getSQLState()).isEqualTo("0A000");
-                    assertThat(e.getServerErrorMessage().getMessage())
-                        .isEqualTo(
-                            what
-                                + " cannot be used through the transactional proxy: it would end"
-                                + " the session every client shares, and the test open in it"
-                                + (what.startsWith("set_config")
-                                    ? ", once that session sits idle"
-                                    : ""));
-                    assertThat(e.getServerErrorMessage().getHint()).isNotBlank();
-                  });
-        }
+        assertRefused(
+            List.of(simple, extended),
+            call,
+            what
+                + " cannot be used through the transactional proxy: it would end"
+                + " the session every client shares, and the test open in it"
+                + (what.startsWith("set_config") ? ", once that session sits idle" : ""));
       }
       Thread.sleep(50); // longer than the refused timeouts of 1 ms: the session would be gone
       assertThat(ids(other)).containsExactly(1);
       assertThat(scalar(extended, "SHOW idle_session_timeout")).isEqualTo("0");
       simple.createStatement().execute("ROLLBACK TEST 'session enders'");
       assertThat(ids(other)).isEmpty();
+    }
+  }
+
+  /** {@code sql} fails on each client with {@code message} (0A000) and a hint. */
+  private static void assertRefused(List<Connection> clients, String sql, String message) {
+    for (Connection client : clients) {
+      assertThatThrownBy(() -> client.createStatement().execute(sql))
+          .isInstanceOfSatisfying(
+              PSQLException.class,
+              e -> {
+                assertThat(e.getSQLState()).isEqualTo("0A000");
+                assertThat(e.getServerErrorMessage().getMessage()).isEqualTo(message);
+                assertThat(e.getServerErrorMessage().getHint()).isNotBlank();
+              });
     }
   }
 

@@ -155,10 +155,7 @@ class TransactionalProxyIT {
     try (TransactionalProxy proxy = TransactionalProxy.start(pg);
         Connection client = DriverManager.getConnection(proxy.jdbcUrl());
         Connection direct = pg.server().connect(pg.database())) {
-      ResultSet pid = client.createStatement().executeQuery("SELECT pg_backend_pid()");
-      pid.next();
-      direct.createStatement().execute("SELECT pg_terminate_backend(" + pid.getInt(1) + ")");
-      awaitSessionLost(proxy);
+      endSharedSession(proxy, client, direct);
       assertThatThrownBy(() -> client.createStatement().execute("SELECT 1"))
           .isInstanceOfSatisfying(
               PSQLException.class,
@@ -195,11 +192,8 @@ class TransactionalProxyIT {
         Connection direct = pg.server().connect(pg.database())) {
       owner.createStatement().execute("BEGIN TEST 'lost one'");
       owner.createStatement().execute("INSERT INTO orders VALUES (41)");
-      ResultSet pid = owner.createStatement().executeQuery("SELECT pg_backend_pid()");
-      pid.next();
       // What a set_config('idle_session_timeout', ...) through a bind parameter would do too.
-      direct.createStatement().execute("SELECT pg_terminate_backend(" + pid.getInt(1) + ")");
-      awaitSessionLost(proxy);
+      endSharedSession(proxy, owner, direct);
       assertThatThrownBy(() -> owner.createStatement().execute("SELECT 1"))
           .isInstanceOfSatisfying(
               PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08006"));
@@ -245,10 +239,15 @@ class TransactionalProxyIT {
   }
 
   /**
-   * Waits (at most 20 s) until the proxy has noticed that its shared session closed and let its
-   * clients go: a statement sent earlier may meet the server's own FATAL (57P01) instead.
+   * Ends the proxy's shared session from {@code direct}, a connection to PostgreSQL, and waits (at
+   * most 20 s) until the proxy has noticed and let its clients go: a statement {@code client} sent
+   * earlier may meet the server's own FATAL (57P01) instead.
    */
-  private static void awaitSessionLost(TransactionalProxy proxy) throws InterruptedException {
+  private static void endSharedSession(
+      TransactionalProxy proxy, Connection client, Connection direct) throws Exception {
+    ResultSet pid = client.createStatement().executeQuery("SELECT pg_backend_pid()");
+    pid.next();
+    direct.createStatement().execute("SELECT pg_terminate_backend(" + pid.getInt(1) + ")");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (proxy.clientsConnected() != 0) {
       assertThat(System.nanoTime()).as("the proxy noticed within 20 s").isLessThan(deadline);

@@ -122,6 +122,7 @@ class LeaseCliTest {
       p.toHandle().destroy(); // SIGTERM, as CI cancelling a job sends it
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isEqualTo(143);
+      assertThat(dir).as("no socket, lock file or tmp/ left").isEmptyDirectory();
       assertThat(sleep.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get())
           .as("the command's child, sleep 300")
           .isNotNull();
@@ -216,7 +217,35 @@ class LeaseCliTest {
     // 2 when the STATUS request came in after the server had handed it app_1.
     assertThat(rest)
         .containsPattern("Peak usage: [12] of 2 databases; leases: [12]; total wait time: \\d+ ms");
-    assertThat(socket).doesNotExist();
+    assertThat(dir).as("no socket, lock file or tmp/ left").isEmptyDirectory();
+  }
+
+  @Test
+  void aServerKilledWithSigkillIsReplacedByTheNextWhichLeavesNothingBehind() throws Exception {
+    Map<String, String> env = Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "1");
+    Path socket = dir.toRealPath().resolve("tmp/pgmanager.sock");
+    Process killed = pgisolate(env, "serve");
+    assertThat(firstLine(killed)).startsWith("pgisolate: serving 1 databases");
+    killed.destroyForcibly(); // SIGKILL: no shutdown hook runs
+    assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(dir.resolve("tmp/pgmanager.sock.lock")).as("what SIGKILL leaves").exists();
+
+    Process next = pgisolate(env, "serve");
+    assertThat(firstLine(next))
+        .isEqualTo("pgisolate: serving 1 databases app_0…app_0 on " + socket);
+    try (DatabaseLease lease = DatabaseLease.builder().socket(socket).acquire()) {
+      assertThat(lease.name()).isEqualTo("app_0");
+    }
+    next.toHandle().destroy(); // SIGTERM
+    assertThat(next.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    // tmp/ stays: this server found it, and removes only the directories it made.
+    assertThat(dir.resolve("tmp")).as("no socket or lock file left").isEmptyDirectory();
+  }
+
+  private static String firstLine(Process p) throws Exception {
+    BufferedReader err =
+        new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+    return CompletableFuture.supplyAsync(() -> readLine(err)).get(60, TimeUnit.SECONDS);
   }
 
   private static String readLine(BufferedReader reader) {

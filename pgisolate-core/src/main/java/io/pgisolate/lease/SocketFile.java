@@ -9,10 +9,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +22,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -40,6 +44,10 @@ import java.util.regex.Pattern;
  *   <li>{@code <socket>.lock} is held while the server runs: a second pgisolate server is refused
  *       at once, and a crashed one (whose lock the kernel dropped) is replaced. A socket that
  *       accepts connections without that lock held (a running pgmanager) is refused too.
+ *   <li>At close, the socket file, the lock file and the directories the server made (when empty)
+ *       are removed: nothing is left behind. The lock file is removed while still locked, so a
+ *       server starting just then may lock the removed file; it sees that the path no longer names
+ *       the file it locked (the pid it wrote is not there) and locks a new one.
  *   <li>The listener is bound with Netty's native socket and handed to an epoll channel, which owns
  *       its descriptor from then on (the lease server registers it on its event loop).
  *   <li>A socket file deleted while the server runs (a /tmp cleaner, an {@code rm -rf} of its
@@ -58,13 +66,22 @@ final class SocketFile implements AutoCloseable {
   private static final Set<Path> LOCKED_HERE = ConcurrentHashMap.newKeySet();
 
   private final Path path;
+
+  /** The directories bind made, deepest first: removed at close when empty. */
+  private final List<Path> madeDirectories;
+
   // Replaced on the event loop when the file was deleted (relistenIfDeleted).
   private volatile EpollServerDomainSocketChannel channel;
-  private volatile FileChannel lock;
+  private volatile HeldLock lock;
   private volatile boolean closed;
 
-  private SocketFile(Path path, EpollServerDomainSocketChannel channel, FileChannel lock) {
+  private SocketFile(
+      Path path,
+      List<Path> madeDirectories,
+      EpollServerDomainSocketChannel channel,
+      HeldLock lock) {
     this.path = path;
+    this.madeDirectories = madeDirectories;
     this.channel = channel;
     this.lock = lock;
   }
@@ -95,29 +112,30 @@ final class SocketFile implements AutoCloseable {
         break;
       }
     }
-    try {
-      Directories.create(dir, "rwx------");
-    } catch (UncheckedIOException e) {
-      throw new PgIsolateException(
-          "cannot create the socket directory "
-              + dir
-              + ": "
-              + e.getCause().getMessage()
-              + ". Hint: choose a writable place with --socket or "
-              + LeaseSettings.SOCKET_ENV
-              + ".",
-          e);
-    }
+    List<Path> made = new ArrayList<>();
     Path lockFile = lockFile(path);
-    FileChannel lock = lock(lockFile);
-    if (lock == null) {
-      throw alreadyRunning(path, lockFile);
+    HeldLock lock = null;
+    // A server stopping in this directory removes it when empty: make it again if that came
+    // between making it and creating the lock file in it.
+    for (int attempt = 0; lock == null; attempt++) {
+      makeDirectory(dir, made);
+      try {
+        lock = lock(lockFile);
+      } catch (DirectoryGone e) {
+        if (attempt == 10) {
+          throw e.failure;
+        }
+        continue;
+      }
+      if (lock == null) {
+        throw alreadyRunning(path, lockFile);
+      }
     }
     try {
       refuseLiveOrForeign(path);
-      return new SocketFile(path, listen(path), lock);
+      return new SocketFile(path, List.copyOf(made), listen(path), lock);
     } catch (RuntimeException e) {
-      closeQuietly(lock);
+      lock.close();
       LOCKED_HERE.remove(lockFile);
       throw e;
     }
@@ -148,6 +166,33 @@ final class SocketFile implements AutoCloseable {
             + ", or give this one another socket with --socket or "
             + LeaseSettings.SOCKET_ENV
             + ".");
+  }
+
+  /** Makes {@code dir} and its missing parents, adding those it made to {@code made}. */
+  private static void makeDirectory(Path dir, List<Path> made) {
+    List<Path> missing = new ArrayList<>();
+    for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
+      missing.add(p);
+    }
+    try {
+      Directories.create(dir, "rwx------");
+    } catch (UncheckedIOException e) {
+      throw new PgIsolateException(
+          "cannot create the socket directory "
+              + dir
+              + ": "
+              + e.getCause().getMessage()
+              + ". Hint: choose a writable place with --socket or "
+              + LeaseSettings.SOCKET_ENV
+              + ".",
+          e);
+    }
+    for (Path p : missing) {
+      if (!made.contains(p)) {
+        made.add(p);
+      }
+    }
+    made.sort(Comparator.comparingInt(Path::getNameCount).reversed());
   }
 
   private static Path lockFile(Path socket) {
@@ -193,35 +238,102 @@ final class SocketFile implements AutoCloseable {
   }
 
   /**
-   * Locks {@code file} for as long as the returned channel is open; null when another process or
+   * Locks {@code file} for as long as the returned lock is open; null when another process or
    * another server in this JVM holds it. Not {@code FileLocks}: its in-JVM lock is owned by a
    * thread, and a server is often stopped by another thread (a shutdown hook) than started it.
+   *
+   * <p>The locked file gets this process's pid and a random tag; reading them back at the path
+   * proves that the path still names the locked file, not one a stopping server removed after this
+   * one opened it (it then locks the new one).
    */
-  private static FileChannel lock(Path file) {
+  private static HeldLock lock(Path file) {
     if (!LOCKED_HERE.add(file)) {
       return null;
     }
     FileChannel channel = null;
+    FileChannel check = null;
     try {
-      channel =
-          FileChannel.open(
-              file,
-              Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      if (channel.tryLock() != null) {
-        return channel;
+      for (int attempt = 0; attempt < 10; attempt++) {
+        channel =
+            FileChannel.open(
+                file,
+                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        if (channel.tryLock() == null) {
+          break;
+        }
+        String mark =
+            ProcessHandle.current().pid()
+                + " "
+                + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36)
+                + "\n";
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap(mark.getBytes(StandardCharsets.US_ASCII)), 0);
+        check = openIfExists(file);
+        if (check != null && mark.equals(contents(check))) {
+          return new HeldLock(channel, check);
+        }
+        // Removed by the server that held it. Closing the other file drops no lock of ours.
+        closeQuietly(check);
+        closeQuietly(channel);
       }
     } catch (OverlappingFileLockException e) {
       // another server in this JVM holds it
-    } catch (IOException e) {
+    } catch (NoSuchFileException e) {
       closeQuietly(channel);
       LOCKED_HERE.remove(file);
-      throw new PgIsolateException(
-          "cannot lock " + file + ": " + e + ". Hint: choose a writable place with --socket.", e);
+      throw new DirectoryGone(cannotLock(file, e));
+    } catch (IOException e) {
+      closeQuietly(check);
+      closeQuietly(channel);
+      LOCKED_HERE.remove(file);
+      throw cannotLock(file, e);
     }
     closeQuietly(channel);
     LOCKED_HERE.remove(file);
     return null;
+  }
+
+  /**
+   * A lock on a lock file, and a second descriptor of that file: both stay open while it is held,
+   * since closing either would drop the process's lock on the file.
+   */
+  private record HeldLock(FileChannel locked, FileChannel check) {
+    void close() {
+      closeQuietly(check);
+      closeQuietly(locked);
+    }
+  }
+
+  private static FileChannel openIfExists(Path file) throws IOException {
+    try {
+      return FileChannel.open(file, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  private static String contents(FileChannel channel) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(64);
+    while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) > 0) {
+      // until the end of the file, or more than any mark
+    }
+    return new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+  }
+
+  private static PgIsolateException cannotLock(Path file, IOException e) {
+    return new PgIsolateException(
+        "cannot lock " + file + ": " + e + ". Hint: choose a writable place with --socket.", e);
+  }
+
+  /** The lock file's directory was removed (by a server stopping there) before it was created. */
+  private static final class DirectoryGone extends RuntimeException {
+    final PgIsolateException failure;
+
+    DirectoryGone(PgIsolateException failure) {
+      super(failure.getMessage(), null, false, false);
+      this.failure = failure;
+    }
   }
 
   Path path() {
@@ -248,7 +360,7 @@ final class SocketFile implements AutoCloseable {
     if (!Files.exists(lockFile)) {
       // The old lock is on a deleted file, which nobody else can lock: let go of it first.
       unlock(lockFile);
-      FileChannel fresh = lock(lockFile);
+      HeldLock fresh = lock(lockFile);
       if (fresh == null) {
         throw new PgIsolateException(
             "its socket file "
@@ -334,12 +446,14 @@ final class SocketFile implements AutoCloseable {
   }
 
   /**
-   * Stops listening, removes the socket file, then lets go of the lock. Call it on the channel's
-   * event loop once the channel is registered there.
+   * Stops listening, removes the socket file and the lock file, lets go of the lock, then removes
+   * the directories it made that are empty. Call it on the channel's event loop once the channel is
+   * registered there.
    */
   @Override
   public void close() {
     closed = true;
+    Path lockFile = lockFile(path);
     try {
       if (channel.isRegistered()) {
         channel.close().awaitUninterruptibly();
@@ -347,16 +461,24 @@ final class SocketFile implements AutoCloseable {
         channel.unsafe().closeForcibly();
       }
       Files.deleteIfExists(path);
+      // Removed while locked: a server that opened it meanwhile sees that it is gone (lock()).
+      Files.deleteIfExists(lockFile);
     } catch (IOException e) {
       throw new UncheckedIOException("could not remove socket " + path, e);
     } finally {
-      // The lock file stays: deleting it would let a racing server lock an unlinked inode.
-      unlock(lockFile(path));
+      unlock(lockFile);
+    }
+    for (Path dir : madeDirectories) {
+      try {
+        Files.deleteIfExists(dir);
+      } catch (IOException e) {
+        break; // not empty (another server's socket, the user's files): it and its parents stay
+      }
     }
   }
 
   private void unlock(Path lockFile) {
-    closeQuietly(lock);
+    lock.close();
     LOCKED_HERE.remove(lockFile);
   }
 

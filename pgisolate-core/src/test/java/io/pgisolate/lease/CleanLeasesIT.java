@@ -96,6 +96,37 @@ class CleanLeasesIT {
     assertThat(databases(PoolDatabases.CLONE_PREFIX)).as("clones left").isEmpty();
   }
 
+  /**
+   * A template changed between two runs: the databases the first run left (--reset alone does not
+   * drop them at exit) are made again from the changed template before the second run serves, so no
+   * lease of it gets the old schema.
+   */
+  @Test
+  void aServerStartedAfterTheTemplateChangedLeasesOnlyCopiesOfTheChangedOne() throws Exception {
+    sql(cluster.jdbcUrl(), "create database tpl_changing");
+    sql(cluster.jdbcUrl("tpl_changing"), "create table v1 (x int)");
+    try (LeaseServer server = serve("runs_", 2, "tpl_changing", false, true)) {
+      try (DatabaseLease lease = DatabaseLease.builder().socket(server.socket()).acquire()) {
+        assertThat(tables(lease.name())).containsExactly("v1");
+      }
+    }
+    assertThat(databases("runs_")).as("left by --reset").containsExactly("runs_0", "runs_1");
+    sql(cluster.jdbcUrl("tpl_changing"), "create table v2 (x int)");
+    try (LeaseServer server = serve("runs_", 2, "tpl_changing", false, true);
+        DatabaseLease first = DatabaseLease.builder().socket(server.socket()).acquire();
+        DatabaseLease second = DatabaseLease.builder().socket(server.socket()).acquire()) {
+      assertThat(tables(first.name())).containsExactly("v1", "v2");
+      assertThat(tables(second.name())).containsExactly("v1", "v2");
+    }
+    sql(cluster.jdbcUrl(), "drop database runs_0; drop database runs_1");
+  }
+
+  static List<String> tables(String database) throws Exception {
+    return query(
+        cluster.jdbcUrl(database),
+        "select tablename from pg_tables where schemaname = 'public' order by 1");
+  }
+
   @Test
   void createWithoutResetKeepsDataBetweenLeases() throws Exception {
     try (LeaseServer server = serve("kept_", 1, null, true, false)) {

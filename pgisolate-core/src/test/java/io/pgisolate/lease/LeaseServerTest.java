@@ -194,14 +194,44 @@ class LeaseServerTest {
   }
 
   @Test
-  void socketAndNothingElseIsRemovedAtClose() throws IOException {
-    serve("db", 1);
-    Path socket = server.socket();
+  void nothingIsLeftAtCloseNeitherSocketNorLockFileNorTheDirectoriesItMade() throws IOException {
+    serve("db", 1); // in dir/tmp, which it makes
+    Files.writeString(dir.resolve("keep.txt"), "mine");
     server.close();
     server = null;
-    assertThat(socket).doesNotExist();
-    try (var files = Files.list(socket.getParent())) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("pgm.sock.lock");
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("keep.txt");
+    }
+  }
+
+  @Test
+  void aDirectoryItDidNotMakeStaysAndSoDoesAnythingElseInIt() throws IOException {
+    Path socket = Files.createDirectory(dir.resolve("run")).resolve("pgm.sock");
+    Files.writeString(dir.resolve("run/other.txt"), "not the server's");
+    server = LeaseServer.start(new LeaseSettings("db", 1, socket));
+    server.close();
+    server = null;
+    try (var files = Files.list(dir.resolve("run"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("other.txt");
+    }
+  }
+
+  @Test
+  void aLockFileLeftByAKilledServerIsTakenOverAndRemovedAtClose() throws IOException {
+    // What SIGKILL leaves: the lock file (its lock dropped by the kernel) and a dead socket.
+    Path socket = Files.createDirectory(dir.resolve("run")).resolve("pgm.sock");
+    Files.writeString(dir.resolve("run/pgm.sock.lock"), "4242\n");
+    try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      dead.bind(UnixDomainSocketAddress.of(socket));
+    }
+    server = LeaseServer.start(new LeaseSettings("db", 1, socket));
+    try (TestClient c = TestClient.connect(socket)) {
+      assertThat(c.awaitLease(BOUND)).contains("db0");
+    }
+    server.close();
+    server = null;
+    try (var files = Files.list(dir.resolve("run"))) {
+      assertThat(files).isEmpty();
     }
   }
 

@@ -890,6 +890,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   }
 
   @Override
+  public String takeLostTest(String name) {
+    return server.takeLostTest(name);
+  }
+
+  @Override
   public void testEnded() {
     server.testEnded();
   }
@@ -897,6 +902,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   @Override
   public void settingsChanged() {
     server.settingsUnknown();
+  }
+
+  /**
+   * A SET or RESET that succeeded outside a test and outside a transaction block of the client's
+   * own: committed, so the client's from now on, replayed before its turns after other clients'.
+   * Otherwise the session would hold it while the proxy believes it holds this client's known
+   * settings: a client with the same start-up settings would see it, and this one lose it after a
+   * turn of a client with other settings.
+   */
+  void setOutsideTest(String statement) {
+    commitSettings(List.of(statement));
   }
 
   @Override

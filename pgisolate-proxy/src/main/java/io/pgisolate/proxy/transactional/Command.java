@@ -106,6 +106,10 @@ record Command(
           "ALTER");
 
   static Command classify(Statement statement) {
+    Command endsSession = sessionEndingCall(statement);
+    if (endsSession != null) {
+      return endsSession;
+    }
     // Most statements are decided by their first word alone: tokenise further only when needed.
     List<Token> firstToken = statement.tokens(1);
     if (firstToken.isEmpty() || !KEYWORDS.contains(firstToken.get(0).word())) {
@@ -183,6 +187,71 @@ record Command(
       default:
         return OTHER;
     }
+  }
+
+  /** The most tokens looked at for a call that ends the shared session. */
+  private static final int CALL_SCAN_TOKENS = 4096;
+
+  /**
+   * A call, in the statement's own text, that ends the shared session: {@code set_config()} of one
+   * of the {@link #SESSION_ENDING_SETTINGS} (named by a literal; for the transaction too, which in
+   * a test lasts as long as the test) or {@code pg_terminate_backend(pg_backend_pid())}; null for
+   * any other statement. Calls hidden from the text (a bind parameter for the name, dynamic SQL, a
+   * function body) are not seen: the proxy then notices that the session closed, and its clients
+   * are told (TransactionalBackend).
+   */
+  private static Command sessionEndingCall(Statement statement) {
+    // A plain scan first: tokenising every statement would cost every client.
+    if (!mentions(statement, "set_config") && !mentions(statement, "pg_terminate_backend")) {
+      return null;
+    }
+    List<Token> t = statement.tokens(CALL_SCAN_TOKENS);
+    for (int i = 0; i + 2 < t.size(); i++) {
+      if (!t.get(i + 1).raw().equals("(")) {
+        continue;
+      }
+      if (t.get(i).is("SET_CONFIG")) {
+        String setting = t.get(i + 2).stringValue();
+        if (setting != null && SESSION_ENDING_SETTINGS.contains(setting.toUpperCase(Locale.ROOT))) {
+          return refused(
+              "set_config('"
+                  + setting.toLowerCase(Locale.ROOT)
+                  + "', …) cannot be used through the transactional proxy: it would end the"
+                  + " session every client shares, and the test open in it, once that session"
+                  + " sits idle");
+        }
+      } else if (t.get(i).is("PG_TERMINATE_BACKEND") && callsBackendPid(t, i + 2)) {
+        return refused(
+            "pg_terminate_backend(pg_backend_pid()) cannot be used through the transactional"
+                + " proxy: it would end the session every client shares, and the test open in it");
+      }
+    }
+    return null;
+  }
+
+  /** {@code [pg_catalog.]pg_backend_pid()} at {@code at}. */
+  private static boolean callsBackendPid(List<Token> t, int at) {
+    if (word(t, at).equals("PG_CATALOG") && at + 1 < t.size() && t.get(at + 1).raw().equals(".")) {
+      at += 2;
+    }
+    return word(t, at).equals("PG_BACKEND_PID")
+        && at + 2 < t.size()
+        && t.get(at + 1).raw().equals("(")
+        && t.get(at + 2).raw().equals(")");
+  }
+
+  /** Whether the statement's text contains {@code name} in any case (a cheap first look). */
+  private static boolean mentions(Statement statement, String name) {
+    String text = statement.text();
+    char first = name.charAt(0);
+    for (int i = statement.start(); i + name.length() <= statement.end(); i++) {
+      char c = text.charAt(i);
+      if ((c == first || c == Character.toUpperCase(first))
+          && text.regionMatches(true, i, name, 0, name.length())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Command begin(List<Token> t, int modesAt, String tag) {

@@ -229,6 +229,10 @@ final class ExtendedMessages {
     if (unitTest == null) {
       if (command.isTestCommand() || command.isListen() || command.endsTheSharedSession()) {
         rules.outsideTest(command, unitStatus, emit);
+      } else if (command.kind() == Command.Kind.SET_SESSION && unitStatus == 'I') {
+        // In a transaction block of the client's own, which may still roll it back, a SET is not
+        // followed (README).
+        emit.passthrough(t -> session.setOutsideTest(prepared.sql()));
       } else {
         emit.passthrough(null);
       }

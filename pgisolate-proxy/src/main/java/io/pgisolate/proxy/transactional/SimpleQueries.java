@@ -54,7 +54,8 @@ final class SimpleQueries {
   private void plainQuery(String sql, List<Statement> list, List<Command> commands) {
     int testCommand = indexOfTestCommand(commands);
     if (testCommand < 0) {
-      server.send(new Query(sql), new Reply.Forward(session, 'Q', 0, false, null));
+      server.send(
+          new Query(sql), new Reply.Forward(session, 'Q', 0, false, settingsKept(list, commands)));
       session.endUnitWhenAnswered();
       return;
     }
@@ -262,6 +263,31 @@ final class SimpleQueries {
       server.send(
           new Query(statement.sql()), new Reply.Forward(session, 'Q', offset, false, effect));
     }
+  }
+
+  /**
+   * Outside a test, what keeps the query's SETs and RESETs the client's once it succeeded (see
+   * {@link ClientSession#setOutsideTest}); null when it has none. Those in a transaction block of
+   * the client's own (after its BEGIN, in this query or an earlier one), which may still roll them
+   * back, are not followed (README).
+   */
+  private Consumer<TxState> settingsKept(List<Statement> list, List<Command> commands) {
+    List<String> sets = new ArrayList<>();
+    boolean block = session.serverStatus() != 'I';
+    for (int i = 0; i < commands.size(); i++) {
+      Command command = commands.get(i);
+      switch (command.kind()) {
+        case BEGIN -> block = true;
+        case COMMIT, ROLLBACK -> block = command.chain();
+        case SET_SESSION -> {
+          if (!block) {
+            sets.add(list.get(i).sql());
+          }
+        }
+        default -> {}
+      }
+    }
+    return sets.isEmpty() ? null : t -> sets.forEach(session::setOutsideTest);
   }
 
   private static int indexOfTestCommand(List<Command> commands) {

@@ -21,6 +21,11 @@ final class TestQueue {
   private long openSince;
   private boolean endsWithOwner;
   private boolean orphaned;
+
+  /** The test the shared session was lost with, and why, until ROLLBACK TEST is told. */
+  private String lostName;
+
+  private String lostWhy;
   private final ArrayDeque<ClientSession> waiting = new ArrayDeque<>();
 
   /** How many wait, for other threads (a proxy's state in messages and tests). */
@@ -32,6 +37,8 @@ final class TestQueue {
   }
 
   void began(String test, boolean endsWithConnection, ClientSession by) {
+    lostName = null;
+    lostWhy = null;
     name = test;
     owner = by;
     endsWithOwner = endsWithConnection;
@@ -100,9 +107,30 @@ final class TestQueue {
     return waitingCount;
   }
 
-  /** The shared session was lost: no test is open any more, and its clients are gone. */
-  void clear() {
+  /**
+   * The shared session was lost ({@code why}): no test is open any more, and its clients are gone.
+   * The open test is remembered for the ROLLBACK TEST that comes to end it.
+   */
+  void lost(String why) {
+    if (name != null) {
+      lostName = name;
+      lostWhy = why;
+    }
     ended();
+  }
+
+  /**
+   * What became of the test lost with the shared session, for a ROLLBACK TEST of {@code test} (a
+   * name or empty) when none is open: said once, then forgotten; null when no such test was lost.
+   */
+  String takeLost(String test) {
+    if (lostName == null || !(test.isEmpty() || test.equals(lostName))) {
+      return null;
+    }
+    String what = "test '" + lostName + "' was rolled back before ROLLBACK TEST: " + lostWhy;
+    lostName = null;
+    lostWhy = null;
+    return what;
   }
 
   /** The open test for messages about waiting: "test 'a' (open for 2013 ms)". */

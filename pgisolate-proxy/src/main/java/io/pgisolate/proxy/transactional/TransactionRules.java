@@ -69,6 +69,12 @@ final class TransactionRules {
      */
     void testBegan(String name, boolean endsWithConnection);
 
+    /**
+     * What became of test {@code name} (or, when empty, any test) if it was lost with the shared
+     * session before a ROLLBACK TEST: said once; null otherwise.
+     */
+    String takeLostTest(String name);
+
     /** The test was ended by this client: the shared session is outside a test from now on. */
     void testEnded();
 
@@ -217,9 +223,19 @@ final class TransactionRules {
             "SAVEPOINT " + context.savepoint());
         emit.out(List.of(new CommandComplete("BEGIN")), null);
       }
-      case ROLLBACK_TEST ->
+      case ROLLBACK_TEST -> {
+        String lost = context.takeLostTest(command.detail());
+        if (lost != null) {
+          emit.raise(
+              Errors.NO_ACTIVE_SQL_TRANSACTION,
+              lost,
+              "the backend was stopped or restarted, or ended the session (a session timeout,"
+                  + " pg_terminate_backend); run the test again");
+        } else {
           emit.raise(
               Errors.NO_ACTIVE_SQL_TRANSACTION, "no test is open", "BEGIN TEST 'name' opens one");
+        }
+      }
       case MALFORMED_TEST_COMMAND -> malformed(command, emit);
       default ->
           emit.raise(

@@ -515,6 +515,11 @@ public final class TransactionalBackend implements SharedBackend {
     return tests.name();
   }
 
+  /** See {@link TestQueue#takeLost}. */
+  String takeLostTest(String name) {
+    return tests.takeLost(name);
+  }
+
   void testBegan(String name, boolean endsWithConnection, ClientSession by) {
     tests.began(name, endsWithConnection, by);
     appliedAtTestStart = applied;
@@ -668,7 +673,7 @@ public final class TransactionalBackend implements SharedBackend {
     serverKey = null;
     endingOrphan = false;
     statementsToClose.clear();
-    tests.clear();
+    tests.lost(why);
     applied = null;
     holder = null;
     parked = null;

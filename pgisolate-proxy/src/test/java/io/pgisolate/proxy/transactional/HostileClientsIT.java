@@ -149,26 +149,78 @@ class HostileClientsIT extends SharedFixtureTests {
         if (inATest) {
           simple.createStatement().execute("BEGIN TEST 'timeouts'");
         }
-        for (Connection client : List.of(simple, extended)) {
-          assertThatThrownBy(() -> client.createStatement().execute(set))
-              .isInstanceOfSatisfying(
-                  PSQLException.class,
-                  e -> {
-                    assertThat(e.getSQLState()).isEqualTo("0A000");
-                    assertThat(e.getServerErrorMessage().getMessage())
-                        .isEqualTo(
-                            "SET "
-                                + name
-                                + " cannot be used through the transactional proxy: it would end"
-                                + " the session every client shares, and the test open in it,"
-                                + " once that session sits idle");
-                    assertThat(e.getServerErrorMessage().getHint()).isNotBlank();
-                  });
-        }
+        assertRefused(
+            List.of(simple, extended),
+            set,
+            "SET "
+                + name
+                + " cannot be used through the transactional proxy: it would end"
+                + " the session every client shares, and the test open in it,"
+                + " once that session sits idle");
         assertThat(scalar(guarded, "SHOW " + name)).isEqualTo("0");
       }
       simple.createStatement().execute("INSERT INTO shared VALUES (1)");
       simple.createStatement().execute("ROLLBACK TEST 'timeouts'");
+    }
+  }
+
+  /**
+   * The function-call ways to end the shared session, set_config() of those settings (for the
+   * session or the transaction, which in a test lasts as long as the test) and
+   * pg_terminate_backend(pg_backend_pid()), are refused as the SETs are, in either protocol, in a
+   * test or not: the test and every other client go on.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "SELECT set_config('idle_in_transaction_session_timeout', '1', false)",
+        "select pg_catalog.set_config('IDLE_SESSION_TIMEOUT', '1', true) AS t",
+        "SELECT 1, set_config ( 'transaction_timeout' , '1' , false )",
+        "SELECT pg_terminate_backend(pg_backend_pid())",
+        "select pg_catalog.pg_terminate_backend( pg_catalog.pg_backend_pid(), 100 )"
+      })
+  void functionsThatEndTheSharedSessionAreRefused(String call) throws Exception {
+    String what =
+        call.contains("set_config")
+            ? "set_config('"
+                + call.replaceFirst(".*set_config ?\\( ?'([a-zA-Z_]+)'.*", "$1").toLowerCase()
+                + "', …)"
+            : "pg_terminate_backend(pg_backend_pid())";
+    try (Connection simple = fixture.proxied("preferQueryMode=simple");
+        Connection extended = fixture.proxied("preferQueryMode=extended");
+        Connection other = fixture.proxied("")) {
+      for (boolean inATest : new boolean[] {false, true}) {
+        if (inATest) {
+          simple.createStatement().execute("BEGIN TEST 'session enders'");
+          other.createStatement().execute("INSERT INTO shared VALUES (1)");
+        }
+        assertRefused(
+            List.of(simple, extended),
+            call,
+            what
+                + " cannot be used through the transactional proxy: it would end"
+                + " the session every client shares, and the test open in it"
+                + (what.startsWith("set_config") ? ", once that session sits idle" : ""));
+      }
+      Thread.sleep(50); // longer than the refused timeouts of 1 ms: the session would be gone
+      assertThat(ids(other)).containsExactly(1);
+      assertThat(scalar(extended, "SHOW idle_session_timeout")).isEqualTo("0");
+      simple.createStatement().execute("ROLLBACK TEST 'session enders'");
+      assertThat(ids(other)).isEmpty();
+    }
+  }
+
+  /** {@code sql} fails on each client with {@code message} (0A000) and a hint. */
+  private static void assertRefused(List<Connection> clients, String sql, String message) {
+    for (Connection client : clients) {
+      assertThatThrownBy(() -> client.createStatement().execute(sql))
+          .isInstanceOfSatisfying(
+              PSQLException.class,
+              e -> {
+                assertThat(e.getSQLState()).isEqualTo("0A000");
+                assertThat(e.getServerErrorMessage().getMessage()).isEqualTo(message);
+                assertThat(e.getServerErrorMessage().getHint()).isNotBlank();
+              });
     }
   }
 

@@ -120,6 +120,41 @@ class SharedTransactionIT {
     }
   }
 
+  /**
+   * Outside a test too, a client's SET is its own: not seen by a client with the same start-up
+   * settings (which the proxy would not replay for), nor lost when another client's turn replays
+   * that one's settings; and it is still the client's in a test begun afterwards.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void settingsMadeOutsideATestStayWithTheClient(String mode) throws Exception {
+    String defaultPath = "\"$user\", public";
+    try (Connection first = fixture.proxied("preferQueryMode=" + mode);
+        Connection twin = fixture.proxied("preferQueryMode=" + mode);
+        Connection other = fixture.proxied("ApplicationName=other")) {
+      first.createStatement().execute("SET search_path = nowhere, public");
+      assertThat(show(twin, "search_path")).as("same start-up settings").isEqualTo(defaultPath);
+      assertThat(show(first, "search_path")).isEqualTo("nowhere, public");
+      assertThat(show(other, "search_path")).isEqualTo(defaultPath);
+      assertThat(show(first, "search_path"))
+          .as("after another's turn")
+          .isEqualTo("nowhere, public");
+      first.createStatement().execute("RESET search_path");
+      assertThat(show(first, "search_path")).isEqualTo(defaultPath);
+      // In a transaction block of its own it is the client's until the block ends, as ever.
+      first.setAutoCommit(false);
+      first.createStatement().execute("SET search_path = elsewhere, public");
+      assertThat(show(first, "search_path")).isEqualTo("elsewhere, public");
+      first.rollback();
+      first.setAutoCommit(true);
+      first.createStatement().execute("SET search_path = nowhere, public");
+      try (SharedTransaction test = fixture.begin("settings made before")) {
+        assertThat(show(twin, "search_path")).isEqualTo(defaultPath);
+        assertThat(show(first, "search_path")).isEqualTo("nowhere, public");
+      }
+    }
+  }
+
   @Test
   void misusedTestCommandsSayWhatIsWrong() throws Exception {
     try (Connection client = fixture.proxied("");

@@ -155,9 +155,7 @@ class TransactionalProxyIT {
     try (TransactionalProxy proxy = TransactionalProxy.start(pg);
         Connection client = DriverManager.getConnection(proxy.jdbcUrl());
         Connection direct = pg.server().connect(pg.database())) {
-      ResultSet pid = client.createStatement().executeQuery("SELECT pg_backend_pid()");
-      pid.next();
-      direct.createStatement().execute("SELECT pg_terminate_backend(" + pid.getInt(1) + ")");
+      endSharedSession(proxy, client, direct);
       assertThatThrownBy(() -> client.createStatement().execute("SELECT 1"))
           .isInstanceOfSatisfying(
               PSQLException.class,
@@ -182,6 +180,54 @@ class TransactionalProxyIT {
     }
   }
 
+  /**
+   * A test lost with the shared session (ended by the server, or by a client in a way the proxy
+   * cannot see in its text) is not silently gone: ROLLBACK TEST names it and says what happened,
+   * once; the next test begins as usual, and other clients work on.
+   */
+  @Test
+  void rollbackTestOfATestLostWithTheSharedSessionSaysSo() throws Exception {
+    try (TransactionalProxy proxy = TransactionalProxy.start(pg);
+        Connection owner = DriverManager.getConnection(proxy.jdbcUrl());
+        Connection direct = pg.server().connect(pg.database())) {
+      owner.createStatement().execute("BEGIN TEST 'lost one'");
+      owner.createStatement().execute("INSERT INTO orders VALUES (41)");
+      // What a set_config('idle_session_timeout', ...) through a bind parameter would do too.
+      endSharedSession(proxy, owner, direct);
+      assertThatThrownBy(() -> owner.createStatement().execute("SELECT 1"))
+          .isInstanceOfSatisfying(
+              PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08006"));
+      try (Connection next = DriverManager.getConnection(proxy.jdbcUrl())) {
+        assertThat(count(next)).as("the test's work is gone").isEqualTo(1);
+        assertThatThrownBy(() -> next.createStatement().execute("ROLLBACK TEST 'lost one'"))
+            .isInstanceOfSatisfying(
+                PSQLException.class,
+                e -> {
+                  ServerErrorMessage error = e.getServerErrorMessage();
+                  assertThat(error.getSQLState()).isEqualTo("25P01");
+                  assertThat(error.getMessage())
+                      .isEqualTo(
+                          "test 'lost one' was rolled back before ROLLBACK TEST: the"
+                              + " transactional proxy's shared session on the backend "
+                              + pg.socketDirectory().resolve(".s.PGSQL." + pg.port())
+                              + " closed");
+                  assertThat(error.getHint())
+                      .isEqualTo(
+                          "the backend was stopped or restarted, or ended the session (a session"
+                              + " timeout, pg_terminate_backend); run the test again");
+                });
+        assertThatThrownBy(() -> next.createStatement().execute("ROLLBACK TEST"))
+            .as("reported once")
+            .hasMessageContaining("no test is open");
+        next.createStatement().execute("BEGIN TEST 'next one'");
+        next.createStatement().execute("INSERT INTO orders VALUES (42)");
+        assertThat(count(next)).isEqualTo(2);
+        next.createStatement().execute("ROLLBACK TEST 'next one'");
+        assertThat(count(next)).isEqualTo(1);
+      }
+    }
+  }
+
   @Test
   void aTestNeedsAName() {
     try (TransactionalProxy proxy = TransactionalProxy.start(pg)) {
@@ -189,6 +235,23 @@ class TransactionalProxyIT {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage(
               "a shared-transaction test needs a name (it appears in the server log), was ' '");
+    }
+  }
+
+  /**
+   * Ends the proxy's shared session from {@code direct}, a connection to PostgreSQL, and waits (at
+   * most 20 s) until the proxy has noticed and let its clients go: a statement {@code client} sent
+   * earlier may meet the server's own FATAL (57P01) instead.
+   */
+  private static void endSharedSession(
+      TransactionalProxy proxy, Connection client, Connection direct) throws Exception {
+    ResultSet pid = client.createStatement().executeQuery("SELECT pg_backend_pid()");
+    pid.next();
+    direct.createStatement().execute("SELECT pg_terminate_backend(" + pid.getInt(1) + ")");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (proxy.clientsConnected() != 0) {
+      assertThat(System.nanoTime()).as("the proxy noticed within 20 s").isLessThan(deadline);
+      Thread.sleep(5);
     }
   }
 

@@ -43,6 +43,11 @@ record Command(
     SET_SESSION,
     /** Refused in a test, whatever the client's state (two-phase commit, LISTEN, ...). */
     REFUSED,
+    /**
+     * Refused in a test or not: it would end or reset the one server session every client shares (a
+     * session timeout, pg_terminate_backend of it, DISCARD, DEALLOCATE ALL).
+     */
+    REFUSED_FOR_EVERY_CLIENT,
     /** Cannot run inside a transaction block (VACUUM, CREATE DATABASE, ...). */
     NO_TRANSACTION_BLOCK,
     OTHER
@@ -74,11 +79,9 @@ record Command(
       java.util.Set.of(
           "IDLE_IN_TRANSACTION_SESSION_TIMEOUT", "IDLE_SESSION_TIMEOUT", "TRANSACTION_TIMEOUT");
 
-  /**
-   * A SET of one of the {@link #SESSION_ENDING_SETTINGS}: refused whether a test is open or not.
-   */
-  boolean endsTheSharedSession() {
-    return kind == Kind.REFUSED && detail.contains("would end the session every client shares");
+  /** Refused whether a test is open or not: see {@link Kind#REFUSED_FOR_EVERY_CLIENT}. */
+  boolean refusedOutsideTestsToo() {
+    return kind == Kind.REFUSED_FOR_EVERY_CLIENT;
   }
 
   /** The leading keywords that make a statement more than {@link Kind#OTHER}. */
@@ -163,12 +166,15 @@ record Command(
       case "RESET":
         return new Command(Kind.SET_SESSION, false, false, null, null);
       case "DISCARD":
-        return second.equals("ALL")
-            ? noTransactionBlock("DISCARD ALL")
-            : refused("DISCARD " + second + " would affect every client of the shared session");
+        // Connection pools send DISCARD ALL when a connection is handed back: it would drop every
+        // client's prepared statements, temporary tables and advisory locks.
+        return refusedForEveryClient(
+            "DISCARD " + second + " would affect every client: they all share one server session");
       case "DEALLOCATE":
         return word(t, second.equals("PREPARE") ? 2 : 1).equals("ALL")
-            ? refused("DEALLOCATE ALL would remove the prepared statements of every client")
+            ? refusedForEveryClient(
+                "DEALLOCATE ALL would affect every client: it would remove the prepared statements"
+                    + " of every client of the one server session they share")
             : OTHER;
       case "VACUUM":
         return noTransactionBlock("VACUUM");
@@ -213,7 +219,7 @@ record Command(
       if (t.get(i).is("SET_CONFIG")) {
         String setting = t.get(i + 2).stringValue();
         if (setting != null && SESSION_ENDING_SETTINGS.contains(setting.toUpperCase(Locale.ROOT))) {
-          return refused(
+          return refusedForEveryClient(
               "set_config('"
                   + setting.toLowerCase(Locale.ROOT)
                   + "', …) cannot be used through the transactional proxy: it would end the"
@@ -221,7 +227,7 @@ record Command(
                   + " sits idle");
         }
       } else if (t.get(i).is("PG_TERMINATE_BACKEND") && callsBackendPid(t, i + 2)) {
-        return refused(
+        return refusedForEveryClient(
             "pg_terminate_backend(pg_backend_pid()) cannot be used through the transactional"
                 + " proxy: it would end the session every client shares, and the test open in it");
       }
@@ -333,7 +339,7 @@ record Command(
     String second = word(t, 1);
     String setting = second.equals("LOCAL") || second.equals("SESSION") ? word(t, 2) : second;
     if (SESSION_ENDING_SETTINGS.contains(setting)) {
-      return refused(
+      return refusedForEveryClient(
           "SET "
               + setting.toLowerCase(Locale.ROOT)
               + " cannot be used through the transactional proxy: it would end the session every"
@@ -394,6 +400,10 @@ record Command(
 
   private static Command refused(String why) {
     return new Command(Kind.REFUSED, false, false, why, null);
+  }
+
+  private static Command refusedForEveryClient(String why) {
+    return new Command(Kind.REFUSED_FOR_EVERY_CLIENT, false, false, why, null);
   }
 
   private static Command noTransactionBlock(String what) {

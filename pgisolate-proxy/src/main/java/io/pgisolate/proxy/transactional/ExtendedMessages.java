@@ -227,7 +227,7 @@ final class ExtendedMessages {
     unitCopies |= prepared.copy();
     ExtendedEmitter emit = new ExtendedEmitter(execute);
     if (unitTest == null) {
-      if (command.isTestCommand() || command.isListen() || command.endsTheSharedSession()) {
+      if (command.isTestCommand() || command.isListen() || command.refusedOutsideTestsToo()) {
         rules.outsideTest(command, unitStatus, emit);
       } else if (command.kind() == Command.Kind.SET_SESSION && unitStatus == 'I') {
         // In a transaction block of the client's own, which may still roll it back, a SET is not

@@ -293,7 +293,7 @@ final class SimpleQueries {
   private static int indexOfTestCommand(List<Command> commands) {
     for (int i = 0; i < commands.size(); i++) {
       Command command = commands.get(i);
-      if (command.isTestCommand() || command.isListen() || command.endsTheSharedSession()) {
+      if (command.isTestCommand() || command.isListen() || command.refusedOutsideTestsToo()) {
         return i;
       }
     }

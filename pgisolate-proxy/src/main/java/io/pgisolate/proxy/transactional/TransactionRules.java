@@ -163,7 +163,7 @@ final class TransactionRules {
         effect.accept(s);
         emit.passthrough(effect);
       }
-      case REFUSED ->
+      case REFUSED, REFUSED_FOR_EVERY_CLIENT ->
           emit.raise(
               Errors.FEATURE_NOT_SUPPORTED,
               command.detail(),

@@ -155,6 +155,38 @@ class SharedTransactionIT {
     }
   }
 
+  /**
+   * Outside a test as in one: a connection pool's DISCARD ALL, sent when it takes a connection
+   * back, would drop every client's prepared statements from the one server session.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"DISCARD ALL", "DISCARD PLANS", "DEALLOCATE ALL"})
+  void resetsOfTheWholeSessionAreRefusedOutsideATestToo(String sql) throws Exception {
+    try (Connection prepared = fixture.proxied("prepareThreshold=1");
+        Connection pool = fixture.proxied("");
+        PreparedStatement query = prepared.prepareStatement("SELECT count(*) FROM shared")) {
+      query.executeQuery().close();
+      query.executeQuery().close(); // now a named statement on the shared session
+      for (boolean inATest : new boolean[] {false, true}) {
+        try (SharedTransaction test = inATest ? fixture.begin("reset") : null) {
+          assertThatThrownBy(() -> pool.createStatement().execute(sql))
+              .isInstanceOfSatisfying(
+                  org.postgresql.util.PSQLException.class,
+                  e -> {
+                    assertThat(e.getSQLState()).isEqualTo("0A000");
+                    assertThat(e.getServerErrorMessage().getMessage())
+                        .startsWith(sql.replace(" PLANS", "") + " ")
+                        .contains("would affect every client");
+                    assertThat(e.getServerErrorMessage().getHint()).isNotBlank();
+                  });
+          try (ResultSet rows = query.executeQuery()) {
+            assertThat(rows.next()).as("the other client's prepared statement").isTrue();
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void misusedTestCommandsSayWhatIsWrong() throws Exception {
     try (Connection client = fixture.proxied("");

@@ -23,6 +23,15 @@ public interface Isolation extends AutoCloseable {
     return begin(timeout);
   }
 
+  /**
+   * As {@link #begin(Duration, String)}, for a test that says it changes nothing ({@link
+   * Outcome#unchanged}), so that what it used can go to the next test as it is: a strategy that can
+   * hold the test to that makes its connections refuse writes (DATABASE); the others ignore it.
+   */
+  default Isolated beginReadOnly(Duration timeout, String testName) {
+    return begin(timeout, testName);
+  }
+
   /** A line describing the state (ready, in use, failures), for messages. */
   String state();
 

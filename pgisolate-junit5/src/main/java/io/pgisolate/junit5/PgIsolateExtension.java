@@ -207,7 +207,9 @@ public final class PgIsolateExtension
         new Lease(
             context.getUniqueId(),
             isolation,
-            isolation.begin(settings.acquireTimeout(), testName(context)),
+            settings.readOnly()
+                ? isolation.beginReadOnly(settings.acquireTimeout(), testName(context))
+                : isolation.begin(settings.acquireTimeout(), testName(context)),
             settings);
     context.getStore(NAMESPACE).put(LEASE, lease);
     if (settings.keepOnFailure()

@@ -169,6 +169,16 @@ final class SharedServer implements AutoCloseable {
     }
 
     @Override
+    public io.pgisolate.isolation.Isolated begin(Duration timeout, String testName) {
+      return inner.begin(timeout, testName);
+    }
+
+    @Override
+    public io.pgisolate.isolation.Isolated beginReadOnly(Duration timeout, String testName) {
+      return inner.beginReadOnly(timeout, testName);
+    }
+
+    @Override
     public String state() {
       return inner.state();
     }

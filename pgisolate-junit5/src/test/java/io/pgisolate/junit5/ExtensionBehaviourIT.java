@@ -298,6 +298,62 @@ class ExtensionBehaviourIT {
         .getMessage();
   }
 
+  // --- readOnly: the clone goes on to the next test as it is, so its connections refuse writes ---
+
+  static final String LEAK = "insert into note (body) values ('leaked to the next test')";
+
+  @PgIsolated(scripts = "db/junit/schema.sql", readOnly = true)
+  @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.MethodName.class)
+  static class ReadOnlyTests {
+    @Test
+    void a_writesThroughItsConnection(Connection c) throws Exception {
+      c.createStatement().execute(LEAK);
+    }
+
+    @Test
+    void b_writesThroughItsDataSource(javax.sql.DataSource dataSource) throws Exception {
+      try (Connection c = dataSource.getConnection()) {
+        c.createStatement().execute(LEAK);
+      }
+    }
+
+    @Test
+    void c_writesThroughItsJdbcUrl(@JdbcUrl String url) throws Exception {
+      try (Connection c = java.sql.DriverManager.getConnection(url)) {
+        c.createStatement().execute(LEAK);
+      }
+    }
+
+    @Test
+    void d_psqlWritesThroughItsUri(PgDatabase db) throws Exception {
+      Process psql =
+          new ProcessBuilder(
+                  "psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", db.uri(), "-c", LEAK)
+              .redirectErrorStream(true)
+              .start();
+      String output =
+          new String(psql.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(psql.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(output).contains("cannot execute INSERT in a read-only transaction");
+      assertThat(psql.exitValue()).isNotZero();
+    }
+
+    @Test
+    void e_readsAndSeesNoLeak(Connection c) throws Exception {
+      assertThat(PgIsolatedIT.count(c, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aReadOnlyTestThatWritesFailsInsteadOfHandingItsChangesToTheNextTest() {
+    var events = run(ReadOnlyTests.class).testEvents();
+    events.assertStatistics(s -> s.started(5).succeeded(2).failed(3));
+    assertThat(events.failed().stream().map(ExtensionBehaviourIT::message))
+        .hasSize(3)
+        .allSatisfy(
+            m -> assertThat(m).contains("cannot execute INSERT in a read-only transaction"));
+  }
+
   // --- keepOnFailure ---
 
   static volatile PgDatabase failedDatabase;

@@ -132,7 +132,7 @@ final class TransactionWorker {
     try (Statement st = connection.createStatement()) {
       st.execute("SAVEPOINT " + savepoint); // opens the transaction too
     }
-    settings = ClientSettings.of(connection);
+    settings = ClientSettings.initial(connection);
     long took = System.nanoTime() - start;
     meter = recycling.start(took);
     log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);

@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.postgresql.core.BaseConnection;
 
 /**
  * The connection a test gets in TRANSACTION isolation: a handle on its worker's connection, which
@@ -27,7 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *       transaction (or a savepoint) only when no other handle began one after it; otherwise that
  *       is refused and recorded ({@link NestedSavepoints}).
  *   <li>Every JDBC object it hands out (statements, result sets, metadata, arrays) leads back to it
- *       ({@link HandleObject}), and so does {@code unwrap(PGConnection.class)}.
+ *       ({@link HandleObject}), and so does {@code unwrap(PGConnection.class)}; a COPY through its
+ *       {@code getCopyAPI()} is one of its statements ({@link HandleCopyManager}).
  *   <li>COMMIT, ROLLBACK, BEGIN, END, ABORT, START/PREPARE TRANSACTION sent as SQL are refused with
  *       SQLState 2D000 and recorded, so the test fails even if it catches the exception.
  *   <li>{@code setTransactionIsolation} and {@code setReadOnly} are remembered, not applied: the
@@ -271,6 +273,9 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
       case "prepareStatement", "prepareCall" -> {
         check((String) args[0]);
         return HandleObject.wrap(this, call(method, args));
+      }
+      case "getCopyAPI" -> {
+        return new HandleCopyManager(this, shared.real.unwrap(BaseConnection.class));
       }
       default -> {
         // Statements, metadata, arrays: wrapped, so that none leads to the worker's connection.

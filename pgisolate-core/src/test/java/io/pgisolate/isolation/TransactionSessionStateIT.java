@@ -1,17 +1,25 @@
 package io.pgisolate.isolation;
 
+import static io.pgisolate.isolation.Db.count;
+import static io.pgisolate.isolation.Db.countIn;
 import static io.pgisolate.isolation.Db.string;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.InitSource;
+import java.io.StringReader;
+import java.io.StringWriter;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 
 /**
  * What a test leaves on its worker's session that the rollback after it does not undo, and that the
@@ -37,6 +45,63 @@ class TransactionSessionStateIT {
   /** One worker: every test runs on the same session, after the one before. */
   private static TransactionRunner runner() {
     return TransactionRunner.start(server, "postgres", SCHEMA, 1);
+  }
+
+  // --- COPY through PGConnection.getCopyAPI() ---
+
+  private static long copyIn(Connection c, String rows) throws Exception {
+    return c.unwrap(PGConnection.class)
+        .getCopyAPI()
+        .copyIn("COPY note (body) FROM STDIN", new StringReader(rows));
+  }
+
+  @Test
+  void copyInAHandlesTransactionIsRolledBackWithIt() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      long seen =
+          runner.run(
+              c -> {
+                c.setAutoCommit(false);
+                assertThat(copyIn(c, "copied\n")).isEqualTo(1); // the transaction's first statement
+                assertThat(count(c, "select count(*) from note")).isEqualTo(2);
+                c.rollback();
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).as("rolled back with the handle's transaction").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void copyInAHandlesTransactionIsCommittedWithItAndGoneAfterTheTest() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      long seen =
+          runner.run(
+              c -> {
+                c.setAutoCommit(false);
+                copyIn(c, "first\nsecond\n");
+                c.commit();
+                StringWriter out = new StringWriter();
+                c.unwrap(PGConnection.class)
+                    .getCopyAPI()
+                    .copyOut("COPY (select body from note order by id) TO STDOUT", out);
+                assertThat(out.toString()).isEqualTo("seed\nfirst\nsecond\n");
+                return count(c, "select count(*) from note");
+              });
+      assertThat(seen).isEqualTo(3);
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aCopyManagerKeptAfterItsTestEndedRefusesToCopy() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      CopyManager kept = runner.run(c -> c.unwrap(PGConnection.class).getCopyAPI());
+      assertThatThrownBy(
+              () -> kept.copyIn("COPY note (body) FROM STDIN", new StringReader("late\n")))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("belonged to a test that has ended");
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+    }
   }
 
   // --- client-side settings ---

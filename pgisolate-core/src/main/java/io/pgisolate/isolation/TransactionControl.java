@@ -3,6 +3,7 @@ package io.pgisolate.isolation;
 import io.pgisolate.sql.SqlStatements;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -11,12 +12,34 @@ import java.util.stream.Collectors;
  * before they reach the server. Statements are split as the server's lexer does ({@link
  * SqlStatements}). Savepoint commands (SAVEPOINT, RELEASE, ROLLBACK TO) are allowed: they nest
  * inside the test's transaction.
+ *
+ * <p>In the same pass it notes whether the text changes the schema (CREATE, ALTER, DROP, IMPORT, or
+ * a DO block, which usually runs DDL): the server-prepared statements pgjdbc keeps may no longer
+ * fit the tables then, nor once that change is rolled back. DDL a function or procedure runs is not
+ * seen.
  */
 final class TransactionControl {
   private TransactionControl() {}
 
+  /**
+   * What a handle learns from SQL text before it runs it.
+   *
+   * @param control the first statement that ends or starts a transaction (its leading words, upper
+   *     case), or null when there is none
+   * @param changesSchema whether a statement changes the schema
+   */
+  record Scan(String control, boolean changesSchema) {}
+
+  private static final Scan NOTHING = new Scan(null, false);
+
   /** The first offending statement's leading words (upper case), or empty when there is none. */
   static Optional<String> find(String sql) {
+    return Optional.ofNullable(scan(sql).control());
+  }
+
+  /** Scans {@code sql}: stops at the first statement that ends or starts a transaction. */
+  static Scan scan(String sql) {
+    boolean changesSchema = false;
     for (SqlStatements.Statement statement : SqlStatements.split(sql)) {
       List<String> words =
           statement.tokens(3).stream().map(SqlStatements.Token::word).collect(Collectors.toList());
@@ -25,11 +48,15 @@ final class TransactionControl {
       }
       String verdict = judge(words.get(0), words.get(1), words.get(2));
       if (verdict != null) {
-        return Optional.of(verdict);
+        return new Scan(verdict, changesSchema);
       }
+      changesSchema |= SCHEMA_CHANGES.contains(words.get(0));
     }
-    return Optional.empty();
+    return changesSchema ? new Scan(null, true) : NOTHING;
   }
+
+  private static final Set<String> SCHEMA_CHANGES =
+      Set.of("CREATE", "ALTER", "DROP", "IMPORT", "DO");
 
   private static String judge(String first, String second, String third) {
     switch (first) {

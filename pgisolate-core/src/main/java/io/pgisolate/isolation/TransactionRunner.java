@@ -313,7 +313,7 @@ public final class TransactionRunner implements Isolation {
       // that timed out): the rollback would wait for it, and every test queued for a worker.
       w.cancelStatement();
     }
-    String lost = w.restore();
+    String lost = w.restore(shared.schemaChanged());
     long held = w.heldNanos();
     Throwable failure = thrown;
     if (shared.violation().isPresent()) {

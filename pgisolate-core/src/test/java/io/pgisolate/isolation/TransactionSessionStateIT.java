@@ -2,6 +2,7 @@ package io.pgisolate.isolation;
 
 import static io.pgisolate.isolation.Db.count;
 import static io.pgisolate.isolation.Db.countIn;
+import static io.pgisolate.isolation.Db.exec;
 import static io.pgisolate.isolation.Db.string;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,7 +13,10 @@ import io.pgisolate.template.InitSource;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +32,7 @@ import org.postgresql.copy.CopyManager;
  */
 class TransactionSessionStateIT {
   private static final InitSource SCHEMA = InitSource.classpath("db/isolation/schema.sql");
+  private static final String SELECT_NOTES = "select * from note";
   private static TempCluster cluster;
   private static PgServer server;
 
@@ -45,6 +50,133 @@ class TransactionSessionStateIT {
   /** One worker: every test runs on the same session, after the one before. */
   private static TransactionRunner runner() {
     return TransactionRunner.start(server, "postgres", SCHEMA, 1);
+  }
+
+  /**
+   * Runs {@link #SELECT_NOTES} {@code times} times through one PreparedStatement (pgjdbc prepares
+   * it on the server from the 5th, and keeps it in its cache after close); its column count.
+   */
+  private static int selectNotes(Connection c, int times) throws SQLException {
+    int columns = 0;
+    try (PreparedStatement ps = c.prepareStatement(SELECT_NOTES)) {
+      for (int i = 0; i < times; i++) {
+        try (ResultSet rs = ps.executeQuery()) {
+          columns = rs.getMetaData().getColumnCount();
+          while (rs.next()) {
+            rs.getObject(columns);
+          }
+        }
+      }
+    }
+    return columns;
+  }
+
+  /** What a body that counts columns returns (an int, for assertThat). */
+  private static int columns(TransactionRunner runner, TransactionRunner.Body<Integer> body)
+      throws Exception {
+    return runner.run(body);
+  }
+
+  // --- server-prepared statements and a schema that a test changes, then rolls back ---
+
+  @Test
+  void aTestThatAltersATableAnEarlierTestPreparedAQueryOnGetsTheNewColumns() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      assertThat(columns(runner, c -> selectNotes(c, 6))).isEqualTo(2);
+      int columns =
+          runner.run(
+              c -> {
+                exec(c, "alter table note add column extra int");
+                return selectNotes(c, 6);
+              });
+      assertThat(columns).isEqualTo(3);
+      assertThat(columns(runner, c -> selectNotes(c, 6))).as("rolled back").isEqualTo(2);
+      assertThat(runner.replacements()).isZero();
+    }
+  }
+
+  @Test
+  void aQueryPreparedAfterATestsDdlIsNotReusedOnceTheDdlIsRolledBack() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      int columns =
+          runner.run(
+              c -> {
+                exec(c, "alter table note add column extra int");
+                return selectNotes(c, 6);
+              });
+      assertThat(columns).isEqualTo(3);
+      assertThat(columns(runner, c -> selectNotes(c, 6))).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aQueryPreparedAfterDdlInAHandlesTransactionIsNotReusedOnceItRolledBack() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      int columns =
+          runner.run(
+              c -> {
+                c.setAutoCommit(false);
+                exec(c, "alter table note add column extra int");
+                assertThat(selectNotes(c, 6)).isEqualTo(3);
+                c.rollback();
+                return selectNotes(c, 6);
+              });
+      assertThat(columns).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void ddlThroughAPreparedStatementOrABatchCountsToo() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      runner.run(c -> selectNotes(c, 6));
+      int columns =
+          runner.run(
+              c -> {
+                try (PreparedStatement ps =
+                    c.prepareStatement("alter table note add column extra int")) {
+                  ps.execute();
+                }
+                try (Statement st = c.createStatement()) {
+                  st.addBatch("alter table note add column more int");
+                  st.executeBatch();
+                }
+                return selectNotes(c, 6);
+              });
+      assertThat(columns).isEqualTo(4);
+      assertThat(columns(runner, c -> selectNotes(c, 6))).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aTestThatChangesTheSchemaItsQueriesFindGetsTheOtherTable() throws Exception {
+    try (Connection admin = server.connect("postgres")) {
+      exec(admin, "create schema shadow");
+      exec(admin, "create table shadow.note (a int, b int, c int, d int)");
+    }
+    try (TransactionRunner runner = runner()) {
+      runner.run(c -> selectNotes(c, 6));
+      assertThat(
+              columns(
+                  runner,
+                  c -> {
+                    c.setSchema("shadow");
+                    return selectNotes(c, 6);
+                  }))
+          .isEqualTo(4);
+      assertThat(
+              columns(
+                  runner,
+                  c -> {
+                    exec(c, "set search_path = shadow");
+                    return selectNotes(c, 6);
+                  }))
+          .isEqualTo(4);
+      assertThat(columns(runner, c -> selectNotes(c, 6))).isEqualTo(2);
+    } finally {
+      try (Connection admin = server.connect("postgres")) {
+        exec(admin, "drop schema shadow cascade");
+      }
+    }
   }
 
   // --- COPY through PGConnection.getCopyAPI() ---

@@ -13,10 +13,11 @@ import java.util.stream.Collectors;
  * SqlStatements}). Savepoint commands (SAVEPOINT, RELEASE, ROLLBACK TO) are allowed: they nest
  * inside the test's transaction.
  *
- * <p>In the same pass it notes whether the text changes the schema (CREATE, ALTER, DROP, IMPORT, or
- * a DO block, which usually runs DDL): the server-prepared statements pgjdbc keeps may no longer
- * fit the tables then, nor once that change is rolled back. DDL a function or procedure runs is not
- * seen.
+ * <p>In the same pass it notes whether the text changes the schema its queries see (CREATE, ALTER,
+ * DROP, IMPORT, a DO block, which usually runs DDL, or a change of search_path): the
+ * server-prepared statements pgjdbc keeps may no longer fit the tables then, nor once that change
+ * is rolled back. DDL a function or procedure runs, and {@code set_config('search_path', …)}, are
+ * not seen.
  */
 final class TransactionControl {
   private TransactionControl() {}
@@ -50,13 +51,27 @@ final class TransactionControl {
       if (verdict != null) {
         return new Scan(verdict, changesSchema);
       }
-      changesSchema |= SCHEMA_CHANGES.contains(words.get(0));
+      changesSchema |= changesSchema(words.get(0), words.get(1), words.get(2));
     }
     return changesSchema ? new Scan(null, true) : NOTHING;
   }
 
   private static final Set<String> SCHEMA_CHANGES =
       Set.of("CREATE", "ALTER", "DROP", "IMPORT", "DO");
+
+  /**
+   * DDL, or SET [SESSION | LOCAL] search_path | SCHEMA, RESET search_path | ALL. pgjdbc forgets its
+   * prepared statements after a SET of search_path, but not when a rollback puts it back, which a
+   * server before PostgreSQL 18 does not report.
+   */
+  private static boolean changesSchema(String first, String second, String third) {
+    String setting = second.equals("SESSION") || second.equals("LOCAL") ? third : second;
+    return switch (first) {
+      case "SET" -> setting.equals("SEARCH_PATH") || setting.equals("SCHEMA");
+      case "RESET" -> second.equals("SEARCH_PATH") || second.equals("ALL");
+      default -> SCHEMA_CHANGES.contains(first);
+    };
+  }
 
   private static String judge(String first, String second, String third) {
     switch (first) {

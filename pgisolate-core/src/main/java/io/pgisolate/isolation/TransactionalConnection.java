@@ -300,6 +300,16 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
         boolean changesSchema = check((String) args[0]);
         return HandleObject.prepared(this, (Statement) call(method, args), changesSchema);
       }
+      case "setSchema" -> {
+        beforeStatement(); // a SET of search_path
+        try {
+          call(method, args);
+        } finally {
+          afterStatement();
+        }
+        schemaChanged();
+        return null;
+      }
       case "getCopyAPI" -> {
         return new HandleCopyManager(this, shared.real.unwrap(BaseConnection.class));
       }

@@ -77,6 +77,11 @@ class TransactionControlTest {
         "/* migration */ DROP TABLE note",
         "do $$ begin execute 'alter table note add x int'; end $$",
         "import foreign schema s from server f into public",
+        "set search_path = other",
+        "SET LOCAL search_path TO other, public",
+        "set session schema 'other'",
+        "reset search_path",
+        "reset all",
       })
   void notesStatementsThatChangeTheSchema(String sql) {
     assertThat(TransactionControl.scan(sql).changesSchema()).isTrue();
@@ -91,6 +96,8 @@ class TransactionControlTest {
         "update note set body = 'create' where id = 1",
         "-- create table t (id int)\nselect 1",
         "prepare q as select 1",
+        "set statement_timeout = '1s'",
+        "reset statement_timeout",
         "",
       })
   void otherStatementsDoNotChangeTheSchema(String sql) {

@@ -132,8 +132,33 @@ class TransactionWorkerFailuresIT {
       assertThatThrownBy(() -> runner.run(c -> "never"))
           .hasMessageContaining("the TRANSACTION runner on database " + database + " halted")
           .hasMessageContaining("no worker left")
-          .hasMessageContaining("worker 4 could not start (3 attempts)")
+          .hasMessageContaining("could not start (")
           .hasMessageContaining("is not currently accepting connections");
+    }
+  }
+
+  @Test
+  void aWorkerGivenUpOnIsStartedAgainWhenATestArrivesOnceTheServerIsBack() throws Exception {
+    List<Duration> retries = List.of(Duration.ofMillis(10), Duration.ofMillis(10));
+    try (TransactionRunner runner =
+        TransactionRunner.start(server, database, SCHEMA, 2, Recycling.never(), retries)) {
+      awaitBothWorkers(runner);
+      allowConnections(false);
+      breakAWorker(runner);
+      awaitState(runner, s -> s.contains("gave up"));
+      // A test arriving while the server still refuses: one more try, given up on again.
+      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      awaitState(runner, s -> s.contains("worker 4 could not start"));
+      assertThat(runner.state()).contains("1 of 2 workers").doesNotContain("halted");
+      allowConnections(true);
+      // Tests arriving now bring the runner back to two workers.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!runner.state().contains("ready=2") && System.nanoTime() < deadline) {
+        assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+        TimeUnit.MILLISECONDS.sleep(10);
+      }
+      assertThat(runner.state()).contains("ready=2").doesNotContain("could not start");
+      awaitBothWorkers(runner);
     }
   }
 

@@ -113,16 +113,25 @@ class TransactionWorkerFailuresIT {
     }
   }
 
+  /**
+   * A runner of two workers, retrying a replacement twice 10 ms apart, that gave up on one: the
+   * database refuses connections.
+   */
+  private TransactionRunner aWorkerShort() throws Exception {
+    List<Duration> retries = List.of(Duration.ofMillis(10), Duration.ofMillis(10));
+    TransactionRunner runner =
+        TransactionRunner.start(server, database, SCHEMA, 2, Recycling.never(), retries);
+    awaitBothWorkers(runner);
+    allowConnections(false);
+    breakAWorker(runner);
+    awaitState(runner, s -> s.contains("gave up"));
+    return runner;
+  }
+
   @Test
   void aReplacementThatKeepsFailingLeavesTheRunnerAWorkerShortAndLosingTheLastHaltsIt()
       throws Exception {
-    List<Duration> retries = List.of(Duration.ofMillis(10), Duration.ofMillis(10));
-    try (TransactionRunner runner =
-        TransactionRunner.start(server, database, SCHEMA, 2, Recycling.never(), retries)) {
-      awaitBothWorkers(runner);
-      allowConnections(false);
-      breakAWorker(runner);
-      awaitState(runner, s -> s.contains("gave up"));
+    try (TransactionRunner runner = aWorkerShort()) {
       assertThat(runner.state())
           .contains("1 of 2 workers")
           .contains("worker 3 could not start (3 attempts; gave up")
@@ -139,13 +148,7 @@ class TransactionWorkerFailuresIT {
 
   @Test
   void aWorkerGivenUpOnIsStartedAgainWhenATestArrivesOnceTheServerIsBack() throws Exception {
-    List<Duration> retries = List.of(Duration.ofMillis(10), Duration.ofMillis(10));
-    try (TransactionRunner runner =
-        TransactionRunner.start(server, database, SCHEMA, 2, Recycling.never(), retries)) {
-      awaitBothWorkers(runner);
-      allowConnections(false);
-      breakAWorker(runner);
-      awaitState(runner, s -> s.contains("gave up"));
+    try (TransactionRunner runner = aWorkerShort()) {
       // A test arriving while the server still refuses: one more try, given up on again.
       assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
       awaitState(runner, s -> s.contains("worker 4 could not start"));

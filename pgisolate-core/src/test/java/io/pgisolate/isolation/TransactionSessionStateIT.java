@@ -97,6 +97,21 @@ class TransactionSessionStateIT {
   }
 
   @Test
+  void ddlDropsTheStatementsATestPreparedWithSqlToo() throws Exception {
+    // The price of DEALLOCATE ALL, documented: PREPARE ... EXECUTE across DDL fails.
+    try (TransactionRunner runner = runner()) {
+      runner.run(
+          c -> {
+            exec(c, "prepare mine as select 1");
+            exec(c, "create table made_here (id int)");
+            assertThatThrownBy(() -> exec(c, "execute mine"))
+                .hasMessageContaining("prepared statement \"mine\" does not exist");
+            return null;
+          });
+    }
+  }
+
+  @Test
   void aQueryPreparedAfterDdlInAHandlesTransactionIsNotReusedOnceItRolledBack() throws Exception {
     try (TransactionRunner runner = runner()) {
       int columns =

@@ -82,9 +82,21 @@ class TransactionWorkerFailuresIT {
 
   /** Waits, at most 30 s, until the runner's state line says so. */
   private static void awaitState(TransactionRunner runner, Predicate<String> condition)
-      throws InterruptedException {
+      throws Exception {
+    awaitState(runner, condition, false);
+  }
+
+  /**
+   * As {@link #awaitState(TransactionRunner, Predicate)}; {@code arriving}: running a test now and
+   * then, as a worker given up on is tried again only when a test arrives.
+   */
+  private static void awaitState(
+      TransactionRunner runner, Predicate<String> condition, boolean arriving) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.test(runner.state()) && System.nanoTime() < deadline) {
+      if (arriving) {
+        assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      }
       TimeUnit.MILLISECONDS.sleep(10);
     }
     assertThat(runner.state()).matches(condition);
@@ -149,18 +161,13 @@ class TransactionWorkerFailuresIT {
   @Test
   void aWorkerGivenUpOnIsStartedAgainWhenATestArrivesOnceTheServerIsBack() throws Exception {
     try (TransactionRunner runner = aWorkerShort()) {
-      // A test arriving while the server still refuses: one more try, given up on again.
-      assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
-      awaitState(runner, s -> s.contains("worker 4 could not start"));
+      // Tests arriving while the server still refuses: one more try, given up on again.
+      awaitState(runner, s -> s.contains("worker 4 could not start (tried again; gave up"), true);
       assertThat(runner.state()).contains("1 of 2 workers").doesNotContain("halted");
       allowConnections(true);
       // Tests arriving now bring the runner back to two workers.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!runner.state().contains("ready=2") && System.nanoTime() < deadline) {
-        assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
-        TimeUnit.MILLISECONDS.sleep(10);
-      }
-      assertThat(runner.state()).contains("ready=2").doesNotContain("could not start");
+      awaitState(runner, s -> s.contains("ready=2"), true);
+      assertThat(runner.state()).doesNotContain("could not start");
       awaitBothWorkers(runner);
     }
   }

@@ -24,33 +24,16 @@ final class HandleCopyManager extends CopyManager {
 
   @Override
   public CopyIn copyIn(String sql) throws SQLException {
-    return asStatement(sql, () -> super.copyIn(sql));
+    return owner.asStatement(() -> super.copyIn(sql));
   }
 
   @Override
   public CopyOut copyOut(String sql) throws SQLException {
-    return asStatement(sql, () -> super.copyOut(sql));
+    return owner.asStatement(() -> super.copyOut(sql));
   }
 
   @Override
   public CopyDual copyDual(String sql) throws SQLException {
-    return asStatement(sql, () -> super.copyDual(sql));
-  }
-
-  /** Starting a COPY. */
-  @FunctionalInterface
-  private interface Start<T> {
-    T copy() throws SQLException;
-  }
-
-  private <T> T asStatement(String sql, Start<T> start) throws SQLException {
-    owner.ensureOpen();
-    owner.check(sql);
-    owner.beforeStatement();
-    try {
-      return start.copy();
-    } finally {
-      owner.afterStatement();
-    }
+    return owner.asStatement(() -> super.copyDual(sql));
   }
 }

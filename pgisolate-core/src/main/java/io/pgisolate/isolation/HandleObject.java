@@ -57,6 +57,27 @@ final class HandleObject implements InvocationHandler {
 
     /** Called after a statement that changes the schema ran without error. */
     void schemaChanged() throws SQLException;
+
+    /**
+     * Runs {@code call}, which reaches the server through one of pgjdbc's own APIs (COPY, large
+     * objects), as a statement of the handle: refused after the test, it begins the handle's
+     * transaction.
+     */
+    default <T> T asStatement(Call<T> call) throws SQLException {
+      ensureOpen();
+      beforeStatement();
+      try {
+        return call.run();
+      } finally {
+        afterStatement();
+      }
+    }
+  }
+
+  /** A call into pgjdbc that runs a statement. */
+  @FunctionalInterface
+  interface Call<T> {
+    T run() throws SQLException;
   }
 
   /** The JDBC types that lead, directly or not, to a connection; most specific first. */

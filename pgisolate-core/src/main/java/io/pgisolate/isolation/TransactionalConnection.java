@@ -29,7 +29,8 @@ import org.postgresql.core.BaseConnection;
  *       is refused and recorded ({@link NestedSavepoints}).
  *   <li>Every JDBC object it hands out (statements, result sets, metadata, arrays) leads back to it
  *       ({@link HandleObject}), and so does {@code unwrap(PGConnection.class)}; a COPY through its
- *       {@code getCopyAPI()} is one of its statements ({@link HandleCopyManager}).
+ *       {@code getCopyAPI()} is one of its statements ({@link HandleCopyManager}), and so is a
+ *       large object's creation, opening or deletion ({@link HandleLargeObjects}).
  *   <li>After a statement that changes the schema, and after every rollback in a test that ran one,
  *       pgjdbc's server-prepared statements are dropped ({@link #FORGET_PREPARED}).
  *   <li>COMMIT, ROLLBACK, BEGIN, END, ABORT, START/PREPARE TRANSACTION sent as SQL are refused with
@@ -190,6 +191,7 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
   private boolean closed;
   private int isolationLevel = Connection.TRANSACTION_READ_COMMITTED;
   private boolean readOnly;
+  private HandleLargeObjects largeObjects;
 
   private TransactionalConnection(Shared shared, int number) {
     this.shared = shared;
@@ -312,6 +314,12 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
       }
       case "getCopyAPI" -> {
         return new HandleCopyManager(this, shared.real.unwrap(BaseConnection.class));
+      }
+      case "getLargeObjectAPI" -> {
+        if (largeObjects == null) { // pgjdbc's looks up its functions once per connection too
+          largeObjects = new HandleLargeObjects(this, shared.real.unwrap(BaseConnection.class));
+        }
+        return largeObjects;
       }
       default -> {
         // Statements, metadata, arrays: wrapped, so that none leads to the worker's connection.

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
+import org.postgresql.largeobject.LargeObject;
+import org.postgresql.largeobject.LargeObjectManager;
 
 /**
  * What a test leaves on its worker's session that the rollback after it does not undo, and that the
@@ -237,6 +239,37 @@ class TransactionSessionStateIT {
           .isInstanceOf(SQLException.class)
           .hasMessageContaining("belonged to a test that has ended");
       assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+    }
+  }
+
+  // --- large objects through PGConnection.getLargeObjectAPI() ---
+
+  @Test
+  void aLargeObjectMadeInAHandlesTransactionIsRolledBackWithIt() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      long left =
+          runner.run(
+              c -> {
+                c.setAutoCommit(false);
+                LargeObjectManager objects = c.unwrap(PGConnection.class).getLargeObjectAPI();
+                long oid = objects.createLO(); // the transaction's first statement
+                try (LargeObject written = objects.open(oid, LargeObjectManager.WRITE)) {
+                  written.write(new byte[] {1, 2, 3});
+                }
+                c.rollback();
+                return count(c, "select count(*) from pg_largeobject_metadata where oid = " + oid);
+              });
+      assertThat(left).as("rolled back with the handle's transaction").isZero();
+    }
+  }
+
+  @Test
+  void aLargeObjectManagerKeptAfterItsTestEndedRefusesToWork() throws Exception {
+    try (TransactionRunner runner = runner()) {
+      LargeObjectManager kept = runner.run(c -> c.unwrap(PGConnection.class).getLargeObjectAPI());
+      assertThatThrownBy(kept::createLO)
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("belonged to a test that has ended");
     }
   }
 

@@ -42,14 +42,42 @@ final class HandleObject implements InvocationHandler {
     /** Throws if the handle may no longer be used. */
     void ensureOpen() throws SQLException;
 
-    /** Throws if {@code sql} would end the test's transaction. */
-    void check(String sql) throws SQLException;
+    /**
+     * Throws if {@code sql} would end the test's transaction.
+     *
+     * @return whether {@code sql} changes the schema ({@link TransactionControl})
+     */
+    boolean check(String sql) throws SQLException;
 
     /** Called before a statement runs: a transaction begins with its first statement. */
     void beforeStatement() throws SQLException;
 
     /** Called when a statement that {@link #beforeStatement} let run has returned or failed. */
     void afterStatement();
+
+    /** Called after a statement that changes the schema ran without error. */
+    void schemaChanged() throws SQLException;
+
+    /**
+     * Runs {@code call}, which reaches the server through one of pgjdbc's own APIs (COPY, large
+     * objects), as a statement of the handle: refused after the test, it begins the handle's
+     * transaction.
+     */
+    default <T> T asStatement(Call<T> call) throws SQLException {
+      ensureOpen();
+      beforeStatement();
+      try {
+        return call.run();
+      } finally {
+        afterStatement();
+      }
+    }
+  }
+
+  /** A call into pgjdbc that runs a statement. */
+  @FunctionalInterface
+  interface Call<T> {
+    T run() throws SQLException;
   }
 
   /** The JDBC types that lead, directly or not, to a connection; most specific first. */
@@ -77,10 +105,17 @@ final class HandleObject implements InvocationHandler {
   /** What handed this out, to give back its wrapper rather than a second one; null for none. */
   private final HandleObject parent;
 
-  private HandleObject(Owner owner, Object real, HandleObject parent) {
+  /** A PreparedStatement whose SQL changes the schema. */
+  private final boolean changesSchema;
+
+  /** Whether a statement added to the batch changes the schema. */
+  private boolean batchChangesSchema;
+
+  private HandleObject(Owner owner, Object real, HandleObject parent, boolean changesSchema) {
     this.owner = owner;
     this.real = real;
     this.parent = parent;
+    this.changesSchema = changesSchema;
     this.proxy =
         Proxy.newProxyInstance(
             HandleObject.class.getClassLoader(), INTERFACES.get(real.getClass()), this);
@@ -112,10 +147,18 @@ final class HandleObject implements InvocationHandler {
     }
     for (Class<?> type : WRAPPED) {
       if (type.isInstance(value)) {
-        return new HandleObject(owner, value, parent).proxy;
+        return new HandleObject(owner, value, parent, false).proxy;
       }
     }
     return value;
+  }
+
+  /**
+   * A PreparedStatement or CallableStatement as the test may have it; {@code changesSchema} says
+   * whether its SQL does ({@link Owner#check}).
+   */
+  static Object prepared(Owner owner, Statement value, boolean changesSchema) {
+    return new HandleObject(owner, value, null, changesSchema).proxy;
   }
 
   /**
@@ -177,22 +220,51 @@ final class HandleObject implements InvocationHandler {
       }
     }
     owner.ensureOpen();
-    if ((name.startsWith("execute") || name.equals("addBatch"))
-        && args != null
-        && args.length > 0
-        && args[0] instanceof String sql) {
-      owner.check(sql);
+    if (!(real instanceof Statement)) {
+      return wrap(owner, invokeReal(method, args), this);
     }
-    boolean statement = name.startsWith("execute") && real instanceof Statement;
-    if (!statement) {
+    boolean changes = schemaChangeIn(name, args);
+    if (!name.startsWith("execute")) {
       return wrap(owner, invokeReal(method, args), this);
     }
     owner.beforeStatement();
+    Object result;
     try {
-      return wrap(owner, invokeReal(method, args), this);
+      result = wrap(owner, invokeReal(method, args), this);
     } finally {
       owner.afterStatement();
     }
+    if (changes) {
+      owner.schemaChanged();
+    }
+    return result;
+  }
+
+  /**
+   * Checks the SQL a statement method runs or adds to the batch ({@link Owner#check}); says whether
+   * what it runs now changes the schema.
+   */
+  private boolean schemaChangeIn(String name, Object[] args) throws SQLException {
+    boolean adds = name.equals("addBatch");
+    if (!adds && !name.startsWith("execute")) {
+      if (name.equals("clearBatch")) {
+        batchChangesSchema = false;
+      }
+      return false;
+    }
+    boolean changes =
+        args != null && args.length > 0 && args[0] instanceof String sql
+            ? owner.check(sql)
+            : changesSchema;
+    if (adds) {
+      batchChangesSchema |= changes;
+      return false;
+    }
+    if (name.startsWith("executeBatch") || name.equals("executeLargeBatch")) {
+      changes |= batchChangesSchema;
+      batchChangesSchema = false;
+    }
+    return changes;
   }
 
   private Object invokeReal(Method method, Object[] args) throws Throwable {

@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  *       later test fails at once with the initialisation error. A replacement that cannot start
  *       (the server restarting, out of connection slots) is tried again a few times ({@link
  *       #RETRIES}), then given up on with a warning: the runner goes on with one worker fewer, and
- *       halts only when none is left.
+ *       halts only when none is left. A test that arrives while the runner is short of a worker it
+ *       gave up on has one more tried, in the background, at most once per the last of those
+ *       delays: once the server is back, so is the worker.
  *   <li>Rolled-back rows stay in a worker's tables as dead tuples (autovacuum is not told about
  *       them while the worker's transaction is open), so tests that scan tables get slower; as
  *       {@link Recycling} says, a worker's tables are vacuumed from another connection ({@link
@@ -92,6 +94,11 @@ public final class TransactionRunner implements Isolation {
   /** How long to wait before each new attempt to start a replacement worker. */
   private final List<Duration> retries;
 
+  /**
+   * How long after giving up on a worker a test's arrival has one tried again ({@link #missing}).
+   */
+  private final long retryAfterGivingUpNanos;
+
   private final ExecutorService submitters;
   private final AtomicInteger ids = new AtomicInteger();
   private final AtomicInteger replaced = new AtomicInteger();
@@ -111,6 +118,9 @@ public final class TransactionRunner implements Isolation {
   private int starting;
 
   private int missing;
+
+  /** When the last worker was given up on ({@link System#nanoTime()}). */
+  private long gaveUpAt;
 
   /** Why a replacement could not start yet, for the state line; null once one did. */
   private String retrying;
@@ -135,6 +145,8 @@ public final class TransactionRunner implements Isolation {
     this.prefix = WorkerSchemas.runnerPrefix();
     this.savepoint = String.format("pgi_test_%016x", RANDOM.nextLong());
     this.retries = List.copyOf(retries);
+    this.retryAfterGivingUpNanos =
+        retries.isEmpty() ? 0 : retries.get(retries.size() - 1).toNanos();
     this.initialiser =
         new ScheduledThreadPoolExecutor(1, DaemonThreads.named("pgisolate-tx-init-" + prefix));
     // Closing drops retries still waiting: the runner needs no more workers.
@@ -265,6 +277,9 @@ public final class TransactionRunner implements Isolation {
           if (closed) {
             throw closedException();
           }
+          if (missing > 0) {
+            tryMissingWorker();
+          }
           TransactionWorker w = idle.poll();
           if (w != null) {
             busy++;
@@ -313,7 +328,7 @@ public final class TransactionRunner implements Isolation {
       // that timed out): the rollback would wait for it, and every test queued for a worker.
       w.cancelStatement();
     }
-    String lost = w.restore();
+    String lost = w.restore(shared.schemaChanged());
     long held = w.heldNanos();
     Throwable failure = thrown;
     if (shared.violation().isPresent()) {
@@ -365,6 +380,24 @@ public final class TransactionRunner implements Isolation {
     schedule(() -> initialise(ids.incrementAndGet(), predecessor, 1), Duration.ZERO);
   }
 
+  /**
+   * Starts, in the background, one more try at a worker given up on, if none is being started and
+   * the last was given up on long enough ago; with the lock held. If it fails, it is given up on
+   * again at once, until a later test's arrival.
+   */
+  private void tryMissingWorker() {
+    if (starting > 0 || System.nanoTime() - gaveUpAt < retryAfterGivingUpNanos) {
+      return;
+    }
+    missing--;
+    starting++;
+    int id = ids.incrementAndGet();
+    schedule(() -> initialise(id, null, AFTER_GIVING_UP), Duration.ZERO);
+  }
+
+  /** The attempt number of a worker tried again after giving up on one: its only attempt. */
+  private static final int AFTER_GIVING_UP = Integer.MAX_VALUE;
+
   private void schedule(Runnable task, Duration delay) {
     try {
       initialiser.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
@@ -398,6 +431,9 @@ public final class TransactionRunner implements Isolation {
     try {
       starting--;
       retrying = null;
+      if (missing == 0) {
+        gaveUp = null;
+      }
       if (closed) {
         w.discard(false);
         return;
@@ -451,17 +487,17 @@ public final class TransactionRunner implements Isolation {
         outcome = "the worker it was to replace serves on";
       } else {
         missing++;
-        outcome = "going on with " + (size - missing) + " of " + size + " workers";
+        gaveUpAt = System.nanoTime();
+        outcome =
+            "going on with %d of %d workers until a test arriving %d ms or more later tries again"
+                .formatted(size - missing, size, retryAfterGivingUpNanos / 1_000_000);
       }
-      gaveUp =
-          "worker %d could not start (%d attempts; gave up, %s): %s"
-              .formatted(id, attempts, outcome, why);
+      String tries = attempt == AFTER_GIVING_UP ? "tried again" : attempts + " attempts";
+      gaveUp = "worker %d could not start (%s; gave up, %s): %s".formatted(id, tries, outcome, why);
       log.warn("TRANSACTION {}", gaveUp);
       if (all.isEmpty() && starting == 0) {
         haltLocked(
-            "no worker left: worker %d could not start (%d attempts): %s"
-                .formatted(id, attempts, why),
-            e);
+            "no worker left: worker %d could not start (%s): %s".formatted(id, tries, why), e);
       }
     } finally {
       lock.unlock();

@@ -132,7 +132,7 @@ final class TransactionWorker {
     try (Statement st = connection.createStatement()) {
       st.execute("SAVEPOINT " + savepoint); // opens the transaction too
     }
-    settings = ClientSettings.of(connection);
+    settings = ClientSettings.initial(connection);
     long took = System.nanoTime() - start;
     meter = recycling.start(took);
     log.debug("TRANSACTION worker {} ready in schema {} in {} ms", id, schema, took / 1_000_000);
@@ -172,9 +172,12 @@ final class TransactionWorker {
    * random, so if the rollback works, the transaction is still the one this worker opened: one that
    * ended during the test took the savepoint with it.
    *
+   * @param schemaChanged whether the test changed the schema: then the server-prepared statements
+   *     planned against its tables go too ({@link TransactionalConnection#FORGET_PREPARED}), in the
+   *     same round trip
    * @return why isolation was lost, or null
    */
-  String restore() {
+  String restore(boolean schemaChanged) {
     try {
       if (connection.isClosed()) {
         return "the connection of worker "
@@ -186,13 +189,17 @@ final class TransactionWorker {
       }
       cancelUnfinishedCopy();
       settings.restoreOn(connection);
+      String rollback =
+          "ROLLBACK TO SAVEPOINT "
+              + savepoint
+              + (schemaChanged ? "; " + TransactionalConnection.FORGET_PREPARED : "");
       try {
-        rollBackToSavepoint();
+        execute(rollback);
       } catch (SQLException e) {
         if (!QUERY_CANCELED.equals(e.getSQLState())) {
           throw e;
         }
-        rollBackToSavepoint(); // a cancel sent for the test's statement came just too late
+        execute(rollback); // a cancel sent for the test's statement came just too late
       }
       return null;
     } catch (SQLException e) {
@@ -205,9 +212,9 @@ final class TransactionWorker {
     }
   }
 
-  private void rollBackToSavepoint() throws SQLException {
+  private void execute(String sql) throws SQLException {
     try (Statement st = connection.createStatement()) {
-      st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
+      st.execute(sql);
     }
   }
 

@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.postgresql.core.BaseConnection;
 
 /**
  * The connection a test gets in TRANSACTION isolation: a handle on its worker's connection, which
@@ -27,7 +28,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *       transaction (or a savepoint) only when no other handle began one after it; otherwise that
  *       is refused and recorded ({@link NestedSavepoints}).
  *   <li>Every JDBC object it hands out (statements, result sets, metadata, arrays) leads back to it
- *       ({@link HandleObject}), and so does {@code unwrap(PGConnection.class)}.
+ *       ({@link HandleObject}), and so does {@code unwrap(PGConnection.class)}; a COPY through its
+ *       {@code getCopyAPI()} is one of its statements ({@link HandleCopyManager}), and so is a
+ *       large object's creation, opening or deletion ({@link HandleLargeObjects}).
+ *   <li>After a statement that changes the schema, and after every rollback in a test that ran one,
+ *       pgjdbc's server-prepared statements are dropped ({@link #FORGET_PREPARED}).
  *   <li>COMMIT, ROLLBACK, BEGIN, END, ABORT, START/PREPARE TRANSACTION sent as SQL are refused with
  *       SQLState 2D000 and recorded, so the test fails even if it catches the exception.
  *   <li>{@code setTransactionIsolation} and {@code setReadOnly} are remembered, not applied: the
@@ -60,6 +65,9 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
 
     private volatile boolean ended;
 
+    /** A statement of the test changed the schema ({@link #FORGET_PREPARED}). */
+    private volatile boolean schemaChanged;
+
     /**
      * @param real the worker's connection
      * @param name names the worker in messages
@@ -87,6 +95,14 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
     /** The first transaction control statement a handle refused, as a message. */
     Optional<String> violation() {
       return Optional.ofNullable(violation.get());
+    }
+
+    /**
+     * Whether a statement of the test changed the schema: the rollback after it must be followed by
+     * {@link #FORGET_PREPARED}.
+     */
+    boolean schemaChanged() {
+      return schemaChanged;
     }
 
     /** After the test: every handle refuses further use. */
@@ -151,6 +167,16 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
     }
   }
 
+  /**
+   * Drops the session's prepared statements. pgjdbc prepares a PreparedStatement on the server
+   * after a few runs (prepareThreshold) and keeps it, for its SQL text, after close; once the
+   * tables it reads change, or a change is rolled back, running it again fails ("cached plan must
+   * not change result type", 0A000), in the test or in a later one on the worker. pgjdbc forgets
+   * what it prepared when it sees this command's tag (QueryExecutorImpl, flushCacheOnDeallocate),
+   * and prepares again. DEALLOCATE is not transactional, so it works in the worker's transaction.
+   */
+  static final String FORGET_PREPARED = "DEALLOCATE ALL";
+
   /** SQLState in_failed_sql_transaction: "current transaction is aborted". */
   private static final String IN_FAILED_TRANSACTION = "25P02";
 
@@ -165,6 +191,7 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
   private boolean closed;
   private int isolationLevel = Connection.TRANSACTION_READ_COMMITTED;
   private boolean readOnly;
+  private HandleLargeObjects largeObjects;
 
   private TransactionalConnection(Shared shared, int number) {
     this.shared = shared;
@@ -232,6 +259,9 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
           shared.ensureInOrder(this, args[0], "roll back to a savepoint");
           call(method, args);
           shared.nested.rolledBackTo(args[0]);
+          if (shared.schemaChanged) {
+            exec(FORGET_PREPARED);
+          }
           return null;
         }
       }
@@ -269,8 +299,27 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
         return readOnly;
       }
       case "prepareStatement", "prepareCall" -> {
-        check((String) args[0]);
-        return HandleObject.wrap(this, call(method, args));
+        boolean changesSchema = check((String) args[0]);
+        return HandleObject.prepared(this, (Statement) call(method, args), changesSchema);
+      }
+      case "setSchema" -> {
+        beforeStatement(); // a SET of search_path
+        try {
+          call(method, args);
+        } finally {
+          afterStatement();
+        }
+        schemaChanged();
+        return null;
+      }
+      case "getCopyAPI" -> {
+        return new HandleCopyManager(this, shared.real.unwrap(BaseConnection.class));
+      }
+      case "getLargeObjectAPI" -> {
+        if (largeObjects == null) { // pgjdbc's looks up its functions once per connection too
+          largeObjects = new HandleLargeObjects(this, shared.real.unwrap(BaseConnection.class));
+        }
+        return largeObjects;
       }
       default -> {
         // Statements, metadata, arrays: wrapped, so that none leads to the worker's connection.
@@ -318,6 +367,17 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
   }
 
   /**
+   * After a statement that changed the schema: pgjdbc's server-prepared statements were planned
+   * against the tables as they were ({@link #FORGET_PREPARED}). Every rollback from now on until
+   * the test ends undoes the change: it is followed by that too.
+   */
+  @Override
+  public void schemaChanged() throws SQLException {
+    shared.schemaChanged = true;
+    exec(FORGET_PREPARED);
+  }
+
+  /**
    * Ends the handle's transaction, if it has begun: commits it (releases its savepoint) or rolls it
    * back. Refused if another handle began a transaction after it that is still open. A failed
    * transaction (a statement in it failed) cannot be released; pgjdbc's commit() then rolls it back
@@ -331,7 +391,12 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
       }
       shared.ensureInOrder(this, local, what);
       if (!commit || !released()) {
-        exec("ROLLBACK TO SAVEPOINT " + local + "; RELEASE SAVEPOINT " + local);
+        exec(
+            "ROLLBACK TO SAVEPOINT "
+                + local
+                + "; RELEASE SAVEPOINT "
+                + local
+                + (shared.schemaChanged ? "; " + FORGET_PREPARED : ""));
       }
       shared.nested.released(local);
       local = null;
@@ -381,13 +446,15 @@ final class TransactionalConnection implements InvocationHandler, HandleObject.O
   }
 
   @Override
-  public void check(String sql) throws SQLException {
-    if (sql != null) {
-      Optional<String> keyword = TransactionControl.find(sql);
-      if (keyword.isPresent()) {
-        throw shared.refuse(keyword.get(), sql);
-      }
+  public boolean check(String sql) throws SQLException {
+    if (sql == null) {
+      return false;
     }
+    TransactionControl.Scan scan = TransactionControl.scan(sql);
+    if (scan.control() != null) {
+      throw shared.refuse(scan.control(), sql);
+    }
+    return scan.changesSchema();
   }
 
   private void exec(String sql) throws SQLException {

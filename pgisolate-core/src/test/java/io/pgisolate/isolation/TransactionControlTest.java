@@ -68,4 +68,39 @@ class TransactionControlTest {
                 "create function f() returns int language sql begin atomic select 1; end; commit"))
         .contains("COMMIT");
   }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "alter table note add column extra int",
+        "select 1; create temp table t (id int)",
+        "/* migration */ DROP TABLE note",
+        "do $$ begin execute 'alter table note add x int'; end $$",
+        "import foreign schema s from server f into public",
+        "set search_path = other",
+        "SET LOCAL search_path TO other, public",
+        "set session schema 'other'",
+        "reset search_path",
+        "reset all",
+      })
+  void notesStatementsThatChangeTheSchema(String sql) {
+    assertThat(TransactionControl.scan(sql).changesSchema()).isTrue();
+    assertThat(TransactionControl.scan(sql).control()).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "select 'alter table note add column extra int'",
+        "insert into note (body) values ('drop')",
+        "update note set body = 'create' where id = 1",
+        "-- create table t (id int)\nselect 1",
+        "prepare q as select 1",
+        "set statement_timeout = '1s'",
+        "reset statement_timeout",
+        "",
+      })
+  void otherStatementsDoNotChangeTheSchema(String sql) {
+    assertThat(TransactionControl.scan(sql).changesSchema()).isFalse();
+  }
 }

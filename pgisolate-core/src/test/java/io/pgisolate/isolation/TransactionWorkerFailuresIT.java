@@ -82,9 +82,21 @@ class TransactionWorkerFailuresIT {
 
   /** Waits, at most 30 s, until the runner's state line says so. */
   private static void awaitState(TransactionRunner runner, Predicate<String> condition)
-      throws InterruptedException {
+      throws Exception {
+    awaitState(runner, condition, false);
+  }
+
+  /**
+   * As {@link #awaitState(TransactionRunner, Predicate)}; {@code arriving}: running a test now and
+   * then, as a worker given up on is tried again only when a test arrives.
+   */
+  private static void awaitState(
+      TransactionRunner runner, Predicate<String> condition, boolean arriving) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.test(runner.state()) && System.nanoTime() < deadline) {
+      if (arriving) {
+        assertThat(countIn(runner, "select count(*) from note")).isEqualTo(1);
+      }
       TimeUnit.MILLISECONDS.sleep(10);
     }
     assertThat(runner.state()).matches(condition);
@@ -113,16 +125,25 @@ class TransactionWorkerFailuresIT {
     }
   }
 
+  /**
+   * A runner of two workers, retrying a replacement twice 10 ms apart, that gave up on one: the
+   * database refuses connections.
+   */
+  private TransactionRunner aWorkerShort() throws Exception {
+    List<Duration> retries = List.of(Duration.ofMillis(10), Duration.ofMillis(10));
+    TransactionRunner runner =
+        TransactionRunner.start(server, database, SCHEMA, 2, Recycling.never(), retries);
+    awaitBothWorkers(runner);
+    allowConnections(false);
+    breakAWorker(runner);
+    awaitState(runner, s -> s.contains("gave up"));
+    return runner;
+  }
+
   @Test
   void aReplacementThatKeepsFailingLeavesTheRunnerAWorkerShortAndLosingTheLastHaltsIt()
       throws Exception {
-    List<Duration> retries = List.of(Duration.ofMillis(10), Duration.ofMillis(10));
-    try (TransactionRunner runner =
-        TransactionRunner.start(server, database, SCHEMA, 2, Recycling.never(), retries)) {
-      awaitBothWorkers(runner);
-      allowConnections(false);
-      breakAWorker(runner);
-      awaitState(runner, s -> s.contains("gave up"));
+    try (TransactionRunner runner = aWorkerShort()) {
       assertThat(runner.state())
           .contains("1 of 2 workers")
           .contains("worker 3 could not start (3 attempts; gave up")
@@ -132,8 +153,22 @@ class TransactionWorkerFailuresIT {
       assertThatThrownBy(() -> runner.run(c -> "never"))
           .hasMessageContaining("the TRANSACTION runner on database " + database + " halted")
           .hasMessageContaining("no worker left")
-          .hasMessageContaining("worker 4 could not start (3 attempts)")
+          .hasMessageContaining("could not start (")
           .hasMessageContaining("is not currently accepting connections");
+    }
+  }
+
+  @Test
+  void aWorkerGivenUpOnIsStartedAgainWhenATestArrivesOnceTheServerIsBack() throws Exception {
+    try (TransactionRunner runner = aWorkerShort()) {
+      // Tests arriving while the server still refuses: one more try, given up on again.
+      awaitState(runner, s -> s.contains("worker 4 could not start (tried again; gave up"), true);
+      assertThat(runner.state()).contains("1 of 2 workers").doesNotContain("halted");
+      allowConnections(true);
+      // Tests arriving now bring the runner back to two workers.
+      awaitState(runner, s -> s.contains("ready=2"), true);
+      assertThat(runner.state()).doesNotContain("could not start");
+      awaitBothWorkers(runner);
     }
   }
 

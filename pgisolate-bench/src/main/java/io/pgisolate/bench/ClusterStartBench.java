@@ -4,21 +4,12 @@ import io.pgisolate.binaries.BinariesResolver;
 import io.pgisolate.binaries.PgBinaries;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.os.CacheDirectory;
-import io.pgisolate.os.Commands;
-import io.pgisolate.os.Directories;
-import io.pgisolate.os.RunAs;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.File;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -53,16 +44,7 @@ final class ClusterStartBench {
         binaries.version(),
         System.getProperty("user.name"),
         Runtime.getRuntime().availableProcessors());
-    List<Samples> samples = new ArrayList<>();
-    for (Contender c : contenders) {
-      c.warmUp();
-      samples.add(new Samples(c.name()));
-    }
-    for (int run = 0; run < runs; run++) {
-      for (int i = 0; i < contenders.size(); i++) {
-        samples.get(i).add(contenders.get(i).once());
-      }
-    }
+    List<Samples> samples = Contender.interleaved(contenders, runs);
     Report.print(
         System.out,
         "Start to first query (JDBC 'select 1'), stop and cleanup not timed",
@@ -112,14 +94,7 @@ final class ClusterStartBench {
   }
 
   /** The baseline: what a shell script does, initdb then pg_ctl start -w, then a query. */
-  private static final class RawInitdbPgCtl implements Contender {
-    private final PgBinaries binaries;
-    private final RunAs runAs = RunAs.resolve(Optional.empty());
-
-    RawInitdbPgCtl(PgBinaries binaries) {
-      this.binaries = binaries;
-    }
-
+  private record RawInitdbPgCtl(PgBinaries binaries) implements Contender {
     @Override
     public String name() {
       return "raw initdb + pg_ctl start -w (/dev/shm)";
@@ -127,73 +102,9 @@ final class ClusterStartBench {
 
     @Override
     public long once() throws Exception {
-      Path root = Files.createTempDirectory(Path.of("/dev/shm"), "raw-bench-");
-      runAs.own(root);
-      Path data = root.resolve("data");
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      Map<String, String> env = Map.of("LC_ALL", "C");
-      Duration limit = Duration.ofMinutes(2);
-      try {
-        long started = System.nanoTime();
-        check(
-            Commands.run(
-                runAs.wrap(
-                    List.of(
-                        binaries.initdb().toString(),
-                        "-D",
-                        data.toString(),
-                        "-U",
-                        "postgres",
-                        "-A",
-                        "trust",
-                        "-E",
-                        "UTF8",
-                        "--locale=C",
-                        "--no-sync")),
-                limit,
-                env));
-        check(
-            Commands.run(
-                runAs.wrap(
-                    List.of(
-                        binaries.bin().resolve("pg_ctl").toString(),
-                        "-D",
-                        data.toString(),
-                        "-w",
-                        "-l",
-                        root.resolve("log").toString(),
-                        "-o",
-                        "-p " + port + " -k " + root + " -c fsync=off",
-                        "start")),
-                limit,
-                env));
-        return selectOne(
-            DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres"),
-            started);
-      } finally {
-        Commands.run(
-            runAs.wrap(
-                List.of(
-                    binaries.bin().resolve("pg_ctl").toString(),
-                    "-D",
-                    data.toString(),
-                    "-m",
-                    "immediate",
-                    "-w",
-                    "stop")),
-            limit,
-            env);
-        Directories.deleteTree(root);
-      }
-    }
-
-    private static void check(Commands.Result result) {
-      if (result.exitCode() != 0) {
-        throw new IllegalStateException("command failed: " + result.tail(5));
+      long started = System.nanoTime();
+      try (RawCluster pg = RawCluster.start(binaries.bin())) {
+        return selectOne(DriverManager.getConnection(pg.jdbcUrl("postgres")), started);
       }
     }
   }

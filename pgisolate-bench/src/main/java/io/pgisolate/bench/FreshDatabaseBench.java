@@ -27,7 +27,7 @@ import javax.sql.DataSource;
  * strategies) and zonky's PreparedDbProvider.
  */
 final class FreshDatabaseBench {
-  private static final int TABLES = 50;
+  static final int TABLES = 50;
   static final int ROWS_PER_TABLE = 2_000;
 
   private FreshDatabaseBench() {}
@@ -35,22 +35,27 @@ final class FreshDatabaseBench {
   /** The schema every contender builds: 50 tables, an index each, 2,000 rows each. */
   static void buildSchema(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
-      StringBuilder sql = new StringBuilder();
-      for (int t = 1; t <= TABLES; t++) {
-        sql.append("create table t")
-            .append(t)
-            .append(" (id bigint primary key, name text not null, amount numeric, at timestamptz);")
-            .append("create index on t")
-            .append(t)
-            .append(" (name);")
-            .append("insert into t")
-            .append(t)
-            .append(" select g, 'name ' || g, g * 1.5, now() from generate_series(1, ")
-            .append(ROWS_PER_TABLE)
-            .append(") g;");
-      }
-      st.execute(sql.toString());
+      st.execute(schemaSql());
     }
+  }
+
+  /** {@link #buildSchema}'s SQL, as one script. */
+  static String schemaSql() {
+    StringBuilder sql = new StringBuilder();
+    for (int t = 1; t <= TABLES; t++) {
+      sql.append("create table t")
+          .append(t)
+          .append(" (id bigint primary key, name text not null, amount numeric, at timestamptz);\n")
+          .append("create index on t")
+          .append(t)
+          .append(" (name);\n")
+          .append("insert into t")
+          .append(t)
+          .append(" select g, 'name ' || g, g * 1.5, now() from generate_series(1, ")
+          .append(ROWS_PER_TABLE)
+          .append(") g;\n");
+    }
+    return sql.toString();
   }
 
   /** What each test does with its database: a write and a read. */
@@ -95,16 +100,7 @@ final class FreshDatabaseBench {
           new RawTests(server, template.name(), CloneStrategy.FILE_COPY, tests / blocks));
       contenders.add(new RawTests(server, template.name(), CloneStrategy.WAL_LOG, tests / blocks));
       contenders.add(new ZonkyTests(tests / blocks));
-      List<Samples> samples = new ArrayList<>();
-      for (Contender c : contenders) {
-        c.warmUp();
-        samples.add(new Samples(c.name()));
-      }
-      for (int b = 0; b < blocks; b++) {
-        for (int i = 0; i < contenders.size(); i++) {
-          samples.get(i).add(contenders.get(i).once());
-        }
-      }
+      List<Samples> samples = Contender.interleaved(contenders, blocks);
       for (Contender c : contenders) {
         if (c instanceof AutoCloseable closeable) {
           closeable.close();

@@ -13,6 +13,10 @@ public final class Main {
       System.exit(2);
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+      usage();
+      return;
+    }
     switch (args[0]) {
       case "cluster-start" -> ClusterStartBench.run(rest);
       case "fresh-database" -> FreshDatabaseBench.run(rest);
@@ -21,6 +25,7 @@ public final class Main {
       case "proxy" -> ProxyBench.run(rest);
       case "proxy-connect" -> ProxyConnectBench.run(rest);
       case "transactional-proxy" -> TransactionalProxyBench.run(rest);
+      case "jdbc-url" -> JdbcUrlBench.run(rest);
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'.");
         usage();
@@ -69,6 +74,11 @@ public final class Main {
     System.err.println(
         "                  [--tests 1000] [--tpcb-seconds 5] [--tpcb-clients 8]"
             + " [--backend-transport tcp|unix]");
+    System.err.println(
+        "  jdbc-url        the jdbc:pgisolate: driver: a fresh JVM to the first query on the"
+            + " 50-table schema vs raw initdb + createdb + psql -f and zonky, each in a child JVM;"
+            + " a new URL name in a warm JVM vs raw CREATE DATABASE … TEMPLATE and zonky");
+    System.err.println("                  [--runs 5] [--names 50]");
   }
 
   static String stringOption(String[] args, String name, String fallback) {

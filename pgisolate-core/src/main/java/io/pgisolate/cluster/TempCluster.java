@@ -216,8 +216,12 @@ public final class TempCluster implements AutoCloseable {
     private String listenAddress = "127.0.0.1";
     private String user = "postgres";
     private Optional<String> password = Optional.empty();
+
+    /** PostgreSQL's own default ({@code scram_iterations}). */
+    private static final int GIVEN_PASSWORD_ITERATIONS = 4096;
+
     private boolean passwordAuthentication = true;
-    private int scramIterations = 4096;
+    private java.util.OptionalInt scramIterations = java.util.OptionalInt.empty();
     private String database = "postgres";
     private String locale = "C";
     private String encoding = "UTF8";
@@ -286,14 +290,16 @@ public final class TempCluster implements AutoCloseable {
     }
 
     /**
-     * The SCRAM iteration count of the stored password (default 4096, PostgreSQL's own). Every new
-     * connection repeats that many rounds on both ends; lower it for suites that connect often.
+     * The SCRAM iteration count of the stored password. Every new connection repeats that many
+     * rounds on both ends (~3 ms at PostgreSQL's 4096). Default: 1 for the generated password,
+     * which is random, so stretching it adds nothing against guessing; 4096, PostgreSQL's own, for
+     * a password given with {@link #password}, which may be guessable.
      */
     public Builder scramIterations(int iterations) {
       if (iterations < 1) {
         throw invalid("scramIterations", iterations, "must be at least 1");
       }
-      this.scramIterations = iterations;
+      this.scramIterations = java.util.OptionalInt.of(iterations);
       return this;
     }
 
@@ -416,7 +422,7 @@ public final class TempCluster implements AutoCloseable {
           user,
           password,
           passwordAuthentication && !socketOnly,
-          scramIterations,
+          scramIterations.orElse(password.isPresent() ? GIVEN_PASSWORD_ITERATIONS : 1),
           database,
           locale,
           encoding,

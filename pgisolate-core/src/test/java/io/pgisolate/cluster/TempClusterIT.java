@@ -64,6 +64,34 @@ class TempClusterIT {
     }
   }
 
+  /**
+   * Every connection pays the verifier's iterations on both ends: the generated password is random,
+   * so it is stored with one; a password given may be guessable, so it keeps PostgreSQL's 4096.
+   */
+  @Test
+  void theGeneratedPasswordIsStoredWithOneScramIterationAGivenOneWithPostgresDefault()
+      throws Exception {
+    try (TempCluster generated = TempCluster.builder().start();
+        TempCluster given = TempCluster.builder().password("chosen").start();
+        TempCluster chosen = TempCluster.builder().scramIterations(100).start()) {
+      assertThat(verifierIterations(generated)).isEqualTo("1");
+      assertThat(verifierIterations(given)).isEqualTo("4096");
+      assertThat(verifierIterations(chosen)).isEqualTo("100");
+    }
+  }
+
+  private static String verifierIterations(TempCluster pg) throws Exception {
+    try (Connection c = DriverManager.getConnection(pg.jdbcUrl());
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "select split_part(split_part(rolpassword, '$', 2), ':', 1) from pg_authid"
+                        + " where rolname = current_user")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
   @Test
   void wrongPasswordIsRefusedOnTcp() {
     try (TempCluster pg = TempCluster.builder().start()) {

@@ -4,48 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class CliIT {
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-  private final List<Process> children = new ArrayList<>();
-
-  private int run(String... args) {
-    CommandLine cmd = Main.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
-  }
-
-  @AfterEach
-  void endChildren() throws InterruptedException {
-    for (Process p : children) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
+  @RegisterExtension final Cli cli = new Cli();
 
   @Test
   void runSetsTheEnvironmentAndReturnsTheCommandsExitCode(@TempDir Path dir) throws Exception {
     Path env = dir.resolve("env");
     int exit =
-        run(
+        cli.run(
             "run",
             "--",
             "sh",
@@ -76,7 +55,7 @@ class CliIT {
     Path result = dir.resolve("result");
     String self = "java -cp " + System.getProperty("java.class.path") + " " + Main.class.getName();
     int exit =
-        run(
+        cli.run(
             "run",
             "-d",
             "shop",
@@ -90,29 +69,30 @@ class CliIT {
 
   @Test
   void unknownFlagIsOneLineWithHint() {
-    assertThat(run("temp", "--bogus")).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.run("temp", "--bogus")).isEqualTo(2);
+    assertThat(cli.err())
         .isEqualTo("pgisolate: Unknown option: '--bogus'. Hint: see 'pgisolate temp --help'.\n");
   }
 
   @Test
   void missingCommandForRun() {
-    assertThat(run("run")).isEqualTo(2);
-    assertThat(err.toString()).startsWith("pgisolate: Missing required parameter: 'CMD'");
+    assertThat(cli.run("run")).isEqualTo(2);
+    assertThat(cli.err()).startsWith("pgisolate: Missing required parameter: 'CMD'");
   }
 
   @Test
   void unknownCommandToRunIsReportedAndTheClusterRemoved() {
-    assertThat(run("run", "--", "no-such-program-xyz")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("run", "--", "no-such-program-xyz")).isEqualTo(1);
+    assertThat(cli.err())
         .startsWith("pgisolate: cannot run 'no-such-program-xyz': ")
         .contains("Hint: check the command name");
   }
 
   @Test
   void sqlWithAPostgresUriInsteadOfAJdbcUrlSaysWhatToGive() {
-    assertThat(run("sql", "--url", "postgres://app:secret@localhost/db", "select 1")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("sql", "--url", "postgres://app:secret@localhost/db", "select 1"))
+        .isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: cannot connect to postgres://app:***@localhost/db: it is not a JDBC URL."
                 + " Hint: --url takes jdbc:postgresql://host:port/database?user=NAME&password=SECRET.\n");
@@ -120,23 +100,24 @@ class CliIT {
 
   @Test
   void sqlThatCannotConnectIsOneLineWithAHint() {
-    assertThat(run("sql", "--url", "jdbc:postgresql://127.0.0.1:1/x?password=secret", "select 1"))
+    assertThat(
+            cli.run("sql", "--url", "jdbc:postgresql://127.0.0.1:1/x?password=secret", "select 1"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .startsWith(
             "pgisolate: cannot connect to jdbc:postgresql://127.0.0.1:1/x?password=***: Connection"
                 + " to 127.0.0.1:1 refused.")
         .endsWith(
             ". Hint: check that the server runs, and the URL's host, port, user and password.\n")
         .doesNotContain("secret", "..", "Exception");
-    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(cli.err().lines()).hasSize(1);
   }
 
   @Test
   void theJdbcDriversOwnWarningsStayOffStderr() throws Exception {
     // pgjdbc logs "WARNING: JDBC URL port: 99999 not valid" through java.util.logging, on two
     // lines of its own above pgisolate's one.
-    Process sql = startTemp("sql", "--url", "jdbc:postgresql://127.0.0.1:99999/app", "select 1");
+    Process sql = cli.start("sql", "--url", "jdbc:postgresql://127.0.0.1:99999/app", "select 1");
     assertThat(sql.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(sql.exitValue()).isEqualTo(1);
     assertThat(new String(sql.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
@@ -146,8 +127,8 @@ class CliIT {
 
   @Test
   void aLocaleTypoNamesInitdbsErrorNotItsHint() {
-    assertThat(run("run", "--locale", "xx_YY", "--", "true")).isEqualTo(1);
-    assertThat(err.toString().lines().findFirst().orElseThrow())
+    assertThat(cli.run("run", "--locale", "xx_YY", "--", "true")).isEqualTo(1);
+    assertThat(cli.err().lines().findFirst().orElseThrow())
         .startsWith(
             "pgisolate: initdb failed with exit code 1: invalid locale name \"xx_YY\". Hint: check"
                 + " the locale (xx_YY)")
@@ -157,9 +138,9 @@ class CliIT {
   @Test
   void initdbFailureWithACacheDirNamesTheCacheNotItsTemporaryDirectory(@TempDir Path dir) {
     Path cache = dir.resolve("cache");
-    assertThat(run("run", "--cache-dir", cache.toString(), "--locale", "xx_YY", "--", "true"))
+    assertThat(cli.run("run", "--cache-dir", cache.toString(), "--locale", "xx_YY", "--", "true"))
         .isEqualTo(1);
-    assertThat(err.toString().lines().findFirst().orElseThrow())
+    assertThat(cli.err().lines().findFirst().orElseThrow())
         .endsWith(
             " Hint: check the locale (xx_YY) and encoding (UTF8) and that the initdb cache "
                 + cache.resolve("initdb")
@@ -169,8 +150,8 @@ class CliIT {
   @Test
   void aDumpThatIsNotSqlNamesPsqlsErrorNotItsCaret(@TempDir Path dir) throws Exception {
     Path dump = Files.writeString(dir.resolve("garbage.sql"), "garbage\n");
-    assertThat(run("run", "--dump", dump.toString(), "--", "true")).isEqualTo(1);
-    assertThat(err.toString().lines().findFirst().orElseThrow())
+    assertThat(cli.run("run", "--dump", dump.toString(), "--", "true")).isEqualTo(1);
+    assertThat(cli.err().lines().findFirst().orElseThrow())
         .isEqualTo(
             "pgisolate: restoring "
                 + dump
@@ -183,9 +164,8 @@ class CliIT {
   @Test
   void startTimeoutThatIsNotPositiveNamesTheOption() {
     for (String seconds : new String[] {"0", "-5", "NaN"}) {
-      err.getBuffer().setLength(0);
-      assertThat(run("run", "--start-timeout", seconds, "--", "true")).isEqualTo(1);
-      assertThat(err.toString())
+      assertThat(cli.run("run", "--start-timeout", seconds, "--", "true")).isEqualTo(1);
+      assertThat(cli.err())
           .isEqualTo(
               "pgisolate: --start-timeout must be more than 0 seconds, but is "
                   + seconds
@@ -196,35 +176,34 @@ class CliIT {
 
   @Test
   void missingBinariesListWhatWasTried() {
-    assertThat(run("run", "--pg-bin", "/nonexistent", "--", "true")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("run", "--pg-bin", "/nonexistent", "--", "true")).isEqualTo(1);
+    assertThat(cli.err())
         .startsWith("pgisolate: no PostgreSQL binaries in /nonexistent (tried: ")
         .endsWith(".\n");
-    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(cli.err().lines()).hasSize(1);
   }
 
   @Test
   void startFailureShowsTheServerLog() {
-    assertThat(run("run", "-c", "shared_buffers=lots", "--", "true")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("run", "-c", "shared_buffers=lots", "--", "true")).isEqualTo(1);
+    assertThat(cli.err())
         .startsWith("pgisolate: PostgreSQL exited during start-up with code 1: ")
         .contains("Server log (last lines):");
   }
 
   @Test
   void versionAndHelp() {
-    assertThat(run("--version")).isZero();
-    assertThat(out.toString()).startsWith("pgisolate ").contains("bundled PostgreSQL 18");
+    assertThat(cli.run("--version")).isZero();
+    assertThat(cli.out()).startsWith("pgisolate ").contains("bundled PostgreSQL 18");
     for (String sub : List.of("temp", "run", "sql")) {
-      out.getBuffer().setLength(0);
-      assertThat(run(sub, "--help")).isZero();
-      assertThat(out.toString()).startsWith("Usage: pgisolate " + sub);
+      assertThat(cli.run(sub, "--help")).isZero();
+      assertThat(cli.out()).startsWith("Usage: pgisolate " + sub);
     }
   }
 
   @Test
   void tempServesUntilInterruptedThenCleansUp() throws Exception {
-    Process temp = startTemp("temp", "-d", "demo");
+    Process temp = cli.start("temp", "-d", "demo");
     BufferedReader lines =
         new BufferedReader(new InputStreamReader(temp.getInputStream(), StandardCharsets.UTF_8));
     String jdbc = null;
@@ -255,7 +234,7 @@ class CliIT {
   @Test
   void runStopsCommandAndClusterOnSigterm(@TempDir Path dir) throws Exception {
     Path ready = dir.resolve("ready");
-    Process run = startTemp("run", "--", "sh", "-c", "echo $$ > " + ready + "; exec sleep 300");
+    Process run = cli.start("run", "--", "sh", "-c", "echo $$ > " + ready + "; exec sleep 300");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     // The child writes its pid once it runs; wait for it boundedly.
     while (!Files.exists(ready) || Files.readString(ready).isBlank()) {
@@ -277,7 +256,7 @@ class CliIT {
     // The server runs as another user when the tests run as root: it must pass through root.
     Files.setPosixFilePermissions(
         root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    Process temp = startTemp("temp", "--no-initdb-cache", "--data-root", root.toString());
+    Process temp = cli.start("temp", "--no-initdb-cache", "--data-root", root.toString());
     Path base = root.resolve("pgisolate-" + io.pgisolate.os.OsUser.current().uid());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (clusterDirectories(base).isEmpty()) {
@@ -298,16 +277,6 @@ class CliIT {
     try (var list = Files.list(base)) {
       return list.toList();
     }
-  }
-
-  private Process startTemp(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).start();
-    children.add(p);
-    return p;
   }
 
   private static long postmasterPid(Path data) throws Exception {

@@ -2,6 +2,7 @@ package io.pgisolate.cli;
 
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.cluster.ClusterStartException;
+import io.pgisolate.lease.CommandNotStartedException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -44,7 +45,8 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
       e.printStackTrace(err);
     }
     err.flush();
-    return FAILED;
+    // A command run, wrap or wrap-each could not start: the exit code a shell would give.
+    return e instanceof CommandNotStartedException notStarted ? notStarted.exitCode() : FAILED;
   }
 
   private static String oneLine(Exception e) {

@@ -1,16 +1,13 @@
 package io.pgisolate.cli;
 
-import io.pgisolate.lease.CommandNotStartedException;
 import io.pgisolate.lease.LeaseWrap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "wrap",
@@ -24,7 +21,6 @@ import picocli.CommandLine.Spec;
 final class WrapCommand implements Callable<Integer> {
   @Mixin LeaseOptions options;
   @ParentCommand PgIsolateCommand parent;
-  @Spec CommandSpec spec;
 
   @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command to run, after --")
   List<String> command = new ArrayList<>();
@@ -36,9 +32,6 @@ final class WrapCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(stop);
     try {
       return wrap.run();
-    } catch (CommandNotStartedException e) {
-      spec.commandLine().getErr().println("pgisolate: " + e.getMessage());
-      return e.exitCode();
     } finally {
       removeHook(stop);
     }

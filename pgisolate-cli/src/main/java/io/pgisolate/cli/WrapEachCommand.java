@@ -1,15 +1,12 @@
 package io.pgisolate.cli;
 
-import io.pgisolate.lease.CommandNotStartedException;
 import io.pgisolate.lease.LeaseWrapEach;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "wrap-each",
@@ -37,8 +34,6 @@ final class WrapEachCommand implements Callable<Integer> {
       description = "stack traces on errors")
   boolean verbose;
 
-  @Spec CommandSpec spec;
-
   @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command to run, after --")
   List<String> command = new ArrayList<>();
 
@@ -50,9 +45,6 @@ final class WrapEachCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(stop);
     try {
       return each.run();
-    } catch (CommandNotStartedException e) {
-      spec.commandLine().getErr().println("pgisolate: " + e.getMessage());
-      return e.exitCode();
     } finally {
       WrapCommand.removeHook(stop);
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -81,11 +82,29 @@ class CliIT {
   }
 
   @Test
-  void unknownCommandToRunIsReportedAndTheClusterRemoved() {
-    assertThat(cli.run("run", "--", "no-such-program-xyz")).isEqualTo(1);
+  void aCommandThatIsNotThereExits127AsInAShell() {
+    assertThat(cli.run("run", "--", "no-such-program-xyz")).isEqualTo(127);
     assertThat(cli.err())
-        .startsWith("pgisolate: cannot run 'no-such-program-xyz': ")
-        .contains("Hint: check the command name");
+        .isEqualTo(
+            "pgisolate: could not run 'no-such-program-xyz': Cannot run program"
+                + " \"no-such-program-xyz\": error=2, No such file or directory. Hint: check the"
+                + " command after -- (is it installed and on the PATH?).\n");
+  }
+
+  @Test
+  void aCommandThatCannotBeExecutedExits126AsInAShell(@TempDir Path dir) throws Exception {
+    Path script = Files.writeString(dir.resolve("script.sh"), "#!/bin/sh\nexit 0\n");
+    for (Path notExecutable : List.of(script, dir)) {
+      assertThat(cli.run("run", "--", notExecutable.toString())).isEqualTo(126);
+      assertThat(cli.err())
+          .isEqualTo(
+              "pgisolate: could not run '"
+                  + notExecutable
+                  + "': Cannot run program \""
+                  + notExecutable
+                  + "\": error=13, Permission denied. Hint: check that it is an executable file"
+                  + " (chmod +x), not a directory.\n");
+    }
   }
 
   @Test
@@ -235,14 +254,7 @@ class CliIT {
   void runStopsCommandAndClusterOnSigterm(@TempDir Path dir) throws Exception {
     Path ready = dir.resolve("ready");
     Process run = cli.start("run", "--", "sh", "-c", "echo $$ > " + ready + "; exec sleep 300");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    // The child writes its pid once it runs; wait for it boundedly.
-    while (!Files.exists(ready) || Files.readString(ready).isBlank()) {
-      assertThat(System.nanoTime()).as("command started in time").isLessThan(deadline);
-      assertThat(run.isAlive()).isTrue();
-      Thread.onSpinWait();
-    }
-    long sleeper = Long.parseLong(Files.readString(ready).strip());
+    long sleeper = awaitPid(ready, run);
     assertThat(io.pgisolate.os.Signals.send(run.pid(), "TERM")).isTrue();
     assertThat(run.waitFor(20, TimeUnit.SECONDS)).isTrue();
     ProcessHandle.of(sleeper).ifPresent(p -> p.onExit().join());
@@ -250,23 +262,75 @@ class CliIT {
   }
 
   @Test
+  void runStopsWhatTheCommandStartedTooOnSigterm(@TempDir Path dir) throws Exception {
+    // A shell passes no SIGTERM on to its children: they would go on without their database.
+    Path ready = dir.resolve("ready");
+    Process run =
+        cli.start(
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "sleep 300 & echo $! > " + ready + ".tmp && mv " + ready + ".tmp " + ready + "; wait");
+    ProcessHandle sleep = ProcessHandle.of(awaitPid(ready, run)).orElseThrow();
+    try {
+      assertThat(io.pgisolate.os.Signals.send(run.pid(), "TERM")).isTrue();
+      assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(run.exitValue()).isEqualTo(143);
+      assertThat(sleep.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get())
+          .as("the command's child, sleep 300")
+          .isNotNull();
+    } finally {
+      sleep.destroyForcibly();
+    }
+  }
+
+  /** The pid the command under {@code run} writes to {@code ready} once it runs. */
+  private static long awaitPid(Path ready, Process run) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!Files.exists(ready) || Files.readString(ready).isBlank()) {
+      assertThat(System.nanoTime()).as("command started in time").isLessThan(deadline);
+      assertThat(run.isAlive()).isTrue();
+      Thread.onSpinWait();
+    }
+    return Long.parseLong(Files.readString(ready).strip());
+  }
+
+  @Test
   void sigtermDuringStartUpLeavesNoClusterBehind(@TempDir Path root) throws Exception {
+    Process temp = sigtermDuringStartUp(root, "temp");
+    assertThat(temp.exitValue()).isEqualTo(143);
+  }
+
+  @Test
+  void sigtermToRunDuringStartUpNeverStartsTheCommand(@TempDir Path root) throws Exception {
+    Path ran = root.resolve("ran");
+    Process run = sigtermDuringStartUp(root, "run", "--", "touch", ran.toString());
+    assertThat(run.exitValue()).isEqualTo(143);
+    assertThat(ran).doesNotExist();
+  }
+
+  /** Starts pgisolate with {@code args}, sends SIGTERM during start-up, checks nothing is left. */
+  private Process sigtermDuringStartUp(Path root, String... args) throws Exception {
     // Without the initdb cache the start spends a while in initdb, before any postmaster (and
     // its watchdog) exists: the window in which a Ctrl-C used to leave the cluster's files.
     // The server runs as another user when the tests run as root: it must pass through root.
     Files.setPosixFilePermissions(
         root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    Process temp = cli.start("temp", "--no-initdb-cache", "--data-root", root.toString());
+    List<String> argv = new ArrayList<>(List.of(args));
+    argv.addAll(1, List.of("--no-initdb-cache", "--data-root", root.toString()));
+    Process p = cli.start(argv.toArray(String[]::new));
     Path base = root.resolve("pgisolate-" + io.pgisolate.os.OsUser.current().uid());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (clusterDirectories(base).isEmpty()) {
       assertThat(System.nanoTime()).as("cluster directory made in time").isLessThan(deadline);
-      assertThat(temp.isAlive()).isTrue();
+      assertThat(p.isAlive()).isTrue();
       Thread.onSpinWait();
     }
-    assertThat(io.pgisolate.os.Signals.send(temp.pid(), "TERM")).isTrue();
-    assertThat(temp.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(io.pgisolate.os.Signals.send(p.pid(), "TERM")).isTrue();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(clusterDirectories(base)).isEmpty();
+    return p;
   }
 
   /** The clusters' directories and lock files under a data root's base directory. */

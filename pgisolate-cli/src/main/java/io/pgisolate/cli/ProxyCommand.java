@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "proxy",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Run a PostgreSQL wire-protocol proxy in front of its own temporary PostgreSQL (default;"
           + " the cluster options such as --pg-version, -d and -c shape it) or an existing server"

@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Start a temporary PostgreSQL, run CMD with DATABASE_URL, JDBC_DATABASE_URL and PGHOST,"
           + " PGPORT, PGUSER, PGPASSWORD, PGDATABASE set, then stop and delete it. Exits with"

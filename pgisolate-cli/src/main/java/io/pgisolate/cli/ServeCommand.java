@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Serve a pool of databases on a UNIX socket, as pgmanager does: each client that connects"
           + " is sent OK:<name> and holds that database until it disconnects. Runs until"

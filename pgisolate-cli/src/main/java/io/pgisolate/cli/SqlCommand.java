@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "sql",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Run SQL statements against $JDBC_DATABASE_URL (as set by 'pgisolate run') and print the"
           + " results, for machines without psql."

@@ -12,6 +12,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "wrap",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Serve the pool (as serve does) for as long as CMD runs, with PGM_SOCKET and"
           + " PGMANAGER_SOCKET set for CMD. Exits with CMD's exit code.",

@@ -11,6 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "wrap-each",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Run CMD once per pool database, with PGDATABASE set to its name and PGM_DATABASE_SHARD"
           + " to its number. Stops at the first failure and exits with its code, unless -i.",

@@ -211,16 +211,6 @@ class CliIT {
   }
 
   @Test
-  void versionAndHelp() {
-    assertThat(cli.run("--version")).isZero();
-    assertThat(cli.out()).startsWith("pgisolate ").contains("bundled PostgreSQL 18");
-    for (String sub : List.of("temp", "run", "sql")) {
-      assertThat(cli.run(sub, "--help")).isZero();
-      assertThat(cli.out()).startsWith("Usage: pgisolate " + sub);
-    }
-  }
-
-  @Test
   void tempServesUntilInterruptedThenCleansUp() throws Exception {
     Process temp = cli.start("temp", "-d", "demo");
     BufferedReader lines =

@@ -286,6 +286,15 @@ final class ClusterOptions {
                   + p
                   + " is not a directory. Hint: name a directory, or a new one.");
         }
+        if (!Files.isWritable(p) || !Files.isExecutable(p)) {
+          throw new IllegalArgumentException(
+              option
+                  + " "
+                  + dir
+                  + ": cannot create it in "
+                  + p
+                  + ": permission denied. Hint: name a directory you can write to.");
+        }
         return;
       }
     }

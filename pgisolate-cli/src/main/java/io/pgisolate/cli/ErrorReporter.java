@@ -3,7 +3,9 @@ package io.pgisolate.cli;
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.cluster.ClusterStartException;
 import io.pgisolate.lease.CommandNotStartedException;
+import io.pgisolate.os.Text;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -51,7 +53,14 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
 
   private static String oneLine(Exception e) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    if (!(e instanceof PgIsolateException || e instanceof IllegalArgumentException)) {
+    if (e instanceof UncheckedIOException io) {
+      // "could not create directory X", whose cause says only X again: say why instead.
+      message =
+          message
+              + ": "
+              + Text.reason(io.getCause())
+              + ". Hint: check the path and its permissions; rerun with -v for details.";
+    } else if (!(e instanceof PgIsolateException || e instanceof IllegalArgumentException)) {
       message =
           e.getClass().getSimpleName() + ": " + message + ". Hint: rerun with -v for details.";
     }

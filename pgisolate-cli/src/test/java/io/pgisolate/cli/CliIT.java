@@ -203,6 +203,35 @@ class CliIT {
   }
 
   @Test
+  void aDataRootTheServersUserCannotPassThroughIsNamedBeforeAnythingStarts(@TempDir Path dir)
+      throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        io.pgisolate.os.OsUser.current().isRoot(), "the server runs as another user for root only");
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path root = Files.createDirectory(dir.resolve("closed"));
+    Files.setPosixFilePermissions(
+        root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    String serverUser = io.pgisolate.os.RunAs.resolve(java.util.Optional.empty()).user().name();
+    assertThat(cli.run("run", "--data-root", root.toString(), "--", "true")).isEqualTo(1);
+    assertThat(cli.err())
+        .isEqualTo(
+            "pgisolate: the data root "
+                + root
+                + " is closed to user "
+                + serverUser
+                + ", who runs the server: it cannot pass through "
+                + root
+                + " (rwx------, owner root). Hint: choose a data root every user can pass"
+                + " through (--data-root /tmp), or open this directory (chmod o+x "
+                + root
+                + ").\n");
+    try (var left = Files.list(root)) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
   void startFailureShowsTheServerLog() {
     assertThat(cli.run("run", "-c", "shared_buffers=lots", "--", "true")).isEqualTo(1);
     assertThat(cli.err())

@@ -5,6 +5,7 @@ import io.pgisolate.os.Directories;
 import io.pgisolate.os.FileLocks;
 import io.pgisolate.os.OsUser;
 import io.pgisolate.os.RunAs;
+import io.pgisolate.os.Text;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -84,15 +85,19 @@ final class ClusterLayout {
   /** Makes the directories of a new cluster and takes its lock. */
   static ClusterLayout create(ClusterSettings settings, RunAs runAs) {
     Path base = base(settings);
+    if (runAs.switchesUser()) {
+      // Root's clusters run as another user, who must be able to pass through the base:
+      // postgres would only say that it cannot access its data directory.
+      DataRootAccess.require(base, runAs);
+    }
     try {
-      // Root's clusters run as another user, who must be able to pass through the base.
       Directories.create(base, runAs.switchesUser() ? "rwx--x--x" : "rwx------");
     } catch (UncheckedIOException e) {
       throw new PgIsolateException(
-          "cannot create the cluster directory under "
-              + base.getParent()
+          "cannot create the cluster directory "
+              + base
               + ": "
-              + e.getCause().getMessage()
+              + Text.reason(e.getCause())
               + ". Hint: choose a writable location with the data-root option (--data-root).",
           e);
     }

@@ -232,6 +232,26 @@ class CliIT {
   }
 
   @Test
+  void aMavenRepositoryThatIsNotAUrlIsNamedWithAHint() throws Exception {
+    // A version no cache holds, so that it has to be downloaded.
+    Process run =
+        cli.start(
+            null,
+            Map.of("PGISOLATE_MAVEN_REPOSITORY", "repo.example.com/maven2"),
+            "run",
+            "--pg-version",
+            "16.99.0",
+            "--",
+            "true");
+    assertThat(Cli.stderr(run))
+        .isEqualTo(
+            "pgisolate: the Maven repository 'repo.example.com/maven2'"
+                + " (PGISOLATE_MAVEN_REPOSITORY) is not an http or https URL. Hint: give a Maven repository's address, e.g."
+                + " https://repo1.maven.org/maven2, or unset it for Maven Central.\n");
+    assertThat(run.exitValue()).isEqualTo(1);
+  }
+
+  @Test
   void startFailureShowsTheServerLog() {
     assertThat(cli.run("run", "-c", "shared_buffers=lots", "--", "true")).isEqualTo(1);
     assertThat(cli.err())

@@ -140,6 +140,7 @@ final class ClusterOptions {
   boolean verbose;
 
   TempCluster.Builder builder() {
+    checkConflicts();
     checkPaths();
     TempCluster.Builder b = TempCluster.builder();
     if (pgBin != null) {
@@ -218,6 +219,20 @@ final class ClusterOptions {
     }
     b.initdbCache(!noInitdbCache);
     return b;
+  }
+
+  /** Options that contradict each other: one would be silently ignored. */
+  private void checkConflicts() {
+    if (pgBin != null && pgVersion != null) {
+      throw new IllegalArgumentException(
+          "--pg-bin and --pg-version both say which PostgreSQL to use. Hint: give only one of"
+              + " them.");
+    }
+    if (socketOnly && listen != null) {
+      throw new IllegalArgumentException(
+          "--listen has no effect with --socket-only, which listens on no TCP address. Hint:"
+              + " drop one of them.");
+    }
   }
 
   /** Files and directories are checked before anything starts, and named by their option. */

@@ -82,4 +82,31 @@ class ClusterOptionsTest {
                 + " directory.\n");
     assertThat(dir.resolve("misspelt")).doesNotExist();
   }
+
+  @Test
+  void listenWithSocketOnlyIsAContradiction() {
+    assertThat(cli.run("run", "--socket-only", "--listen", "0.0.0.0", "--", "true")).isEqualTo(1);
+    assertThat(cli.err())
+        .isEqualTo(
+            "pgisolate: --listen has no effect with --socket-only, which listens on no TCP"
+                + " address. Hint: drop one of them.\n");
+  }
+
+  @Test
+  void pgBinAndPgVersionTogetherAreAContradiction() {
+    assertThat(
+            cli.run(
+                "run",
+                "--pg-bin",
+                "/usr/lib/postgresql/17/bin",
+                "--pg-version",
+                "16",
+                "--",
+                "true"))
+        .isEqualTo(1);
+    assertThat(cli.err())
+        .isEqualTo(
+            "pgisolate: --pg-bin and --pg-version both say which PostgreSQL to use. Hint: give"
+                + " only one of them.\n");
+  }
 }

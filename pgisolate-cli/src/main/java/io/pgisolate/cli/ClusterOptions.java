@@ -252,12 +252,15 @@ final class ClusterOptions {
   }
 
   private static void requireReadableFile(String option, Path file, String what) {
+    // Neither exists nor notExists: a directory above it is closed to this user.
     String problem =
-        !Files.exists(file)
+        Files.notExists(file)
             ? "no such file"
-            : Files.isDirectory(file)
-                ? "it is a directory"
-                : !Files.isReadable(file) ? "permission denied" : null;
+            : !Files.exists(file)
+                ? "permission denied"
+                : Files.isDirectory(file)
+                    ? "it is a directory"
+                    : !Files.isReadable(file) ? "permission denied" : null;
     if (problem != null) {
       throw new IllegalArgumentException(
           option + " " + file + ": " + problem + ". Hint: give " + what + " you can read.");

@@ -79,6 +79,19 @@ class NonRootIT {
                 + ": permission denied. Hint: name a directory you can write to.\n");
   }
 
+  @Test
+  void anInitScriptInADirectoryClosedToTheUserIsNotCalledMissing() throws Exception {
+    Path closed = Files.createDirectory(dir.resolve("root-only"));
+    Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
+    Path script = Files.writeString(closed.resolve("schema.sql"), "create table t (id int);\n");
+    String output = asNobody(1, "run", "-f", script.toString(), "--", "true");
+    assertThat(output)
+        .isEqualTo(
+            "pgisolate: -f/--init-sql "
+                + script
+                + ": permission denied. Hint: give an SQL script you can read.\n");
+  }
+
   /** Runs the jar as nobody with {@code args}; its stdout and stderr after the expected exit. */
   private String asNobody(int expectedExit, String... args) throws Exception {
     List<String> command =

@@ -108,6 +108,36 @@ class CliIT {
   }
 
   @Test
+  void sqlPrintsEveryResultOfAStringWithSeveralStatements() {
+    try (io.pgisolate.cluster.TempCluster pg = io.pgisolate.cluster.TempCluster.builder().start()) {
+      assertThat(
+              cli.run(
+                  "sql",
+                  "--url",
+                  pg.jdbcUrl(),
+                  "create table t (i int); insert into t values (1), (2); select 'a' as x;"
+                      + " select count(*) from t",
+                  "select 3 as y"))
+          .isZero();
+      assertThat(cli.out())
+          .isEqualTo(
+              "OK, 0 rows affected\nOK, 2 rows affected\nx\na\n(1 row)\ncount\n2\n(1 row)\n"
+                  + "y\n3\n(1 row)\n");
+      assertThat(cli.err()).isEmpty();
+    }
+  }
+
+  @Test
+  void sqlWithAnEmptyUrlSaysSo() {
+    assertThat(cli.run("sql", "--url", "", "select 1")).isEqualTo(1);
+    assertThat(cli.err())
+        .isEqualTo(
+            "pgisolate: --url is empty. Hint: give a JDBC URL,"
+                + " jdbc:postgresql://host:port/database?user=NAME&password=SECRET, or leave it out"
+                + " for $JDBC_DATABASE_URL.\n");
+  }
+
+  @Test
   void sqlWithAPostgresUriInsteadOfAJdbcUrlSaysWhatToGive() {
     assertThat(cli.run("sql", "--url", "postgres://app:secret@localhost/db", "select 1"))
         .isEqualTo(1);

@@ -2,6 +2,7 @@ package io.pgisolate.cli;
 
 import io.pgisolate.binaries.BinariesResolver;
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.os.CacheDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -243,8 +244,11 @@ final class ClusterOptions {
     if (dump != null) {
       requireReadableFile("--dump", dump, "a pg_dump file");
     }
+    String cacheEnv = System.getenv(CacheDirectory.ENV);
     if (cacheDir != null) {
       requireDirectoryOrCreatable("--cache-dir", cacheDir, false);
+    } else if (cacheEnv != null && !cacheEnv.isBlank()) {
+      requireDirectoryOrCreatable(CacheDirectory.ENV, Path.of(cacheEnv), false);
     }
     if (dataRoot != null) {
       requireDirectoryOrCreatable("--data-root", dataRoot, true);

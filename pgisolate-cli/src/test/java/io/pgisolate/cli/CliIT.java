@@ -282,6 +282,19 @@ class CliIT {
   }
 
   @Test
+  void aCacheDirectoryVariableThatIsAFileIsNamed(@TempDir Path dir) throws Exception {
+    Path file = Files.createFile(dir.resolve("file"));
+    Process run =
+        cli.start(null, Map.of("PGISOLATE_CACHE_DIR", file.toString()), "run", "--", "true");
+    assertThat(Cli.stderr(run))
+        .isEqualTo(
+            "pgisolate: PGISOLATE_CACHE_DIR "
+                + file
+                + " is not a directory. Hint: name a directory, or a new one.\n");
+    assertThat(run.exitValue()).isEqualTo(1);
+  }
+
+  @Test
   void startFailureShowsTheServerLog() {
     assertThat(cli.run("run", "-c", "shared_buffers=lots", "--", "true")).isEqualTo(1);
     assertThat(cli.err())

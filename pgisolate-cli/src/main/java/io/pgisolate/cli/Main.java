@@ -23,9 +23,12 @@ public final class Main {
   /** The command line with pgisolate's error handling: one line per failure, with a hint. */
   public static CommandLine commandLine() {
     ErrorReporter errors = new ErrorReporter();
-    return new CommandLine(new PgIsolateCommand())
-        .setExecutionExceptionHandler(errors)
-        .setParameterExceptionHandler(errors);
+    CommandLine root =
+        new CommandLine(new PgIsolateCommand())
+            .setExecutionExceptionHandler(errors)
+            .setParameterExceptionHandler(errors);
+    ExitCodes.addTo(root);
+    return root;
   }
 
   /** slf4j-simple reads its level once, at the first logger: set it before anything logs. */

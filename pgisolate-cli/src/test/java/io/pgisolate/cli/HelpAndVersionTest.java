@@ -39,4 +39,27 @@ class HelpAndVersionTest {
       }
     }
   }
+
+  @Test
+  void everyCommandsHelpListsItsExitCodes() {
+    for (String sub : SUBCOMMANDS) {
+      assertThat(cli.run(sub, "--help")).isZero();
+      assertThat(cli.out())
+          .as(sub)
+          .contains(
+              "Exit codes:\n",
+              "  1     pgisolate failed: the message on stderr says why, with a hint\n",
+              "  2     invalid command line (unknown option, bad value)\n",
+              "  130   stopped by Ctrl-C (SIGINT), 143 by SIGTERM\n");
+    }
+    for (String sub : List.of("run", "wrap", "wrap-each")) {
+      assertThat(cli.run(sub, "--help")).isZero();
+      assertThat(cli.out())
+          .as(sub)
+          .contains(
+              "  n     CMD's exit code, 128 + n when signal n killed it\n",
+              "  126   CMD could not be executed (not executable, or a directory)\n",
+              "  127   CMD was not found\n");
+    }
+  }
 }

@@ -199,18 +199,7 @@ final class ClusterOptions {
     b.ramDisk(!noRamDisk);
     b.persist(persist);
     if (startTimeoutSeconds != null) {
-      if (!(startTimeoutSeconds > 0)) { // NaN too
-        throw new IllegalArgumentException(
-            "--start-timeout must be more than 0 seconds, but is "
-                + (startTimeoutSeconds.isNaN()
-                    ? "NaN"
-                    : new java.math.BigDecimal(startTimeoutSeconds.toString())
-                        .stripTrailingZeros()
-                        .toPlainString())
-                + ". Hint: give the seconds start-up may take, e.g. --start-timeout 120 on a slow"
-                + " machine, or leave it out for the default, 60.");
-      }
-      b.startTimeout(Duration.ofMillis(Math.round(startTimeoutSeconds * 1000)));
+      b.startTimeout(startTimeout(startTimeoutSeconds));
     }
     if (runAs != null) {
       b.runAs(runAs);
@@ -220,6 +209,30 @@ final class ClusterOptions {
     }
     b.initdbCache(!noInitdbCache);
     return b;
+  }
+
+  private static final double MAX_START_TIMEOUT_SECONDS = 86400;
+
+  private static Duration startTimeout(double seconds) {
+    String problem =
+        !(seconds > 0) // NaN too
+            ? "more than 0 seconds"
+            : seconds > MAX_START_TIMEOUT_SECONDS ? "at most 86400 seconds (a day)" : null;
+    if (problem != null) {
+      throw new IllegalArgumentException(
+          "--start-timeout must be "
+              + problem
+              + ", but is "
+              + (Double.isFinite(seconds)
+                  ? new java.math.BigDecimal(Double.toString(seconds))
+                      .stripTrailingZeros()
+                      .toPlainString()
+                  : Double.toString(seconds))
+              + ". Hint: give the seconds start-up may take, e.g. --start-timeout 120 on a slow"
+              + " machine, or leave it out for the default, 60.");
+    }
+    // Up, not to the nearest: 0.0001 s is a (hopeless) timeout, not an invalid zero.
+    return Duration.ofMillis((long) Math.ceil(seconds * 1000));
   }
 
   /** Options that contradict each other: one would be silently ignored. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,5 +109,20 @@ class ClusterOptionsTest {
         .isEqualTo(
             "pgisolate: --pg-bin and --pg-version both say which PostgreSQL to use. Hint: give"
                 + " only one of them.\n");
+  }
+
+  @Test
+  void startTimeoutAboveADayIsRefused() {
+    Map<String, String> shown =
+        Map.of("86401", "86401", "1e12", "1000000000000", "Infinity", "Infinity");
+    for (var seconds : shown.entrySet()) {
+      assertThat(cli.run("run", "--start-timeout", seconds.getKey(), "--", "true")).isEqualTo(1);
+      assertThat(cli.err())
+          .isEqualTo(
+              "pgisolate: --start-timeout must be at most 86400 seconds (a day), but is "
+                  + seconds.getValue()
+                  + ". Hint: give the seconds start-up may take, e.g. --start-timeout 120 on a slow"
+                  + " machine, or leave it out for the default, 60.\n");
+    }
   }
 }

@@ -38,7 +38,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
   @Override
   public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
     PrintWriter err = cmd.getErr();
-    err.println("pgisolate: " + oneLine(e));
+    err.println("pgisolate: " + oneLine(e, cmd));
     if (e instanceof ClusterStartException start && !start.logTail().isBlank()) {
       err.println("Server log (last lines):");
       start.logTail().lines().forEach(l -> err.println("  " + l));
@@ -51,7 +51,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
     return e instanceof CommandNotStartedException notStarted ? notStarted.exitCode() : FAILED;
   }
 
-  private static String oneLine(Exception e) {
+  private static String oneLine(Exception e, CommandLine cmd) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     if (e instanceof UncheckedIOException io) {
       // "could not create directory X", whose cause says only X again: say why instead.
@@ -63,6 +63,14 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
     } else if (!(e instanceof PgIsolateException || e instanceof IllegalArgumentException)) {
       message =
           e.getClass().getSimpleName() + ": " + message + ". Hint: rerun with -v for details.";
+    }
+    if (!message.contains("Hint:")) {
+      // Every line ends with what to do: a value the builder refused is explained in --help.
+      message =
+          message.replaceAll("\\.+$", "")
+              + (e instanceof IllegalArgumentException
+                  ? ". Hint: see '" + cmd.getCommandSpec().qualifiedName() + " --help'."
+                  : ". Hint: rerun with -v for details.");
     }
     return message.replaceAll("\\R", " ");
   }

@@ -466,7 +466,10 @@ final class ProxyCommand implements Callable<Integer> {
     for (Path file : templateSql) {
       if (!Files.exists(file)) {
         throw new IllegalArgumentException(
-            "--template-sql " + file + ": no such file or directory.");
+            "--template-sql "
+                + file
+                + ": no such file or directory. Hint: give an SQL file, or a directory of *.sql"
+                + " files, that you can read.");
       }
     }
   }

@@ -125,4 +125,12 @@ class ClusterOptionsTest {
                   + " machine, or leave it out for the default, 60.\n");
     }
   }
+
+  @Test
+  void anErrorWithoutAHintOfItsOwnPointsToTheHelp() {
+    assertThat(cli.run("run", "-U", "", "--", "true")).isEqualTo(1);
+    assertThat(cli.err())
+        .isEqualTo(
+            "pgisolate: invalid user '': must not be empty. Hint: see 'pgisolate run --help'.\n");
+  }
 }

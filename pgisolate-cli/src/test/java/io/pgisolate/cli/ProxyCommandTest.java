@@ -152,7 +152,8 @@ class ProxyCommandTest {
         .isEqualTo(1);
     assertThat(cli.err())
         .isEqualTo(
-            "pgisolate: --template-sql /nonexistent/schema.sql: no such file or directory.\n");
+            "pgisolate: --template-sql /nonexistent/schema.sql: no such file or directory. Hint:"
+                + " give an SQL file, or a directory of *.sql files, that you can read.\n");
   }
 
   @Test

@@ -64,13 +64,14 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
       message =
           e.getClass().getSimpleName() + ": " + message + ". Hint: rerun with -v for details.";
     }
-    if (!message.contains("Hint:")) {
-      // Every line ends with what to do: a value the builder refused is explained in --help.
+    if (e instanceof IllegalArgumentException && !message.contains("Hint:")) {
+      // A value the cluster builder refused ("invalid user '': must not be empty"): --help
+      // explains the options.
       message =
           message.replaceAll("\\.+$", "")
-              + (e instanceof IllegalArgumentException
-                  ? ". Hint: see '" + cmd.getCommandSpec().qualifiedName() + " --help'."
-                  : ". Hint: rerun with -v for details.");
+              + ". Hint: see '"
+              + cmd.getCommandSpec().qualifiedName()
+              + " --help'.";
     }
     return message.replaceAll("\\R", " ");
   }

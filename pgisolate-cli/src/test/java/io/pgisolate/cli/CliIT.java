@@ -295,6 +295,34 @@ class CliIT {
   }
 
   @Test
+  void aRelativeDataRootIsTakenFromTheWorkingDirectory(@TempDir Path dir) throws Exception {
+    // The server runs in another working directory: it was handed the relative path as it was.
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path pgdata = dir.resolve("pgdata");
+    Process run =
+        cli.start(
+            dir,
+            Map.of(),
+            "run",
+            "--data-root",
+            "root",
+            "--",
+            "sh",
+            "-c",
+            "java -cp '"
+                + System.getProperty("java.class.path")
+                + "' "
+                + Main.class.getName()
+                + " sql 'show data_directory' > "
+                + pgdata);
+    assertThat(Cli.stderr(run)).isEmpty();
+    assertThat(run.exitValue()).isZero();
+    assertThat(Files.readString(pgdata))
+        .startsWith("data_directory\n" + dir.toRealPath().resolve("root").resolve("pgisolate-"));
+  }
+
+  @Test
   void startFailureShowsTheServerLog() {
     assertThat(cli.run("run", "-c", "shared_buffers=lots", "--", "true")).isEqualTo(1);
     assertThat(cli.err())

@@ -64,7 +64,8 @@ final class ClusterLayout {
   /** The directory temporary clusters of this JVM's user are made in. */
   static Path base(ClusterSettings settings) {
     Path root = settings.dataRoot().orElseGet(() -> defaultRoot(settings.ramDisk()));
-    return root.resolve("pgisolate-" + OsUser.current().uid());
+    // Absolute: the server runs in a working directory of its own.
+    return root.toAbsolutePath().normalize().resolve("pgisolate-" + OsUser.current().uid());
   }
 
   private static Path defaultRoot(boolean ramDisk) {

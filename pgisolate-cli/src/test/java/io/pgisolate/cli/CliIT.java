@@ -395,6 +395,38 @@ class CliIT {
     }
   }
 
+  @Test
+  void runRemovesTheClusterOnSigtermWhenTheCommandTakesItsTimeToStop(@TempDir Path root)
+      throws Exception {
+    // CMD ends while the JVM's exit hook is still running: run's own stop of the cluster then
+    // races the JVM's halt, which used to cut it short and leave the cluster's files.
+    Files.setPosixFilePermissions(
+        root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path ready = root.resolve("ready");
+    Process run =
+        cli.start(
+            "run",
+            "--data-root",
+            root.toString(),
+            "--",
+            "sh",
+            "-c",
+            "trap 'sleep 0.5; exit 3' TERM; echo $$ > "
+                + ready
+                + ".tmp; mv "
+                + ready
+                + ".tmp "
+                + ready
+                + "; while :; do sleep 0.1; done");
+    awaitPid(ready, run);
+    Path base = root.resolve("pgisolate-" + io.pgisolate.os.OsUser.current().uid());
+    assertThat(clusterDirectories(base)).isNotEmpty();
+    assertThat(io.pgisolate.os.Signals.send(run.pid(), "TERM")).isTrue();
+    assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).isEqualTo(143);
+    assertThat(clusterDirectories(base)).isEmpty();
+  }
+
   /** The pid the command under {@code run} writes to {@code ready} once it runs. */
   private static long awaitPid(Path ready, Process run) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -85,6 +85,24 @@ final class Cli implements AfterEachCallback {
     return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Sends SIGTERM, as CI cancelling a job does, to a started pgisolate whose command started {@code
+   * grandchild}; checks that pgisolate exits with 143 and takes the grandchild down too.
+   */
+  static void assertSigtermStopsItAndTheCommandsChild(Process p, long grandchild) throws Exception {
+    ProcessHandle child = ProcessHandle.of(grandchild).orElseThrow();
+    try {
+      p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its pipes
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isEqualTo(143);
+      assertThat(child.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get())
+          .as("the command's child")
+          .isNotNull();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
   @Override
   public void afterEach(ExtensionContext context) throws InterruptedException {
     for (Process p : children) {

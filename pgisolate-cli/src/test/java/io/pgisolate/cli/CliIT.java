@@ -382,17 +382,7 @@ class CliIT {
             "sh",
             "-c",
             "sleep 300 & echo $! > " + ready + ".tmp && mv " + ready + ".tmp " + ready + "; wait");
-    ProcessHandle sleep = ProcessHandle.of(awaitPid(ready, run)).orElseThrow();
-    try {
-      assertThat(io.pgisolate.os.Signals.send(run.pid(), "TERM")).isTrue();
-      assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(run.exitValue()).isEqualTo(143);
-      assertThat(sleep.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get())
-          .as("the command's child, sleep 300")
-          .isNotNull();
-    } finally {
-      sleep.destroyForcibly();
-    }
+    Cli.assertSigtermStopsItAndTheCommandsChild(run, awaitPid(ready, run));
   }
 
   @Test

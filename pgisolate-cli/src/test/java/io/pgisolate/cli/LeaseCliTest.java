@@ -87,17 +87,7 @@ class LeaseCliTest {
     long grandchild =
         Long.parseLong(
             CompletableFuture.supplyAsync(() -> readLine(out)).get(60, TimeUnit.SECONDS));
-    ProcessHandle sleep = ProcessHandle.of(grandchild).orElseThrow();
-    try {
-      p.toHandle().destroy(); // SIGTERM, as CI cancelling a job sends it
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(p.exitValue()).isEqualTo(143);
-      assertThat(sleep.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get())
-          .as("the command's child, sleep 300")
-          .isNotNull();
-    } finally {
-      sleep.destroyForcibly();
-    }
+    Cli.assertSigtermStopsItAndTheCommandsChild(p, grandchild);
   }
 
   @Test

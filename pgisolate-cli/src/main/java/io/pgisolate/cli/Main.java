@@ -28,6 +28,11 @@ public final class Main {
             .setExecutionExceptionHandler(errors)
             .setParameterExceptionHandler(errors);
     ExitCodes.addTo(root);
+    // As env and sudo do: everything from CMD's name on is CMD's ('run psql -c …' is psql's -c,
+    // not --set), with or without '--' before it.
+    for (String wrapper : List.of("run", "wrap", "wrap-each")) {
+      root.getSubcommands().get(wrapper).setStopAtPositional(true);
+    }
     return root;
   }
 

@@ -25,7 +25,10 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements Callable<Integer> {
   @Mixin ClusterOptions options;
 
-  @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command to run, after --")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "the command to run and its arguments (-- before it is optional)")
   List<String> command = new ArrayList<>();
 
   @Override

@@ -23,7 +23,10 @@ final class WrapCommand implements Callable<Integer> {
   @Mixin LeaseOptions options;
   @ParentCommand PgIsolateCommand parent;
 
-  @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command to run, after --")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "the command to run and its arguments (-- before it is optional)")
   List<String> command = new ArrayList<>();
 
   @Override

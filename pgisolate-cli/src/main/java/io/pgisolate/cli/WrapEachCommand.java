@@ -35,7 +35,10 @@ final class WrapEachCommand implements Callable<Integer> {
       description = "stack traces on errors")
   boolean verbose;
 
-  @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command to run, after --")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "the command to run and its arguments (-- before it is optional)")
   List<String> command = new ArrayList<>();
 
   @Override

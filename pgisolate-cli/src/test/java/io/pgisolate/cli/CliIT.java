@@ -82,6 +82,14 @@ class CliIT {
   }
 
   @Test
+  void theCommandsOwnOptionsNeedNoDoubleDash() {
+    // As with env or sudo: what follows the command's name is the command's, -c included.
+    assertThat(cli.run("run", "-d", "shop", "sh", "-c", "test \"$PGDATABASE\" = shop && exit 5"))
+        .isEqualTo(5);
+    assertThat(cli.err()).isEmpty();
+  }
+
+  @Test
   void aCommandThatIsNotThereExits127AsInAShell() {
     assertThat(cli.run("run", "--", "no-such-program-xyz")).isEqualTo(127);
     assertThat(cli.err())

@@ -91,6 +91,16 @@ class LeaseCliTest {
   }
 
   @Test
+  void wrapAndWrapEachTakeTheCommandsOptionsWithoutADoubleDash() throws Exception {
+    Map<String, String> env = Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "1");
+    for (String front : List.of("wrap", "wrap-each")) {
+      Process p = pgisolate(env, front, "sh", "-c", "exit 6");
+      assertThat(Cli.stderr(p)).as(front).isEmpty();
+      assertThat(p.exitValue()).as(front).isEqualTo(6);
+    }
+  }
+
+  @Test
   void wrapOfAMissingCommandExitsWith127AndOneLine() throws Exception {
     Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "wrap", "--", "no-such-cmd-xyz");
     String err = Cli.stderr(p);

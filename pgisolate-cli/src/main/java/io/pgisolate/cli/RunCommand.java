@@ -39,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
     // a signal during start-up keeps CMD from starting at all.
     try (JvmExit.Registration stopChild = JvmExit.beforeClustersStop(child::stop);
         TempCluster cluster = options.builder().start()) {
-      return child.run(command, ClusterEnvironment.of(cluster));
+      return child.run(command, ClusterEnvironment.forChild(cluster));
     }
   }
 }

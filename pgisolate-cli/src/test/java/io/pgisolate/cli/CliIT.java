@@ -52,6 +52,28 @@ class CliIT {
   }
 
   @Test
+  void libpqVariablesThatWouldTakeTheCommandElsewhereAreUnset() throws Exception {
+    // A developer's shell may point libpq at their usual server: PGHOSTADDR wins over PGHOST.
+    Process run =
+        cli.start(
+            null,
+            Map.of(
+                "PGHOSTADDR", "192.0.2.1",
+                "PGSERVICE", "no-such-service",
+                "PGSSLMODE", "require",
+                "PGTARGETSESSIONATTRS", "standby"),
+            "run",
+            "--",
+            "psql",
+            "-Atc",
+            "select 42");
+    assertThat(Cli.stderr(run)).isEmpty();
+    assertThat(run.exitValue()).isZero();
+    assertThat(new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+        .isEqualTo("42\n");
+  }
+
+  @Test
   void runGivesTheCommandAWorkingDatabase(@TempDir Path dir) throws Exception {
     Path result = dir.resolve("result");
     String self = "java -cp " + System.getProperty("java.class.path") + " " + Main.class.getName();

@@ -37,14 +37,23 @@ public final class ChildCommand {
   }
 
   /**
-   * Runs {@code command} with {@code env} added to this JVM's environment and returns its exit
-   * code; 143 (SIGTERM's) without starting it when {@link #stop()} came first.
+   * Runs {@code command} with {@code env} added to this JVM's environment (a null value removes the
+   * variable) and returns its exit code; 143 (SIGTERM's) without starting it when {@link #stop()}
+   * came first.
    *
    * @throws CommandNotStartedException when it cannot be started
    */
   public int run(List<String> command, Map<String, String> env) {
     ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command)).inheritIO();
-    builder.environment().putAll(env);
+    // A null value unsets the variable.
+    env.forEach(
+        (name, value) -> {
+          if (value == null) {
+            builder.environment().remove(name);
+          } else {
+            builder.environment().put(name, value);
+          }
+        });
     Process p;
     // CMD runs, and can be seen running, before start() returns: a stop meanwhile waits for it.
     synchronized (starting) {

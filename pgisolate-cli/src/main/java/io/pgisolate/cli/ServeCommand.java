@@ -29,7 +29,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    LeaseServe serve = new LeaseServe(options.settings(parent), err);
+    LeaseServe serve = new LeaseServe(options.settings(parent, "serve"), err);
     Thread stop = new Thread(serve::stop, "pgisolate-serve-stop");
     Runtime.getRuntime().addShutdownHook(stop);
     return serve.run();

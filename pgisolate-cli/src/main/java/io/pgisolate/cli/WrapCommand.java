@@ -31,7 +31,7 @@ final class WrapCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LeaseWrap wrap = new LeaseWrap(options.settings(parent), command);
+    LeaseWrap wrap = new LeaseWrap(options.settings(parent, "wrap"), command);
     Thread stop = new Thread(wrap::stop, "pgisolate-wrap-stop");
     Runtime.getRuntime().addShutdownHook(stop);
     try {

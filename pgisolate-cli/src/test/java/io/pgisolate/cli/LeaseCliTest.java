@@ -101,6 +101,19 @@ class LeaseCliTest {
   }
 
   @Test
+  void twoDifferentSocketsBeforeAndAfterTheSubcommandAreRefused() throws Exception {
+    Process p =
+        pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "-s", "a.sock", "serve", "-s", "b.sock");
+    assertThat(Cli.stderr(p))
+        .isEqualTo(
+            "pgisolate: -s/--socket names two sockets, a.sock before serve and b.sock after it."
+                + " Hint: give it once.\n");
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(dir.resolve("a.sock")).doesNotExist();
+    assertThat(dir.resolve("b.sock")).doesNotExist();
+  }
+
+  @Test
   void wrapOfAMissingCommandExitsWith127AndOneLine() throws Exception {
     Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "wrap", "--", "no-such-cmd-xyz");
     String err = Cli.stderr(p);

@@ -76,7 +76,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
     return message.replaceAll("\\R", " ");
   }
 
-  private static boolean verbose(ParseResult parsed) {
+  static boolean verbose(ParseResult parsed) {
     for (ParseResult p = parsed; p != null; p = p.subcommand()) {
       if (p.hasMatchedOption("--verbose")) {
         return true;

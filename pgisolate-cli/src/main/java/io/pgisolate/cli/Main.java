@@ -1,6 +1,5 @@
 package io.pgisolate.cli;
 
-import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine;
 
@@ -36,10 +35,21 @@ public final class Main {
     return root;
   }
 
+  /**
+   * Whether pgisolate's own options ask for --verbose: a -v among CMD's arguments (psql -v
+   * ON_ERROR_STOP=1) is CMD's. Parsing runs no command, so nothing has logged yet.
+   */
+  private static boolean verbose(String[] args) {
+    try {
+      return ErrorReporter.verbose(commandLine().parseArgs(args));
+    } catch (CommandLine.ParameterException e) {
+      return false; // reported when the command line is executed
+    }
+  }
+
   /** slf4j-simple reads its level once, at the first logger: set it before anything logs. */
   private static void configureLogging(String[] args) {
-    List<String> list = Arrays.asList(args);
-    boolean verbose = list.contains("-v") || list.contains("--verbose");
+    boolean verbose = verbose(args);
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
     }

@@ -112,6 +112,14 @@ class CliIT {
   }
 
   @Test
+  void aDashVOfTheCommandDoesNotMakePgisolateVerbose() throws Exception {
+    // psql -v ON_ERROR_STOP=1, grep -v: CMD's, not pgisolate's --verbose.
+    Process run = cli.start("run", "--", "sh", "-c", "exit 0", "-v");
+    assertThat(Cli.stderr(run)).doesNotContain("DEBUG").isEmpty();
+    assertThat(run.exitValue()).isZero();
+  }
+
+  @Test
   void aCommandThatIsNotThereExits127AsInAShell() {
     assertThat(cli.run("run", "--", "no-such-program-xyz")).isEqualTo(127);
     assertThat(cli.err())

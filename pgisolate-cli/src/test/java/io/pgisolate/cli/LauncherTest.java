@@ -11,25 +11,27 @@ class LauncherTest {
 
   @Test
   void aJavaThatIsNotThereIsOneLineWithAHint() throws Exception {
-    ProcessBuilder builder = new ProcessBuilder("sh", LAUNCHER.toString(), "--version");
-    builder.environment().put("JAVA", "/nonexistent/java");
-    Process p = builder.start();
-    assertThat(Cli.stderr(p))
+    assertThat(failureWith("JAVA", "/nonexistent/java"))
         .isEqualTo(
             "pgisolate: cannot run Java: /nonexistent/java is not there. Hint: install a Java 17"
                 + " or newer runtime, or point JAVA at its java program.\n");
-    assertThat(p.exitValue()).isEqualTo(1);
   }
 
   @Test
   void aJarVariableNamingNoFileIsNotPassedOver() throws Exception {
-    ProcessBuilder builder = new ProcessBuilder("sh", LAUNCHER.toString(), "--version");
-    builder.environment().put("PGISOLATE_JAR", "/nonexistent/pgisolate.jar");
-    Process p = builder.start();
-    assertThat(Cli.stderr(p))
+    assertThat(failureWith("PGISOLATE_JAR", "/nonexistent/pgisolate.jar"))
         .isEqualTo(
             "pgisolate: PGISOLATE_JAR is /nonexistent/pgisolate.jar, which is not a file. Hint:"
                 + " point it at pgisolate.jar, or unset it for the one beside this script.\n");
-    assertThat(p.exitValue()).isEqualTo(1);
+  }
+
+  /** What 'bin/pgisolate --version' prints on stderr with {@code name=value}; it must exit 1. */
+  private static String failureWith(String name, String value) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("sh", LAUNCHER.toString(), "--version");
+    builder.environment().put(name, value);
+    Process p = builder.start();
+    String err = Cli.stderr(p);
+    assertThat(p.exitValue()).as(err).isEqualTo(1);
+    return err;
   }
 }

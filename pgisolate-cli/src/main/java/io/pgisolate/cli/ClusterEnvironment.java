@@ -2,11 +2,38 @@ package io.pgisolate.cli;
 
 import io.pgisolate.cluster.TempCluster;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The environment variables that point a program at a cluster (libpq's and the usual URLs). */
 final class ClusterEnvironment {
+  /**
+   * libpq variables a developer's shell may hold for their usual server, which would take a client
+   * elsewhere (PGHOSTADDR wins over PGHOST) or refuse the cluster (PGSSLMODE=require: it has no
+   * TLS). libpq's connection variables: https://www.postgresql.org/docs/current/libpq-envars.html
+   */
+  private static final List<String> MISLEADING =
+      List.of(
+          "PGHOSTADDR",
+          "PGSERVICE",
+          "PGSSLMODE",
+          "PGREQUIRESSL",
+          "PGSSLNEGOTIATION",
+          "PGGSSENCMODE",
+          "PGREQUIREAUTH",
+          "PGCHANNELBINDING",
+          "PGTARGETSESSIONATTRS",
+          "PGLOADBALANCEHOSTS");
+
   private ClusterEnvironment() {}
+
+  /** For a child process: {@link #of}, and null (unset) for the variables that would mislead it. */
+  static Map<String, String> forChild(TempCluster cluster) {
+    Map<String, String> env = new LinkedHashMap<>();
+    MISLEADING.forEach(name -> env.put(name, null));
+    env.putAll(of(cluster));
+    return env;
+  }
 
   static Map<String, String> of(TempCluster cluster) {
     Map<String, String> env = new LinkedHashMap<>();

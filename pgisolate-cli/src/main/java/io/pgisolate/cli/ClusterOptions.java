@@ -2,6 +2,7 @@ package io.pgisolate.cli;
 
 import io.pgisolate.binaries.BinariesResolver;
 import io.pgisolate.cluster.TempCluster;
+import io.pgisolate.os.CacheDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,6 +141,7 @@ final class ClusterOptions {
   boolean verbose;
 
   TempCluster.Builder builder() {
+    checkConflicts();
     checkPaths();
     TempCluster.Builder b = TempCluster.builder();
     if (pgBin != null) {
@@ -197,18 +199,7 @@ final class ClusterOptions {
     b.ramDisk(!noRamDisk);
     b.persist(persist);
     if (startTimeoutSeconds != null) {
-      if (!(startTimeoutSeconds > 0)) { // NaN too
-        throw new IllegalArgumentException(
-            "--start-timeout must be more than 0 seconds, but is "
-                + (startTimeoutSeconds.isNaN()
-                    ? "NaN"
-                    : new java.math.BigDecimal(startTimeoutSeconds.toString())
-                        .stripTrailingZeros()
-                        .toPlainString())
-                + ". Hint: give the seconds start-up may take, e.g. --start-timeout 120 on a slow"
-                + " machine, or leave it out for the default, 60.");
-      }
-      b.startTimeout(Duration.ofMillis(Math.round(startTimeoutSeconds * 1000)));
+      b.startTimeout(startTimeout(startTimeoutSeconds));
     }
     if (runAs != null) {
       b.runAs(runAs);
@@ -220,6 +211,44 @@ final class ClusterOptions {
     return b;
   }
 
+  private static final double MAX_START_TIMEOUT_SECONDS = 86400;
+
+  private static Duration startTimeout(double seconds) {
+    String problem =
+        !(seconds > 0) // NaN too
+            ? "more than 0 seconds"
+            : seconds > MAX_START_TIMEOUT_SECONDS ? "at most 86400 seconds (a day)" : null;
+    if (problem != null) {
+      throw new IllegalArgumentException(
+          "--start-timeout must be "
+              + problem
+              + ", but is "
+              + (Double.isFinite(seconds)
+                  ? new java.math.BigDecimal(Double.toString(seconds))
+                      .stripTrailingZeros()
+                      .toPlainString()
+                  : Double.toString(seconds))
+              + ". Hint: give the seconds start-up may take, e.g. --start-timeout 120 on a slow"
+              + " machine, or leave it out for the default, 60.");
+    }
+    // Up, not to the nearest: 0.0001 s is a (hopeless) timeout, not an invalid zero.
+    return Duration.ofMillis((long) Math.ceil(seconds * 1000));
+  }
+
+  /** Options that contradict each other: one would be silently ignored. */
+  private void checkConflicts() {
+    if (pgBin != null && pgVersion != null) {
+      throw new IllegalArgumentException(
+          "--pg-bin and --pg-version both say which PostgreSQL to use. Hint: give only one of"
+              + " them.");
+    }
+    if (socketOnly && listen != null) {
+      throw new IllegalArgumentException(
+          "--listen has no effect with --socket-only, which listens on no TCP address. Hint:"
+              + " drop one of them.");
+    }
+  }
+
   /** Files and directories are checked before anything starts, and named by their option. */
   private void checkPaths() {
     for (Path script : initScripts) {
@@ -228,8 +257,11 @@ final class ClusterOptions {
     if (dump != null) {
       requireReadableFile("--dump", dump, "a pg_dump file");
     }
+    String cacheEnv = System.getenv(CacheDirectory.ENV);
     if (cacheDir != null) {
       requireDirectoryOrCreatable("--cache-dir", cacheDir, false);
+    } else if (cacheEnv != null && !cacheEnv.isBlank()) {
+      requireDirectoryOrCreatable(CacheDirectory.ENV, Path.of(cacheEnv), false);
     }
     if (dataRoot != null) {
       requireDirectoryOrCreatable("--data-root", dataRoot, true);
@@ -237,12 +269,15 @@ final class ClusterOptions {
   }
 
   private static void requireReadableFile(String option, Path file, String what) {
+    // Neither exists nor notExists: a directory above it is closed to this user.
     String problem =
-        !Files.exists(file)
+        Files.notExists(file)
             ? "no such file"
-            : Files.isDirectory(file)
-                ? "it is a directory"
-                : !Files.isReadable(file) ? "permission denied" : null;
+            : !Files.exists(file)
+                ? "permission denied"
+                : Files.isDirectory(file)
+                    ? "it is a directory"
+                    : !Files.isReadable(file) ? "permission denied" : null;
     if (problem != null) {
       throw new IllegalArgumentException(
           option + " " + file + ": " + problem + ". Hint: give " + what + " you can read.");
@@ -285,6 +320,15 @@ final class ClusterOptions {
                   + ": "
                   + p
                   + " is not a directory. Hint: name a directory, or a new one.");
+        }
+        if (!Files.isWritable(p) || !Files.isExecutable(p)) {
+          throw new IllegalArgumentException(
+              option
+                  + " "
+                  + dir
+                  + ": cannot create it in "
+                  + p
+                  + ": permission denied. Hint: name a directory you can write to.");
         }
         return;
       }

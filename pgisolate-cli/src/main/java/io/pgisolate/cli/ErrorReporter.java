@@ -2,7 +2,10 @@ package io.pgisolate.cli;
 
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.cluster.ClusterStartException;
+import io.pgisolate.lease.CommandNotStartedException;
+import io.pgisolate.os.Text;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -35,7 +38,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
   @Override
   public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
     PrintWriter err = cmd.getErr();
-    err.println("pgisolate: " + oneLine(e));
+    err.println("pgisolate: " + oneLine(e, cmd));
     if (e instanceof ClusterStartException start && !start.logTail().isBlank()) {
       err.println("Server log (last lines):");
       start.logTail().lines().forEach(l -> err.println("  " + l));
@@ -44,19 +47,36 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
       e.printStackTrace(err);
     }
     err.flush();
-    return FAILED;
+    // A command run, wrap or wrap-each could not start: the exit code a shell would give.
+    return e instanceof CommandNotStartedException notStarted ? notStarted.exitCode() : FAILED;
   }
 
-  private static String oneLine(Exception e) {
+  private static String oneLine(Exception e, CommandLine cmd) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    if (!(e instanceof PgIsolateException || e instanceof IllegalArgumentException)) {
+    if (e instanceof UncheckedIOException io) {
+      // "could not create directory X", whose cause says only X again: say why instead.
+      message =
+          message
+              + ": "
+              + Text.reason(io.getCause())
+              + ". Hint: check the path and its permissions; rerun with -v for details.";
+    } else if (!(e instanceof PgIsolateException || e instanceof IllegalArgumentException)) {
       message =
           e.getClass().getSimpleName() + ": " + message + ". Hint: rerun with -v for details.";
+    }
+    if (e instanceof IllegalArgumentException && !message.contains("Hint:")) {
+      // A value the cluster builder refused ("invalid user '': must not be empty"): --help
+      // explains the options.
+      message =
+          message.replaceAll("\\.+$", "")
+              + ". Hint: see '"
+              + cmd.getCommandSpec().qualifiedName()
+              + " --help'.";
     }
     return message.replaceAll("\\R", " ");
   }
 
-  private static boolean verbose(ParseResult parsed) {
+  static boolean verbose(ParseResult parsed) {
     for (ParseResult p = parsed; p != null; p = p.subcommand()) {
       if (p.hasMatchedOption("--verbose")) {
         return true;

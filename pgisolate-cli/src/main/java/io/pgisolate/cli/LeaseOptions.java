@@ -62,7 +62,17 @@ final class LeaseOptions {
   boolean verbose;
 
   /** Prefix and count from the environment, the socket from the options or the environment. */
-  LeaseSettings settings(PgIsolateCommand parent) {
+  LeaseSettings settings(PgIsolateCommand parent, String subcommand) {
+    if (socket != null && parent.socket().filter(before -> !before.equals(socket)).isPresent()) {
+      throw new PgIsolateException(
+          "-s/--socket names two sockets, "
+              + parent.socket().get()
+              + " before "
+              + subcommand
+              + " and "
+              + socket
+              + " after it. Hint: give it once.");
+    }
     Optional<String> option = Optional.ofNullable(socket).or(() -> parent.socket());
     return LeaseSettings.fromEnvironment(System.getenv(), option, Path.of("").toAbsolutePath())
         .withBackend(Optional.ofNullable(backend))

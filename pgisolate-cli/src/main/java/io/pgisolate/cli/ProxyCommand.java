@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "proxy",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Run a PostgreSQL wire-protocol proxy in front of its own temporary PostgreSQL (default;"
           + " the cluster options such as --pg-version, -d and -c shape it) or an existing server"
@@ -465,7 +466,10 @@ final class ProxyCommand implements Callable<Integer> {
     for (Path file : templateSql) {
       if (!Files.exists(file)) {
         throw new IllegalArgumentException(
-            "--template-sql " + file + ": no such file or directory.");
+            "--template-sql "
+                + file
+                + ": no such file or directory. Hint: give an SQL file, or a directory of *.sql"
+                + " files, that you can read.");
       }
     }
   }

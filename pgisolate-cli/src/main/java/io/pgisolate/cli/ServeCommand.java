@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Serve a pool of databases on a UNIX socket, as pgmanager does: each client that connects"
           + " is sent OK:<name> and holds that database until it disconnects. Runs until"
@@ -28,7 +29,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    LeaseServe serve = new LeaseServe(options.settings(parent), err);
+    LeaseServe serve = new LeaseServe(options.settings(parent, "serve"), err);
     Thread stop = new Thread(serve::stop, "pgisolate-serve-stop");
     Runtime.getRuntime().addShutdownHook(stop);
     return serve.run();

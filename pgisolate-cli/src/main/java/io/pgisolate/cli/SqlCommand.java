@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "sql",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Run SQL statements against $JDBC_DATABASE_URL (as set by 'pgisolate run') and print the"
           + " results, for machines without psql."
@@ -36,6 +37,12 @@ final class SqlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws SQLException {
+    if (url != null && url.isBlank()) {
+      throw new PgIsolateException(
+          "--url is empty. Hint: give a JDBC URL,"
+              + " jdbc:postgresql://host:port/database?user=NAME&password=SECRET, or leave it out"
+              + " for $JDBC_DATABASE_URL.");
+    }
     String target = url != null ? url : System.getenv("JDBC_DATABASE_URL");
     if (target == null || target.isBlank()) {
       throw new PgIsolateException(
@@ -47,13 +54,7 @@ final class SqlCommand implements Callable<Integer> {
         Statement statement = connection.createStatement()) {
       for (String sql : statements) {
         try {
-          if (statement.execute(sql)) {
-            try (ResultSet rs = statement.getResultSet()) {
-              print(rs, out);
-            }
-          } else {
-            out.println("OK, " + statement.getUpdateCount() + " rows affected");
-          }
+          printResults(statement, statement.execute(sql), out);
         } catch (SQLException e) {
           throw new PgIsolateException(
               "statement failed: "
@@ -88,6 +89,22 @@ final class SqlCommand implements Callable<Integer> {
               + why.replaceAll("\\.+$", "")
               + ". Hint: check that the server runs, and the URL's host, port, user and password.",
           e);
+    }
+  }
+
+  /** Every result of one SQL string, which may hold several statements ("a; b"), in order. */
+  private static void printResults(Statement statement, boolean isResultSet, PrintWriter out)
+      throws SQLException {
+    for (boolean rows = isResultSet; ; rows = statement.getMoreResults()) {
+      if (rows) {
+        try (ResultSet rs = statement.getResultSet()) {
+          print(rs, out);
+        }
+      } else if (statement.getUpdateCount() != -1) {
+        out.println("OK, " + statement.getUpdateCount() + " rows affected");
+      } else {
+        return;
+      }
     }
   }
 

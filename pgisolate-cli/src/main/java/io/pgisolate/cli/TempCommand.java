@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "temp",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Start a temporary PostgreSQL, print how to connect, and keep it running until Ctrl-C or"
           + " SIGTERM; then stop it and delete its files (unless --persist)."

@@ -1,20 +1,18 @@
 package io.pgisolate.cli;
 
-import io.pgisolate.lease.CommandNotStartedException;
 import io.pgisolate.lease.LeaseWrap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "wrap",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Serve the pool (as serve does) for as long as CMD runs, with PGM_SOCKET and"
           + " PGMANAGER_SOCKET set for CMD. Exits with CMD's exit code.",
@@ -24,21 +22,20 @@ import picocli.CommandLine.Spec;
 final class WrapCommand implements Callable<Integer> {
   @Mixin LeaseOptions options;
   @ParentCommand PgIsolateCommand parent;
-  @Spec CommandSpec spec;
 
-  @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command to run, after --")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "the command to run and its arguments (-- before it is optional)")
   List<String> command = new ArrayList<>();
 
   @Override
   public Integer call() {
-    LeaseWrap wrap = new LeaseWrap(options.settings(parent), command);
+    LeaseWrap wrap = new LeaseWrap(options.settings(parent, "wrap"), command);
     Thread stop = new Thread(wrap::stop, "pgisolate-wrap-stop");
     Runtime.getRuntime().addShutdownHook(stop);
     try {
       return wrap.run();
-    } catch (CommandNotStartedException e) {
-      spec.commandLine().getErr().println("pgisolate: " + e.getMessage());
-      return e.exitCode();
     } finally {
       removeHook(stop);
     }

@@ -1,19 +1,17 @@
 package io.pgisolate.cli;
 
-import io.pgisolate.lease.CommandNotStartedException;
 import io.pgisolate.lease.LeaseWrapEach;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "wrap-each",
     mixinStandardHelpOptions = true,
+    versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Run CMD once per pool database, with PGDATABASE set to its name and PGM_DATABASE_SHARD"
           + " to its number. Stops at the first failure and exits with its code, unless -i.",
@@ -37,9 +35,10 @@ final class WrapEachCommand implements Callable<Integer> {
       description = "stack traces on errors")
   boolean verbose;
 
-  @Spec CommandSpec spec;
-
-  @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command to run, after --")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "the command to run and its arguments (-- before it is optional)")
   List<String> command = new ArrayList<>();
 
   @Override
@@ -50,9 +49,6 @@ final class WrapEachCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(stop);
     try {
       return each.run();
-    } catch (CommandNotStartedException e) {
-      spec.commandLine().getErr().println("pgisolate: " + e.getMessage());
-      return e.exitCode();
     } finally {
       WrapCommand.removeHook(stop);
     }

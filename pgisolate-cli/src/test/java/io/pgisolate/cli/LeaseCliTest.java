@@ -10,13 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,39 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LeaseCliTest {
   @TempDir Path dir;
-  private final List<Process> children = new ArrayList<>();
-
-  @AfterEach
-  void endChildren() throws InterruptedException {
-    for (Process p : children) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
+  @RegisterExtension final Cli cli = new Cli();
 
   private Process pgisolate(Map<String, String> env, String... args) throws IOException {
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    argv.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(argv).directory(dir.toFile());
-    builder.environment().remove("PGM_SOCKET");
-    builder.environment().remove("PGMANAGER_SOCKET");
-    builder.environment().putAll(env);
-    Process p = builder.start();
-    children.add(p);
-    return p;
-  }
-
-  private static String stderr(Process p) throws Exception {
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    return cli.start(dir, env, args);
   }
 
   @Test
@@ -73,7 +43,7 @@ class LeaseCliTest {
             "-c",
             "echo \"$PGDATABASE $PGM_DATABASE_SHARD $1\" >> " + out,
             "sh");
-    assertThat(stderr(p)).isEmpty();
+    assertThat(Cli.stderr(p)).isEmpty();
     assertThat(p.exitValue()).isZero();
     assertThat(Files.readAllLines(out)).containsExactly("app_0 0 app_0", "app_1 1 app_1");
   }
@@ -94,7 +64,7 @@ class LeaseCliTest {
             "test -S \"$PGM_SOCKET\" && echo \"$PGM_SOCKET $PGMANAGER_SOCKET\" > "
                 + out
                 + "; exit 4");
-    stderr(p);
+    Cli.stderr(p);
     assertThat(p.exitValue()).isEqualTo(4);
     Path socket = dir.toRealPath().resolve("run/pgm.sock");
     assertThat(Files.readString(out)).isEqualTo(socket + " " + socket + "\n");
@@ -117,24 +87,37 @@ class LeaseCliTest {
     long grandchild =
         Long.parseLong(
             CompletableFuture.supplyAsync(() -> readLine(out)).get(60, TimeUnit.SECONDS));
-    ProcessHandle sleep = ProcessHandle.of(grandchild).orElseThrow();
-    try {
-      p.toHandle().destroy(); // SIGTERM, as CI cancelling a job sends it
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(p.exitValue()).isEqualTo(143);
-      assertThat(dir).as("no socket, lock file or tmp/ left").isEmptyDirectory();
-      assertThat(sleep.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get())
-          .as("the command's child, sleep 300")
-          .isNotNull();
-    } finally {
-      sleep.destroyForcibly();
+    Cli.assertSigtermStopsItAndTheCommandsChild(p, grandchild);
+    assertThat(dir).as("no socket, lock file or tmp/ left").isEmptyDirectory();
+  }
+
+  @Test
+  void wrapAndWrapEachTakeTheCommandsOptionsWithoutADoubleDash() throws Exception {
+    Map<String, String> env = Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "1");
+    for (String front : List.of("wrap", "wrap-each")) {
+      Process p = pgisolate(env, front, "sh", "-c", "exit 6");
+      assertThat(Cli.stderr(p)).as(front).isEmpty();
+      assertThat(p.exitValue()).as(front).isEqualTo(6);
     }
+  }
+
+  @Test
+  void twoDifferentSocketsBeforeAndAfterTheSubcommandAreRefused() throws Exception {
+    Process p =
+        pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "-s", "a.sock", "serve", "-s", "b.sock");
+    assertThat(Cli.stderr(p))
+        .isEqualTo(
+            "pgisolate: -s/--socket names two sockets, a.sock before serve and b.sock after it."
+                + " Hint: give it once.\n");
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(dir.resolve("a.sock")).doesNotExist();
+    assertThat(dir.resolve("b.sock")).doesNotExist();
   }
 
   @Test
   void wrapOfAMissingCommandExitsWith127AndOneLine() throws Exception {
     Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "wrap", "--", "no-such-cmd-xyz");
-    String err = stderr(p);
+    String err = Cli.stderr(p);
     assertThat(p.exitValue()).isEqualTo(127);
     assertThat(err.lines().toList())
         .singleElement()
@@ -145,7 +128,7 @@ class LeaseCliTest {
   @Test
   void serveWithoutAPrefixSaysWhatToSetInOneLine() throws Exception {
     Process p = pgisolate(Map.of(), "serve");
-    String err = stderr(p);
+    String err = Cli.stderr(p);
     assertThat(p.exitValue()).isEqualTo(1);
     assertThat(err)
         .isEqualTo(
@@ -160,7 +143,7 @@ class LeaseCliTest {
     for (Path socket : List.of(file.resolve("s.sock"), file.resolve("sub").resolve("s.sock"))) {
       Process p =
           pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "serve", "-s", socket.toString());
-      String err = stderr(p);
+      String err = Cli.stderr(p);
       assertThat(p.exitValue()).isEqualTo(1);
       assertThat(err)
           .isEqualTo(
@@ -176,7 +159,7 @@ class LeaseCliTest {
   @Test
   void resetWithoutAServerSaysWhichOptionIsMissing() throws Exception {
     Process p = pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "serve", "--reset");
-    String err = stderr(p);
+    String err = Cli.stderr(p);
     assertThat(p.exitValue()).isEqualTo(1);
     assertThat(err)
         .isEqualTo(
@@ -188,7 +171,7 @@ class LeaseCliTest {
   void aTemplateWithoutCreateOrResetIsRefused() throws Exception {
     Process p =
         pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "wrap", "--template", "t", "--", "true");
-    String err = stderr(p);
+    String err = Cli.stderr(p);
     assertThat(p.exitValue()).isEqualTo(1);
     assertThat(err)
         .isEqualTo(

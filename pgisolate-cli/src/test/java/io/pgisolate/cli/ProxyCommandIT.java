@@ -20,27 +20,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** pgisolate proxy as users run it: a child JVM, pgjdbc through it, then Ctrl-C (SIGINT). */
 class ProxyCommandIT {
-  private final List<Process> children = new ArrayList<>();
-
-  @AfterEach
-  void endChildren() throws InterruptedException {
-    for (Process p : children) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
+  @RegisterExtension final Cli cli = new Cli();
 
   @Test
   void ownClusterServesUntilInterruptedThenEverythingIsCleanedUp(@TempDir Path sockets)
       throws Exception {
     Process proxy =
-        start(
+        cli.start(
             "proxy",
             "-d",
             "demo",
@@ -110,7 +102,7 @@ class ProxyCommandIT {
     assertThat(openssl.waitFor()).as(made).isZero();
 
     Process proxy =
-        start(
+        cli.start(
             "proxy",
             "--tls-cert",
             certificate.toString(),
@@ -135,7 +127,7 @@ class ProxyCommandIT {
   @Test
   void existingBackend() throws Exception {
     try (TempCluster pg = TempCluster.builder().database("shop").start()) {
-      Process proxy = start("proxy", "--backend", pg.uri());
+      Process proxy = cli.start("proxy", "--backend", pg.uri());
       Map<String, String> printed = readUntilReady(proxy);
       assertThat(printed).doesNotContainKey("Data");
       assertThat(printed.get("JDBC")).endsWith("/shop?user=postgres").doesNotContain("password");
@@ -159,7 +151,7 @@ class ProxyCommandIT {
   void freshModeGivesEachConnectionADatabaseFromTheTemplate(@TempDir Path dir) throws Exception {
     Path schema = dir.resolve("schema.sql");
     Files.writeString(schema, "CREATE TABLE item (id int); INSERT INTO item VALUES (7);");
-    Process proxy = start("proxy", "--mode", "fresh", "--template-sql", schema.toString());
+    Process proxy = cli.start("proxy", "--mode", "fresh", "--template-sql", schema.toString());
     Map<String, String> printed = readUntilReady(proxy);
     String jdbc = printed.get("JDBC");
     String first;
@@ -188,7 +180,7 @@ class ProxyCommandIT {
   @Test
   void transactionalModeStopsBeforeItsClusterWithoutWarnings() throws Exception {
     for (int round = 0; round < 3; round++) {
-      Process proxy = start("proxy", "--mode", "transactional");
+      Process proxy = cli.start("proxy", "--mode", "transactional");
       Map<String, String> printed = readUntilReady(proxy);
       try (Connection c = DriverManager.getConnection(printed.get("JDBC"))) {
         c.createStatement().execute("BEGIN TEST 'open at exit'");
@@ -211,7 +203,7 @@ class ProxyCommandIT {
       try (Connection direct = pg.dataSource().getConnection()) {
         direct.createStatement().execute("create table orders (id int)");
       }
-      Process proxy = start("proxy", "--mode", "transactional", "--backend", pg.uri());
+      Process proxy = cli.start("proxy", "--mode", "transactional", "--backend", pg.uri());
       String jdbc = readUntilReady(proxy).get("JDBC");
       try (Connection control = DriverManager.getConnection(jdbc);
           Connection app = DriverManager.getConnection(jdbc)) {
@@ -234,7 +226,7 @@ class ProxyCommandIT {
   @Test
   void freshSingleAndPersistOnAnExistingServer() throws Exception {
     try (TempCluster pg = TempCluster.builder().start()) {
-      Process single = start("proxy", "--mode", "fresh", "--single", "--backend", pg.uri());
+      Process single = cli.start("proxy", "--mode", "fresh", "--single", "--backend", pg.uri());
       String jdbc = readUntilReady(single).get("JDBC");
       String shared;
       try (Connection a = DriverManager.getConnection(jdbc);
@@ -246,7 +238,7 @@ class ProxyCommandIT {
       assertThat(single.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(databases(pg)).doesNotContain(shared);
 
-      Process persist = start("proxy", "--mode", "fresh", "--persist", "--backend", pg.uri());
+      Process persist = cli.start("proxy", "--mode", "fresh", "--persist", "--backend", pg.uri());
       jdbc = readUntilReady(persist).get("JDBC");
       String kept;
       try (Connection c = DriverManager.getConnection(jdbc)) {
@@ -265,7 +257,7 @@ class ProxyCommandIT {
     Path schema = dir.resolve("schema.sql");
     Files.writeString(schema, "CREATE TABLE item (id int);");
     Process proxy =
-        start(
+        cli.start(
             "proxy",
             "--mode",
             "fresh",
@@ -301,26 +293,21 @@ class ProxyCommandIT {
     return names;
   }
 
-  /** The "Name: value" and "export NAME=value" lines printed before "Press Ctrl-C". */
   @Test
   void proxyPortInUseIsOneLineWithAHintAndItsClusterIsRemoved(@TempDir Path root) throws Exception {
     Files.setPosixFilePermissions(
         root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     try (java.net.ServerSocket taken =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      java.io.StringWriter err = new java.io.StringWriter();
-      picocli.CommandLine cmd = Main.commandLine();
-      cmd.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-      cmd.setErr(new java.io.PrintWriter(err, true));
       int exit =
-          cmd.execute(
+          cli.run(
               "proxy",
               "--proxy-port",
               Integer.toString(taken.getLocalPort()),
               "--data-root",
               root.toString());
       assertThat(exit).isEqualTo(1);
-      assertThat(err.toString())
+      assertThat(cli.err())
           .isEqualTo(
               "pgisolate: the proxy could not listen on 127.0.0.1:"
                   + taken.getLocalPort()
@@ -336,19 +323,15 @@ class ProxyCommandIT {
   @Test
   void missingSocketDirectoryIsOneLineWithAHint(@TempDir Path dir) throws Exception {
     try (TempCluster pg = TempCluster.builder().start()) {
-      java.io.StringWriter err = new java.io.StringWriter();
-      picocli.CommandLine cmd = Main.commandLine();
-      cmd.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-      cmd.setErr(new java.io.PrintWriter(err, true));
       Path missing = dir.resolve("no-such-dir");
-      int exit = cmd.execute("proxy", "--backend", pg.uri(), "--socket-dir", missing.toString());
+      int exit = cli.run("proxy", "--backend", pg.uri(), "--socket-dir", missing.toString());
       assertThat(exit).isEqualTo(1);
-      assertThat(err.toString())
+      assertThat(cli.err())
           .startsWith("pgisolate: the proxy could not listen on " + missing + "/.s.PGSQL.")
           .endsWith(
               ": No such file or directory. Hint: check that the socket directory exists and is"
                   + " writable.\n");
-      assertThat(err.toString().lines()).hasSize(1);
+      assertThat(cli.err().lines()).hasSize(1);
     }
   }
 
@@ -359,12 +342,8 @@ class ProxyCommandIT {
         dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path root = Files.createDirectory(dir.resolve("root"));
     Path schema = Files.writeString(dir.resolve("schema.sql"), "create tabel t (id int);\n");
-    java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cmd = Main.commandLine();
-    cmd.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-    cmd.setErr(new java.io.PrintWriter(err, true));
     int exit =
-        cmd.execute(
+        cli.run(
             "proxy",
             "--mode",
             "fresh",
@@ -373,20 +352,21 @@ class ProxyCommandIT {
             "--data-root",
             root.toString());
     assertThat(exit).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .startsWith("pgisolate: template ")
         .endsWith(
             " could not be built: init script "
                 + schema
                 + " failed at line 1, column 8: syntax error at or near \"tabel\". Hint: fix the"
                 + " --template-sql script and rerun.\n");
-    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(cli.err().lines()).hasSize(1);
     try (var left =
         Files.list(root.resolve("pgisolate-" + io.pgisolate.os.OsUser.current().uid()))) {
       assertThat(left).isEmpty();
     }
   }
 
+  /** The "Name: value" and "export NAME=value" lines printed before "Press Ctrl-C". */
   private static Map<String, String> readUntilReady(Process proxy) throws Exception {
     BufferedReader lines =
         new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
@@ -417,15 +397,5 @@ class ProxyCommandIT {
     } catch (java.io.IOException e) {
       return false;
     }
-  }
-
-  private Process start(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).start();
-    children.add(p);
-    return p;
   }
 }

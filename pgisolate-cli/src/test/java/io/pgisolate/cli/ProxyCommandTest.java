@@ -3,31 +3,21 @@ package io.pgisolate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The proxy command's user-facing errors; none of these starts PostgreSQL. */
 class ProxyCommandTest {
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cmd = Main.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
-  }
+  @RegisterExtension final Cli cli = new Cli();
 
   @Test
   void unknownModeNamesTheModesThatExist() {
-    assertThat(run("proxy", "--mode", "stale")).isEqualTo(ErrorReporter.USAGE);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--mode", "stale")).isEqualTo(ErrorReporter.USAGE);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: Invalid value for option '--mode': expected one of [plain, fresh,"
                 + " transactional] (case-sensitive) but was 'stale'. Hint: see 'pgisolate proxy --help'.\n");
@@ -35,8 +25,8 @@ class ProxyCommandTest {
 
   @Test
   void freshOptionsInPlainModeAreRejected() {
-    assertThat(run("proxy", "--single")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--single")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --single only applies with --mode fresh, but the mode is plain. Hint: add"
                 + " --mode fresh, or drop it.\n");
@@ -45,7 +35,7 @@ class ProxyCommandTest {
   @Test
   void severalFreshOptionsInPlainModeAreNamedTogether() {
     assertThat(
-            run(
+            cli.run(
                 "proxy",
                 "--mode",
                 "plain",
@@ -54,7 +44,7 @@ class ProxyCommandTest {
                 "--template-sql",
                 "schema.sql"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --per-connection, --template-sql only apply with --mode fresh, but the"
                 + " mode is plain. Hint: add --mode fresh, or drop them.\n");
@@ -62,79 +52,77 @@ class ProxyCommandTest {
 
   @Test
   void waitTimeoutOutsideTransactionalModeIsRejected() {
-    assertThat(run("proxy", "--mode", "fresh", "--wait-timeout", "5")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--mode", "fresh", "--wait-timeout", "5")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --wait-timeout only applies with --mode transactional, but the mode is"
                 + " fresh. Hint: add --mode transactional, or drop it.\n");
-    assertThat(out.toString()).isEmpty();
+    assertThat(cli.out()).isEmpty();
   }
 
   @Test
   void waitTimeoutBelowOneSecondIsRejected() {
     for (String seconds : new String[] {"0", "-5"}) {
-      err.getBuffer().setLength(0);
-      assertThat(run("proxy", "--mode", "transactional", "--wait-timeout", seconds)).isEqualTo(1);
-      assertThat(err.toString())
+      assertThat(cli.run("proxy", "--mode", "transactional", "--wait-timeout", seconds))
+          .isEqualTo(1);
+      assertThat(cli.err())
           .isEqualTo(
               "pgisolate: --wait-timeout must be at least 1 second, but is "
                   + seconds
                   + ". Hint: give the seconds a client may wait for the shared session, e.g."
                   + " --wait-timeout 30 (the default).\n");
     }
-    assertThat(out.toString()).isEmpty();
+    assertThat(cli.out()).isEmpty();
   }
 
   @Test
   void proxyThreadsBelowOneAndSpinOutOfRangeAreRejected() {
-    assertThat(run("proxy", "--proxy-threads", "0")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--proxy-threads", "0")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --proxy-threads must be at least 1, but is 0. Hint: leave it out for the"
                 + " default, one event loop per four CPUs.\n");
     for (String micros : new String[] {"-1", "10001"}) {
-      err.getBuffer().setLength(0);
-      assertThat(run("proxy", "--spin-micros", micros)).isEqualTo(1);
-      assertThat(err.toString())
+      assertThat(cli.run("proxy", "--spin-micros", micros)).isEqualTo(1);
+      assertThat(cli.err())
           .isEqualTo(
               "pgisolate: --spin-micros must be between 0 and 10000, but is "
                   + micros
                   + ". Hint: 0 makes the event loop sleep as soon as it is out of work; leave it"
                   + " out for the default, 50.\n");
     }
-    assertThat(out.toString()).isEmpty();
+    assertThat(cli.out()).isEmpty();
   }
 
   @Test
   void proxyPortOutOfRangeNamesTheOption() {
     for (String port : new String[] {"-1", "70000"}) {
-      err.getBuffer().setLength(0);
-      assertThat(run("proxy", "--proxy-port", port)).isEqualTo(1);
-      assertThat(err.toString())
+      assertThat(cli.run("proxy", "--proxy-port", port)).isEqualTo(1);
+      assertThat(cli.err())
           .isEqualTo(
               "pgisolate: --proxy-port must be between 0 and 65535, but is "
                   + port
                   + ". Hint: leave it out (or give 0) for a free port.\n");
     }
-    assertThat(out.toString()).isEmpty();
+    assertThat(cli.out()).isEmpty();
   }
 
   @Test
   void unknownPerConnectionNamesWhatExists() {
-    assertThat(run("proxy", "--mode", "fresh", "--per-connection", "schema"))
+    assertThat(cli.run("proxy", "--mode", "fresh", "--per-connection", "schema"))
         .isEqualTo(ErrorReporter.USAGE);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .startsWith(
             "pgisolate: Invalid value for option '--per-connection': expected one of [database,"
                 + " cluster]");
-    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(cli.err().lines()).hasSize(1);
   }
 
   @Test
   void singleWithClusterPerConnectionIsRejected() {
-    assertThat(run("proxy", "--mode", "fresh", "--single", "--per-connection", "cluster"))
+    assertThat(cli.run("proxy", "--mode", "fresh", "--single", "--per-connection", "cluster"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --single shares one database, but --per-connection cluster gives each"
                 + " connection a cluster of its own. Hint: drop one of them.\n");
@@ -143,7 +131,7 @@ class ProxyCommandTest {
   @Test
   void clusterPerConnectionWithBackendIsRejected() {
     assertThat(
-            run(
+            cli.run(
                 "proxy",
                 "--mode",
                 "fresh",
@@ -152,7 +140,7 @@ class ProxyCommandTest {
                 "--backend",
                 "postgres://u:p@127.0.0.1:5432/db"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --per-connection cluster starts temporary clusters, but --backend names an"
                 + " existing server. Hint: drop --backend, or use --per-connection database.\n");
@@ -160,26 +148,27 @@ class ProxyCommandTest {
 
   @Test
   void missingTemplateFileIsNamed() {
-    assertThat(run("proxy", "--mode", "fresh", "--template-sql", "/nonexistent/schema.sql"))
+    assertThat(cli.run("proxy", "--mode", "fresh", "--template-sql", "/nonexistent/schema.sql"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .isEqualTo(
-            "pgisolate: --template-sql /nonexistent/schema.sql: no such file or directory.\n");
+            "pgisolate: --template-sql /nonexistent/schema.sql: no such file or directory. Hint:"
+                + " give an SQL file, or a directory of *.sql files, that you can read.\n");
   }
 
   @Test
   void unknownAuthNamesTheMethodsThatExist() {
-    assertThat(run("proxy", "--auth", "ldap")).isEqualTo(ErrorReporter.USAGE);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--auth", "ldap")).isEqualTo(ErrorReporter.USAGE);
+    assertThat(cli.err())
         .startsWith(
             "pgisolate: Invalid value for option '--auth': expected one of [trust, scram, md5]");
-    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(cli.err().lines()).hasSize(1);
   }
 
   @Test
   void passwordAuthNeedsCredentials() {
-    assertThat(run("proxy", "--auth", "scram", "--proxy-user", "app")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--auth", "scram", "--proxy-user", "app")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --auth scram needs --proxy-user and --proxy-password: the credentials"
                 + " clients log in with. Hint: --auth scram --proxy-user app --proxy-password"
@@ -188,8 +177,8 @@ class ProxyCommandTest {
 
   @Test
   void credentialsWithTrustAreRejected() {
-    assertThat(run("proxy", "--proxy-user", "app", "--proxy-password", "pw")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--proxy-user", "app", "--proxy-password", "pw")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --proxy-user and --proxy-password only apply with --auth scram or md5;"
                 + " with --auth trust every client is let in. Hint: add --auth scram, or drop"
@@ -198,8 +187,8 @@ class ProxyCommandTest {
 
   @Test
   void tlsNeedsBothFiles() {
-    assertThat(run("proxy", "--tls-key", "key.pem")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--tls-key", "key.pem")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --tls-key needs --tls-cert: TLS takes the certificate chain and its"
                 + " private key. Hint: add --tls-cert FILE.\n");
@@ -207,8 +196,8 @@ class ProxyCommandTest {
 
   @Test
   void requiringTlsNeedsTls() {
-    assertThat(run("proxy", "--tls-required")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--tls-required")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --tls-required needs --tls-cert and --tls-key: there is no TLS to"
                 + " require. Hint: add --tls-cert FILE --tls-key FILE, or drop --tls-required.\n");
@@ -217,30 +206,29 @@ class ProxyCommandTest {
   @Test
   void badTlsFilesAreNamedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
     Path missing = dir.resolve("missing.pem");
-    assertThat(run("proxy", "--tls-cert", missing.toString(), "--tls-key", missing.toString()))
+    assertThat(cli.run("proxy", "--tls-cert", missing.toString(), "--tls-key", missing.toString()))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: TLS certificate file "
                 + missing
                 + " does not exist. Hint: check the path.\n");
-    err.getBuffer().setLength(0);
     Path garbage = Files.writeString(dir.resolve("garbage.pem"), "hello\n");
-    assertThat(run("proxy", "--tls-cert", garbage.toString(), "--tls-key", garbage.toString()))
+    assertThat(cli.run("proxy", "--tls-cert", garbage.toString(), "--tls-key", garbage.toString()))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: TLS certificate file "
                 + garbage
                 + " holds no PEM certificate (-----BEGIN CERTIFICATE-----). Hint: it should hold"
                 + " the server's certificate, then any intermediate ones.\n");
-    assertThat(out.toString()).isEmpty();
+    assertThat(cli.out()).isEmpty();
   }
 
   @Test
   void clusterOptionsWithBackendAreRejected() {
     assertThat(
-            run(
+            cli.run(
                 "proxy",
                 "--backend",
                 "postgres://u:p@127.0.0.1:5432/db",
@@ -249,7 +237,7 @@ class ProxyCommandTest {
                 "-d",
                 "shop"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: --pg-version, --database configure the temporary cluster, but --backend"
                 + " names an existing server. Hint: drop them, or drop --backend.\n");
@@ -261,21 +249,21 @@ class ProxyCommandTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    assertThat(run("proxy", "--backend", "postgres://u:secret@127.0.0.1:" + port + "/db"))
+    assertThat(cli.run("proxy", "--backend", "postgres://u:secret@127.0.0.1:" + port + "/db"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .startsWith(
             "pgisolate: cannot connect to the backend postgres://u@127.0.0.1:" + port + "/db: ")
         .endsWith(". Hint: check that the server runs and the URI's user and password.\n")
         .doesNotContain("secret");
-    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(cli.err().lines()).hasSize(1);
   }
 
   @Test
   void unknownBackendHostIsNamedWithAHint() {
-    assertThat(run("proxy", "--backend", "postgres://u:secret@no-such-host.invalid:5432/db"))
+    assertThat(cli.run("proxy", "--backend", "postgres://u:secret@no-such-host.invalid:5432/db"))
         .isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: cannot connect to the backend postgres://u@no-such-host.invalid:5432/db:"
                 + " unknown host 'no-such-host.invalid'. Hint: check the host name in"
@@ -284,8 +272,8 @@ class ProxyCommandTest {
 
   @Test
   void malformedBackendUri() {
-    assertThat(run("proxy", "--backend", "mysql://u:secret@host/db")).isEqualTo(1);
-    assertThat(err.toString())
+    assertThat(cli.run("proxy", "--backend", "mysql://u:secret@host/db")).isEqualTo(1);
+    assertThat(cli.err())
         .isEqualTo(
             "pgisolate: invalid --backend 'mysql://u:***@host/db': it must start with"
                 + " postgres:// or postgresql://. Hint: --backend"
@@ -320,8 +308,8 @@ class ProxyCommandTest {
 
   @Test
   void help() {
-    assertThat(run("proxy", "--help")).isZero();
-    assertThat(out.toString())
+    assertThat(cli.run("proxy", "--help")).isZero();
+    assertThat(cli.out())
         .startsWith("Usage: pgisolate proxy")
         .contains("--mode=<mode>")
         .contains("plain")

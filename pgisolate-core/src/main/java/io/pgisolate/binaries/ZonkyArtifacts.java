@@ -159,6 +159,7 @@ final class ZonkyArtifacts {
 
   /** Downloads the newest version matching {@code requested} from a Maven repository. */
   Optional<ZonkyBundle> download(String repository, String requested, Path downloads) {
+    requireHttpUrl(repository);
     String base = repository.replaceAll("/+$", "") + "/" + GROUP_PATH + "/" + artifactId;
     MavenDownload maven = new MavenDownload();
     try {
@@ -194,6 +195,26 @@ final class ZonkyArtifacts {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PgIsolateException("interrupted while downloading PostgreSQL binaries", e);
+    }
+  }
+
+  /** Checked before any request: the HTTP client would say only "URI with undefined scheme". */
+  private static void requireHttpUrl(String repository) {
+    String scheme;
+    try {
+      scheme = new URI(repository).getScheme();
+    } catch (java.net.URISyntaxException e) {
+      scheme = null;
+    }
+    if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+      throw new PgIsolateException(
+          "the Maven repository '"
+              + repository
+              + "' ("
+              + BinariesResolver.REPOSITORY_ENV
+              + ") is not an http or https URL. Hint: give a Maven repository's address, e.g. "
+              + DEFAULT_REPOSITORY
+              + ", or unset it for Maven Central.");
     }
   }
 

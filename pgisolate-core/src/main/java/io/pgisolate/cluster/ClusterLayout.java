@@ -5,6 +5,7 @@ import io.pgisolate.os.Directories;
 import io.pgisolate.os.FileLocks;
 import io.pgisolate.os.OsUser;
 import io.pgisolate.os.RunAs;
+import io.pgisolate.os.Text;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,8 @@ final class ClusterLayout {
   /** The directory temporary clusters of this JVM's user are made in. */
   static Path base(ClusterSettings settings) {
     Path root = settings.dataRoot().orElseGet(() -> defaultRoot(settings.ramDisk()));
-    return root.resolve("pgisolate-" + OsUser.current().uid());
+    // Absolute: the server runs in a working directory of its own.
+    return root.toAbsolutePath().normalize().resolve("pgisolate-" + OsUser.current().uid());
   }
 
   private static Path defaultRoot(boolean ramDisk) {
@@ -84,15 +86,19 @@ final class ClusterLayout {
   /** Makes the directories of a new cluster and takes its lock. */
   static ClusterLayout create(ClusterSettings settings, RunAs runAs) {
     Path base = base(settings);
+    if (runAs.switchesUser()) {
+      // Root's clusters run as another user, who must be able to pass through the base:
+      // postgres would only say that it cannot access its data directory.
+      DataRootAccess.require(base, runAs);
+    }
     try {
-      // Root's clusters run as another user, who must be able to pass through the base.
       Directories.create(base, runAs.switchesUser() ? "rwx--x--x" : "rwx------");
     } catch (UncheckedIOException e) {
       throw new PgIsolateException(
-          "cannot create the cluster directory under "
-              + base.getParent()
+          "cannot create the cluster directory "
+              + base
               + ": "
-              + e.getCause().getMessage()
+              + Text.reason(e.getCause())
               + ". Hint: choose a writable location with the data-root option (--data-root).",
           e);
     }

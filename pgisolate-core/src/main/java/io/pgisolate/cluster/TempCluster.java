@@ -70,13 +70,18 @@ public final class TempCluster implements AutoCloseable {
       return;
     }
     closed = true;
-    LiveClusters.remove(this);
-    stopServer();
-    if (settings.persist()) {
-      layout.keep();
-      log.info("Kept the data directory of {} at {}", this, layout.dataDir);
-    } else {
-      layout.delete();
+    try {
+      stopServer();
+      if (settings.persist()) {
+        layout.keep();
+        log.info("Kept the data directory of {} at {}", this, layout.dataDir);
+      } else {
+        layout.delete();
+      }
+    } finally {
+      // Only now: a JVM exiting meanwhile has its hook wait here (close() is synchronized)
+      // instead of halting halfway through, after the server stopped but before its files went.
+      LiveClusters.remove(this);
     }
   }
 

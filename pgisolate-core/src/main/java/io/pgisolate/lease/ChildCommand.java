@@ -12,11 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs the command that {@code wrap} and {@code wrap-each} wrap: in the foreground, with the
- * terminal (stdin, stdout, stderr) of pgisolate, and returns its exit code; 128 + n when signal n
- * killed it, as a shell reports it.
+ * Runs the command that {@code run}, {@code wrap} and {@code wrap-each} wrap: in the foreground,
+ * with the terminal (stdin, stdout, stderr) of pgisolate, and returns its exit code; 128 + n when
+ * signal n killed it, as a shell reports it.
  */
-final class ChildCommand {
+public final class ChildCommand {
   private static final Duration GRACE = Duration.ofSeconds(10);
   // SIGTERM's exit code, for a command a stop came before.
   private static final int STOPPED = 128 + 15;
@@ -36,9 +36,24 @@ final class ChildCommand {
     return List.copyOf(command);
   }
 
-  int run(List<String> command, Map<String, String> env) {
+  /**
+   * Runs {@code command} with {@code env} added to this JVM's environment (a null value removes the
+   * variable) and returns its exit code; 143 (SIGTERM's) without starting it when {@link #stop()}
+   * came first.
+   *
+   * @throws CommandNotStartedException when it cannot be started
+   */
+  public int run(List<String> command, Map<String, String> env) {
     ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command)).inheritIO();
-    builder.environment().putAll(env);
+    // A null value unsets the variable.
+    env.forEach(
+        (name, value) -> {
+          if (value == null) {
+            builder.environment().remove(name);
+          } else {
+            builder.environment().put(name, value);
+          }
+        });
     Process p;
     // CMD runs, and can be seen running, before start() returns: a stop meanwhile waits for it.
     synchronized (starting) {
@@ -48,13 +63,7 @@ final class ChildCommand {
       try {
         p = builder.start();
       } catch (IOException e) {
-        throw new CommandNotStartedException(
-            "could not run '"
-                + command.get(0)
-                + "': "
-                + e.getMessage()
-                + ". Hint: check the command after -- (is it installed and on the PATH?).",
-            e);
+        throw CommandNotStartedException.of(command.get(0), e);
       }
       process = p;
     }
@@ -73,7 +82,7 @@ final class ChildCommand {
    * reaches pgisolate alone, and a shell passes none on to its children: they would go on using
    * databases whose leases end with the server.
    */
-  void stop() {
+  public void stop() {
     Process p;
     synchronized (starting) {
       stopped = true;

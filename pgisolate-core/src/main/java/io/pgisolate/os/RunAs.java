@@ -128,6 +128,12 @@ public final class RunAs {
     return Commands.run(test, java.time.Duration.ofSeconds(10), null).exitCode() == 0;
   }
 
+  /** Whether {@link #user()} can pass through {@code dir} (and every directory above it). */
+  public boolean canEnter(Path dir) {
+    List<String> test = wrap(List.of("test", "-x", dir.toString()));
+    return Commands.run(test, java.time.Duration.ofSeconds(10), null).exitCode() == 0;
+  }
+
   /** Hands {@code path} (not its contents) to the server user, when that is another user. */
   public void own(Path path) {
     if (!switchesUser()) {

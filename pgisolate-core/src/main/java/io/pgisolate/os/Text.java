@@ -65,6 +65,26 @@ public final class Text {
     return out.flip().toString();
   }
 
+  /**
+   * Why a file operation failed, in words: the JDK's {@link java.nio.file.AccessDeniedException}
+   * and its kin carry only the path as their message.
+   */
+  public static String reason(IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file or directory";
+    }
+    if (e instanceof java.nio.file.NotDirectoryException) {
+      return "not a directory";
+    }
+    if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason();
+    }
+    return String.valueOf(e.getMessage());
+  }
+
   /** The tail of a file, or an empty string when it cannot be read (it is only for messages). */
   public static String tail(Path file, int lines) {
     try {

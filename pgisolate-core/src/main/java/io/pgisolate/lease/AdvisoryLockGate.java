@@ -76,8 +76,8 @@ public final class AdvisoryLockGate implements LeaseGate {
           "cannot reach the lease backend "
               + PgServer.redacted(backend)
               + ": "
-              + e.getMessage()
-              + ". Hint: check --backend (postgres://user:password@host:port/database).",
+              + io.pgisolate.os.Text.sentence(e.getMessage())
+              + " Hint: check --backend (postgres://user:password@host:port/database).",
           e);
     }
     return gate;

@@ -17,6 +17,15 @@ import java.util.List;
 public final class Text {
   private Text() {}
 
+  /**
+   * {@code text} on one line, ending in one full stop, to be followed by a hint: pgjdbc's messages
+   * sometimes end in one already, and a server's may span lines.
+   */
+  public static String sentence(String text) {
+    String trimmed = text.replaceAll("\\R\\s*", " ").strip();
+    return trimmed.endsWith(".") ? trimmed : trimmed + ".";
+  }
+
   /** The last {@code lines} non-blank lines of {@code text}, joined with newlines. */
   public static String tail(String text, int lines) {
     List<String> all = Arrays.stream(text.split("\\R")).filter(l -> !l.isBlank()).toList();

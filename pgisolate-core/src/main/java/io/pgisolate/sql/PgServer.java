@@ -158,7 +158,7 @@ public record PgServer(String host, int port, String user, String password, Stri
               + ", user "
               + user
               + "): "
-              + sentence(e.getMessage().replaceAll("\\R\\s*", " "))
+              + io.pgisolate.os.Text.sentence(e.getMessage())
               + " Hint: "
               + connectHint(e),
           e);
@@ -209,12 +209,6 @@ public record PgServer(String host, int port, String user, String password, Stri
   /** Upper bound of the time a vanished client's long-lived session lives on. */
   static final int LOST_CLIENT_SECONDS =
       KEEPALIVE_IDLE_SECONDS + KEEPALIVE_INTERVAL_SECONDS * KEEPALIVE_COUNT;
-
-  /** {@code text} ending in one full stop: pgjdbc's messages sometimes end in one already. */
-  private static String sentence(String text) {
-    String trimmed = text.strip();
-    return trimmed.endsWith(".") ? trimmed : trimmed + ".";
-  }
 
   private static String connectHint(SQLException e) {
     if ("53300".equals(e.getSQLState())) { // too_many_connections

@@ -223,6 +223,7 @@ class AdvisoryLeaseBackendIT {
             "cannot reach the lease backend postgres://ci:***@127.0.0.1:1/postgres: ")
         .hasMessageEndingWith(
             ". Hint: check --backend (postgres://user:password@host:port/database).")
+        .hasMessageNotContaining("..") // pgjdbc's "refused. Check that …" ends in a full stop
         .message()
         .doesNotContain("s3cret");
     assertThat(dir.resolve("x.sock")).doesNotExist();

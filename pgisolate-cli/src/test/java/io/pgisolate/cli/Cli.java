@@ -73,6 +73,7 @@ final class Cli implements AfterEachCallback {
     }
     builder.environment().remove("PGM_SOCKET");
     builder.environment().remove("PGMANAGER_SOCKET");
+    utf8(builder);
     builder.environment().putAll(env);
     Process p = builder.start();
     children.add(p);
@@ -109,5 +110,13 @@ final class Cli implements AfterEachCallback {
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * The child writes its messages as its locale says: under a POSIX locale (a login shell with no
+   * LANG) the JVM writes "…" as "?", and the tests read UTF-8.
+   */
+  static void utf8(ProcessBuilder builder) {
+    builder.environment().put("LC_ALL", "C.UTF-8");
   }
 }

@@ -111,6 +111,7 @@ class NonRootIT {
     builder.environment().remove("PGISOLATE_PG_VERSION");
     builder.environment().remove("PGISOLATE_CACHE_DIR");
     builder.environment().put("HOME", "/nonexistent");
+    Cli.utf8(builder);
     Process process = builder.start();
     try {
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -18,8 +18,6 @@ import io.pgisolate.template.Templates;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -605,7 +603,7 @@ final class ProxyCommand implements Callable<Integer> {
             + ":"
             + backend.port()
             + "/"
-            + encode(backend.database());
+            + PgServer.urlPart(backend.database());
     try (Connection ignored = DriverManager.getConnection(url, props)) {
       // Reachable, and the credentials work.
     } catch (SQLException e) {
@@ -637,14 +635,14 @@ final class ProxyCommand implements Callable<Integer> {
     env.put(
         "DATABASE_URL",
         "postgresql://"
-            + encode(user)
-            + (password == null ? "" : ":" + encode(password))
+            + PgServer.urlPart(user)
+            + (password == null ? "" : ":" + PgServer.urlPart(password))
             + "@"
             + host
             + ":"
             + proxy.port()
             + "/"
-            + encode(database));
+            + PgServer.urlPart(database));
     env.put(
         "JDBC_DATABASE_URL",
         "jdbc:postgresql://"
@@ -652,10 +650,10 @@ final class ProxyCommand implements Callable<Integer> {
             + ":"
             + proxy.port()
             + "/"
-            + encode(database)
+            + PgServer.urlPart(database)
             + "?user="
-            + encode(user)
-            + (password == null ? "" : "&password=" + encode(password)));
+            + PgServer.urlPart(user)
+            + (password == null ? "" : "&password=" + PgServer.urlPart(password)));
     env.put("PGHOST", proxy.host());
     env.put("PGPORT", Integer.toString(proxy.port()));
     env.put("PGUSER", user);
@@ -664,10 +662,6 @@ final class ProxyCommand implements Callable<Integer> {
     }
     env.put("PGDATABASE", database);
     return env;
-  }
-
-  private static String encode(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private static String firstLine(String text) {

@@ -2,8 +2,6 @@ package io.pgisolate.cluster;
 
 import io.pgisolate.binaries.PgBinaries;
 import io.pgisolate.sql.PgServer;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -167,11 +165,11 @@ public final class TempCluster implements AutoCloseable {
   public String uri(String database) {
     if (settings.socketOnly()) {
       return "postgresql://"
-          + encode(settings.user())
+          + PgServer.urlPart(settings.user())
           + "@/"
-          + encode(database)
+          + PgServer.urlPart(database)
           + "?host="
-          + encode(layout.socketDir.toString())
+          + PgServer.urlPart(layout.socketDir.toString())
           + "&port="
           + port;
     }
@@ -194,10 +192,6 @@ public final class TempCluster implements AutoCloseable {
               + what
               + ". Hint: use uri() with libpq clients, or start the cluster with TCP.");
     }
-  }
-
-  private static String encode(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   @Override

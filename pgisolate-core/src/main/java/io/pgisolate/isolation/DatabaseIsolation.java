@@ -4,8 +4,6 @@ import io.pgisolate.PgIsolateException;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -94,12 +92,16 @@ public final class DatabaseIsolation implements Isolation {
 
     @Override
     public String jdbcUrl() {
-      return readOnly ? clone.jdbcUrl() + "&options=" + encode(READ_ONLY_OPTIONS) : clone.jdbcUrl();
+      return readOnly
+          ? clone.jdbcUrl() + "&options=" + PgServer.urlPart(READ_ONLY_OPTIONS)
+          : clone.jdbcUrl();
     }
 
     @Override
     public String uri() {
-      return readOnly ? clone.uri() + "?options=" + encode(READ_ONLY_OPTIONS) : clone.uri();
+      return readOnly
+          ? clone.uri() + "?options=" + PgServer.urlPart(READ_ONLY_OPTIONS)
+          : clone.uri();
     }
 
     @Override
@@ -140,9 +142,5 @@ public final class DatabaseIsolation implements Isolation {
       }
       return Optional.empty();
     }
-  }
-
-  private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

@@ -5,8 +5,6 @@ import io.pgisolate.os.DaemonThreads;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
 import io.pgisolate.template.InitSource;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -235,13 +233,13 @@ public final class SchemaIsolation implements Isolation {
 
     @Override
     public String jdbcUrl() {
-      return server.jdbcUrl(database) + "&currentSchema=" + encode(schema);
+      return server.jdbcUrl(database) + "&currentSchema=" + PgServer.urlPart(schema);
     }
 
     @Override
     public String uri() {
       // libpq: options passes -c settings to the server at connection start.
-      return server.uri(database) + "?options=" + encode("-csearch_path=" + schema);
+      return server.uri(database) + "?options=" + PgServer.urlPart("-csearch_path=" + schema);
     }
 
     @Override
@@ -315,9 +313,5 @@ public final class SchemaIsolation implements Isolation {
       }
       return Optional.empty();
     }
-  }
-
-  private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

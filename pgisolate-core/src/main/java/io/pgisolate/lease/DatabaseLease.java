@@ -3,7 +3,6 @@ package io.pgisolate.lease;
 import io.pgisolate.PgIsolateException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URLEncoder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -207,7 +206,7 @@ public final class DatabaseLease implements AutoCloseable {
     if (!m.matches()) {
       throw new IllegalArgumentException(baseUrl);
     }
-    String encoded = URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
+    String encoded = io.pgisolate.sql.PgServer.urlPart(database);
     return m.group(1) + "/" + encoded + (m.group(3) == null ? "" : m.group(3));
   }
 

@@ -82,7 +82,11 @@ public record PgServer(String host, int port, String user, String password, Stri
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
-  private static String encode(String s) {
+  /**
+   * {@code s} as a part of a connection URL (libpq URI or pgjdbc URL): percent-encoded, a space as
+   * {@code %20} (not {@code +}, which libpq would take literally).
+   */
+  public static String urlPart(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
@@ -95,27 +99,27 @@ public record PgServer(String host, int port, String user, String password, Stri
   public String jdbcUrl(String database) {
     return bareJdbcUrl(database)
         + "?user="
-        + encode(user)
-        + (password.isEmpty() ? "" : "&password=" + encode(password));
+        + urlPart(user)
+        + (password.isEmpty() ? "" : "&password=" + urlPart(password));
   }
 
   /** A pgjdbc URL of {@code database} without user and password, for ones given as properties. */
   public String bareJdbcUrl(String database) {
-    return "jdbc:postgresql://" + urlHost() + ":" + port + "/" + encode(database);
+    return "jdbc:postgresql://" + urlHost() + ":" + port + "/" + urlPart(database);
   }
 
   /** A libpq URI of {@code database}, with user and password. */
   public String uri(String database) {
     String h = urlHost();
     return "postgresql://"
-        + encode(user)
-        + (password.isEmpty() ? "" : ":" + encode(password))
+        + urlPart(user)
+        + (password.isEmpty() ? "" : ":" + urlPart(password))
         + "@"
         + h
         + ":"
         + port
         + "/"
-        + encode(database);
+        + urlPart(database);
   }
 
   public DataSource dataSource(String database) {

@@ -208,7 +208,7 @@ record Command(
    */
   private static Command sessionEndingCall(Statement statement) {
     // A plain scan first: tokenising every statement would cost every client.
-    if (!mentions(statement, "set_config") && !mentions(statement, "pg_terminate_backend")) {
+    if (!mentions(statement, "set_config", "pg_terminate_backend")) {
       return null;
     }
     List<Token> t = statement.tokens(CALL_SCAN_TOKENS);
@@ -246,18 +246,25 @@ record Command(
         && t.get(at + 2).raw().equals(")");
   }
 
-  /** Whether the statement's text contains {@code name} in any case (a cheap first look). */
-  private static boolean mentions(Statement statement, String name) {
+  /**
+   * Whether the statement's text contains {@code a} or {@code b} in any case: a cheap first look,
+   * one pass over the text.
+   */
+  private static boolean mentions(Statement statement, String a, String b) {
     String text = statement.text();
-    char first = name.charAt(0);
-    for (int i = statement.start(); i + name.length() <= statement.end(); i++) {
-      char c = text.charAt(i);
-      if ((c == first || c == Character.toUpperCase(first))
-          && text.regionMatches(true, i, name, 0, name.length())) {
+    for (int i = statement.start(); i < statement.end(); i++) {
+      char c = Character.toLowerCase(text.charAt(i));
+      if (c == a.charAt(0) && matchesAt(statement, i, a)
+          || c == b.charAt(0) && matchesAt(statement, i, b)) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean matchesAt(Statement statement, int i, String name) {
+    return i + name.length() <= statement.end()
+        && statement.text().regionMatches(true, i, name, 0, name.length());
   }
 
   private static Command begin(List<Token> t, int modesAt, String tag) {

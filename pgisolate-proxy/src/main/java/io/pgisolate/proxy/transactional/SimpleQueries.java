@@ -272,7 +272,7 @@ final class SimpleQueries {
    * back, are not followed (README).
    */
   private Consumer<TxState> settingsKept(List<Statement> list, List<Command> commands) {
-    List<String> sets = new ArrayList<>();
+    List<String> sets = null; // most queries have none: nothing to allocate
     boolean block = session.serverStatus() != 'I';
     for (int i = 0; i < commands.size(); i++) {
       Command command = commands.get(i);
@@ -281,13 +281,15 @@ final class SimpleQueries {
         case COMMIT, ROLLBACK -> block = command.chain();
         case SET_SESSION -> {
           if (!block) {
+            sets = sets == null ? new ArrayList<>() : sets;
             sets.add(list.get(i).sql());
           }
         }
         default -> {}
       }
     }
-    return sets.isEmpty() ? null : t -> sets.forEach(session::setOutsideTest);
+    List<String> kept = sets;
+    return kept == null ? null : t -> kept.forEach(session::setOutsideTest);
   }
 
   private static int indexOfTestCommand(List<Command> commands) {

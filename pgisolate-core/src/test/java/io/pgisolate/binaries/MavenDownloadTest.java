@@ -131,6 +131,20 @@ class MavenDownloadTest {
   }
 
   @Test
+  void aChecksumTheRepositoryFailsToServeLeavesTheDownloadUnused() throws Exception {
+    serve("/a.jar", JAR);
+    answers.put("/a.jar.sha1", exchange -> exchange.sendResponseHeaders(500, -1));
+
+    assertThatThrownBy(() -> fetch("a.jar"))
+        .isInstanceOf(PgIsolateException.class)
+        .hasMessageMatching(
+            "could not fetch the SHA-1 of http://.*/a\\.jar: HTTP 500\\. Hint: run again; the"
+                + " download is not used unverified\\.");
+    assertThat(downloads.resolve("a.jar")).doesNotExist();
+    assertThat(partFiles()).isEmpty();
+  }
+
+  @Test
   void aMissingJarIsAnHttpErrorWithAHint() {
     assertThatThrownBy(() -> fetch("a.jar"))
         .isInstanceOf(PgIsolateException.class)

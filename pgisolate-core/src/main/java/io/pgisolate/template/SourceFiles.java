@@ -4,13 +4,19 @@ import io.pgisolate.PgIsolateException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
-import java.util.stream.Stream;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Adds the files of a schema source to its fingerprint: each file's name and a digest of its bytes,
@@ -20,11 +26,45 @@ import java.util.stream.Stream;
 final class SourceFiles {
   private SourceFiles() {}
 
-  /** Every file below {@code dir}, in name order; {@code what} names the source in errors. */
+  /**
+   * Directories below a source's directory that are not part of it: a build's output ({@code
+   * target/} of Maven, {@code build/} of Gradle), installed packages, and hidden ones ({@code
+   * .git}, an IDE's). A changelog at a project's root would otherwise see a new template after
+   * every build (its output changes each time) and read the whole output, jars included, to hash
+   * it.
+   */
+  private static final Set<String> NOT_SOURCES = Set.of("target", "build", "node_modules");
+
+  /**
+   * Every file below {@code dir}, in name order, but for those in the directories of {@link
+   * #NOT_SOURCES} and hidden ones; {@code what} names the source in errors.
+   */
   static void appendTree(StringBuilder fingerprint, Path dir, String what) {
     Path absolute = dir.toAbsolutePath();
-    try (Stream<Path> files = Files.walk(absolute)) {
-      for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+    List<Path> files = new ArrayList<>();
+    try {
+      Files.walkFileTree(
+          absolute,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attributes) {
+              String name = d.getFileName() == null ? "" : d.getFileName().toString();
+              boolean skipped =
+                  !d.equals(absolute) && (name.startsWith(".") || NOT_SOURCES.contains(name));
+              return skipped ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+              // A link to a file counts as the file (a migration shared by link), as before.
+              if (attributes.isRegularFile() || Files.isRegularFile(file)) {
+                files.add(file);
+              }
+              return FileVisitResult.CONTINUE;
+            }
+          });
+      Collections.sort(files);
+      for (Path file : files) {
         append(fingerprint, absolute.relativize(file).toString(), Files.readAllBytes(file));
       }
     } catch (IOException e) {

@@ -19,6 +19,12 @@ public final class JvmServer {
   /** The configuration parameter (or system property) naming an existing server. */
   public static final String URL_PARAMETER = "pgisolate.url";
 
+  /**
+   * The configuration parameter (or system property) naming the PostgreSQL version of the temporary
+   * cluster.
+   */
+  public static final String VERSION_PARAMETER = "pgisolate.pg.version";
+
   /** The environment variable naming an existing server. */
   public static final String URL_ENV = "PGISOLATE_URL";
 

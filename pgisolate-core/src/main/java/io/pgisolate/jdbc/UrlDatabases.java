@@ -147,10 +147,19 @@ final class UrlDatabases {
   }
 
   private static JvmServer server(DriverUrl url) throws SQLException {
-    Optional<String> existing =
-        JvmServer.configuredUrl(k -> Optional.ofNullable(System.getProperty(k)));
+    Optional<String> existing = JvmServer.configuredUrl(DriverSettings::get);
+    // The URL's version, else the one the JUnit extension is configured with, so both share one.
+    Optional<String> version =
+        url.version()
+            .map(v -> DriverUrl.VERSION + "=" + v)
+            .or(
+                () ->
+                    DriverSettings.setting(JvmServer.VERSION_PARAMETER)
+                        .map(v -> JvmServer.VERSION_PARAMETER + "=" + v));
     try {
-      JvmServer jvm = JvmServer.get(existing, url.version());
+      JvmServer jvm =
+          JvmServer.get(
+              existing, url.version().or(() -> DriverSettings.get(JvmServer.VERSION_PARAMETER)));
       if (existing.isPresent()) {
         // Reached now, so that a server that is down is not reported as a schema that failed.
         jvm.server().connect(jvm.server().adminDatabase()).close();
@@ -167,7 +176,7 @@ final class UrlDatabases {
       throw failed(
           url,
           "no temporary cluster"
-              + url.version().map(v -> " of " + DriverUrl.VERSION + "=" + v).orElse("")
+              + version.map(v -> " of " + v).orElse("")
               + " could start: "
               + message(e),
           "Hint: version is a PostgreSQL major version, such as 17",

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgisolate.cluster.JvmServer;
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jdbc:pgisolate:} URLs through {@link DriverManager}, as a pool or Spring would use them.
@@ -364,6 +367,55 @@ class PgIsolateDriverIT {
           "Hint: check that the server runs there and accepts this user.");
     } finally {
       System.clearProperty("pgisolate.url");
+    }
+  }
+
+  /**
+   * The extension reads its settings from junit-platform.properties; the driver reads the same
+   * file, so that both reach one server (before, the driver started a cluster of its own).
+   */
+  @Test
+  void theServerNamedInJunitPlatformPropertiesIsTheDriversToo(@TempDir Path resources)
+      throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      Files.writeString(
+          resources.resolve("junit-platform.properties"), "pgisolate.url=" + existing.uri() + "\n");
+      Process child =
+          driverUser(
+                  resources + File.pathSeparator + System.getProperty("java.class.path"),
+                  List.of(),
+                  "jdbc:pgisolate:///from_properties?" + SCHEMA)
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      try {
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
+        assertThat(firstLine(child)).matches("from_properties_[0-9a-f]{8}_1");
+        assertThat(child.exitValue()).isZero();
+      } finally {
+        child.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void aVersionInJunitPlatformPropertiesIsTheDriversDefault(@TempDir Path resources)
+      throws Exception {
+    Files.writeString(resources.resolve("junit-platform.properties"), "pgisolate.pg.version=3\n");
+    Process child =
+        driverUser(
+                resources + File.pathSeparator + System.getProperty("java.class.path"),
+                List.of(),
+                "jdbc:pgisolate:///versioned?" + SCHEMA)
+            .redirectErrorStream(true)
+            .start();
+    try {
+      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
+      assertThat(child.exitValue()).isNotZero();
+      assertThat(output)
+          .contains("no temporary cluster of pgisolate.pg.version=3 (junit-platform.properties)");
+    } finally {
+      child.destroyForcibly();
     }
   }
 

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * pools; the temporary cluster stops at JVM exit, as the driver's databases may still be in use.
  */
 final class SharedServer implements AutoCloseable {
-  static final String VERSION = "pgisolate.pg.version";
+  static final String VERSION = JvmServer.VERSION_PARAMETER;
   static final String READY = "pgisolate.pool.ready";
   static final String MAX = "pgisolate.pool.max";
   static final String LOCK_TIMEOUT = "pgisolate.template.lockTimeoutSeconds";

@@ -257,25 +257,14 @@ class PgIsolateDriverIT {
                 System.getProperty("java.class.path").split(java.io.File.pathSeparator))
             .filter(entry -> !entry.contains("flyway"))
             .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
-    Process child =
-        driverUser(classpath, List.of(), "jdbc:pgisolate:///no_flyway?flyway=true")
-            .redirectErrorStream(true)
-            .start();
-    try {
-      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
-      assertThat(child.exitValue()).isNotZero();
-      assertThat(output)
-          .contains(
-              "java.sql.SQLException: jdbc:pgisolate:///no_flyway?flyway=true: the schema of"
-                  + " flyway=true could not be built: Flyway migrations"
-                  + " (flyway:classpath:db/migration) need flyway-core and"
-                  + " flyway-database-postgresql on the classpath (org.flywaydb.core.Flyway is"
-                  + " missing). Hint: add the dependency org.flywaydb:flyway-database-postgresql,"
-                  + " scope test (it brings flyway-core).\n");
-    } finally {
-      child.destroyForcibly();
-    }
+    assertThat(failingChildOutput(classpath, "jdbc:pgisolate:///no_flyway?flyway=true"))
+        .contains(
+            "java.sql.SQLException: jdbc:pgisolate:///no_flyway?flyway=true: the schema of"
+                + " flyway=true could not be built: Flyway migrations"
+                + " (flyway:classpath:db/migration) need flyway-core and"
+                + " flyway-database-postgresql on the classpath (org.flywaydb.core.Flyway is"
+                + " missing). Hint: add the dependency org.flywaydb:flyway-database-postgresql,"
+                + " scope test (it brings flyway-core).\n");
   }
 
   // --- a server named by pgisolate.url ---
@@ -401,22 +390,11 @@ class PgIsolateDriverIT {
   void aVersionInJunitPlatformPropertiesIsTheDriversDefault(@TempDir Path resources)
       throws Exception {
     Files.writeString(resources.resolve("junit-platform.properties"), "pgisolate.pg.version=3\n");
-    Process child =
-        driverUser(
+    assertThat(
+            failingChildOutput(
                 resources + File.pathSeparator + System.getProperty("java.class.path"),
-                List.of(),
-                "jdbc:pgisolate:///versioned?" + SCHEMA)
-            .redirectErrorStream(true)
-            .start();
-    try {
-      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
-      assertThat(child.exitValue()).isNotZero();
-      assertThat(output)
-          .contains("no temporary cluster of pgisolate.pg.version=3 (junit-platform.properties)");
-    } finally {
-      child.destroyForcibly();
-    }
+                "jdbc:pgisolate:///versioned?" + SCHEMA))
+        .contains("no temporary cluster of pgisolate.pg.version=3 (junit-platform.properties)");
   }
 
   private static Process child(TempCluster server, String... args) throws Exception {
@@ -424,6 +402,19 @@ class PgIsolateDriverIT {
             System.getProperty("java.class.path"), List.of("-Dpgisolate.url=" + server.uri()), args)
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
+  }
+
+  /** What a child JVM that connects to {@code url} and fails prints. */
+  private static String failingChildOutput(String classpath, String url) throws Exception {
+    Process child = driverUser(classpath, List.of(), url).redirectErrorStream(true).start();
+    try {
+      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
+      assertThat(child.exitValue()).isNotZero();
+      return output;
+    } finally {
+      child.destroyForcibly();
+    }
   }
 
   /** A child JVM running {@link DriverUser}. */

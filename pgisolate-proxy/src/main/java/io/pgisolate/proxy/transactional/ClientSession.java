@@ -653,7 +653,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
    */
   void heal() {
     server.query(
-        "ROLLBACK TO " + TransactionalBackend.BASE, error -> confirmed.savepointOpen = false);
+        "ROLLBACK TO " + TransactionalBackend.BASE,
+        error -> {
+          confirmed.savepointOpen = false;
+          // Left only by a unit that failed (one that succeeded committed them, see
+          // TransactionRules#committed): the rollback undid its SETs, so they are not the client's.
+          confirmed.pendingSettings.clear();
+          if (confirmed.localSettings) {
+            confirmed.localSettings = false;
+            server.settingsUnknown();
+          }
+        });
   }
 
   /**

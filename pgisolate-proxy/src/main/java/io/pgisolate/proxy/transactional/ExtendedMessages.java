@@ -65,6 +65,13 @@ final class ExtendedMessages {
    */
   private char unitStatus;
 
+  /**
+   * Outside a test, the SETs of the unit that ran in its implicit transaction: the client's once
+   * that transaction commits at the Sync, which it does not when a later statement of the unit
+   * failed (the server undoes them with it).
+   */
+  private final List<String> unitSettings = new ArrayList<>();
+
   ExtendedMessages(
       ClientSession session, TransactionalBackend server, TransactionRules rules, int clientId) {
     this.session = session;
@@ -80,6 +87,15 @@ final class ExtendedMessages {
 
   void unitEnded() {
     unitOpen = false;
+    unitSettings.clear();
+  }
+
+  /** At the unit's Sync: its SETs outside a test are the client's if nothing in it failed. */
+  private void keepUnitSettings(TxState confirmed) {
+    if (!session.unitFailed()) {
+      unitSettings.forEach(session::setOutsideTest);
+    }
+    unitSettings.clear();
   }
 
   /**
@@ -232,7 +248,7 @@ final class ExtendedMessages {
       } else if (command.kind() == Command.Kind.SET_SESSION && unitStatus == 'I') {
         // In a transaction block of the client's own, which may still roll it back, a SET is not
         // followed (README).
-        emit.passthrough(t -> session.setOutsideTest(prepared.sql()));
+        emit.passthrough(t -> unitSettings.add(prepared.sql()));
       } else {
         emit.passthrough(null);
       }
@@ -310,7 +326,7 @@ final class ExtendedMessages {
         unitTest != null && !session.isGuest()
             ? rules.closeImplicitInline(session.planned())
             : null;
-    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
+    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, this::keepUnitSettings));
     if (release != null) {
       // After the Sync, as simple queries: they run whether or not the unit failed.
       server.query(release, error -> session.ownStatementDone(error, rules.implicitCommitted()));
@@ -328,7 +344,7 @@ final class ExtendedMessages {
    * queries, which in the extended protocol need no Sync of their own.
    */
   private void syncAfterCopy() {
-    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
+    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, this::keepUnitSettings));
     session.endCopyUnitWhenAnswered(
         () -> {
           String release =

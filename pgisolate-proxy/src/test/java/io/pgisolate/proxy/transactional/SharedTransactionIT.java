@@ -121,6 +121,27 @@ class SharedTransactionIT {
   }
 
   /**
+   * A SET sent in one Sync with a statement that fails (pgjdbc's batch in autocommit) is undone by
+   * the server with the rest of that implicit transaction: the client must not get it back when its
+   * settings are replayed after another client's turn.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aSetUndoneWithAFailingBatchIsNotReplayed(boolean inATest) throws Exception {
+    try (SharedTransaction test = inATest ? fixture.begin("batch") : null;
+        Connection first = fixture.proxied("");
+        Connection other = fixture.proxied("ApplicationName=other")) {
+      Statement batch = first.createStatement();
+      batch.addBatch("SET work_mem = '7MB'");
+      batch.addBatch("INSERT INTO no_such_table VALUES (1)");
+      assertThatThrownBy(batch::executeBatch).isInstanceOf(SQLException.class);
+      assertThat(show(first, "work_mem")).as("the server undid it").isEqualTo("4MB");
+      assertThat(show(other, "work_mem")).isEqualTo("4MB");
+      assertThat(show(first, "work_mem")).as("after another's turn").isEqualTo("4MB");
+    }
+  }
+
+  /**
    * Outside a test too, a client's SET is its own: not seen by a client with the same start-up
    * settings (which the proxy would not replay for), nor lost when another client's turn replays
    * that one's settings; and it is still the client's in a test begun afterwards.

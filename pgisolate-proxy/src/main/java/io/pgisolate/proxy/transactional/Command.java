@@ -146,13 +146,14 @@ record Command(
         }
         int afterNoise = second.equals("WORK") || second.equals("TRANSACTION") ? 2 : 1;
         if (word(t, afterNoise).equals("TO")) {
-          return new Command(Kind.ROLLBACK_TO, false, false, null, null);
+          return new Command(
+              Kind.ROLLBACK_TO, false, false, savepointName(t, afterNoise + 1), null);
         }
         return end(Kind.ROLLBACK, t);
       case "SAVEPOINT":
-        return new Command(Kind.SAVEPOINT, false, false, null, null);
+        return new Command(Kind.SAVEPOINT, false, false, savepointName(t, 1), null);
       case "RELEASE":
-        return new Command(Kind.RELEASE, false, false, null, null);
+        return new Command(Kind.RELEASE, false, false, savepointName(t, 1), null);
       case "PREPARE":
         return second.equals("TRANSACTION")
             ? refused("PREPARE TRANSACTION (two-phase commit) cannot be part of a test")
@@ -415,6 +416,15 @@ record Command(
 
   private static Command noTransactionBlock(String what) {
     return new Command(Kind.NO_TRANSACTION_BLOCK, false, false, what, null);
+  }
+
+  /**
+   * The savepoint name at {@code i}, after an optional SAVEPOINT keyword ({@code RELEASE SAVEPOINT
+   * a}, {@code ROLLBACK TO a}), as the server folds it; empty when there is none.
+   */
+  private static String savepointName(List<Token> t, int i) {
+    int at = word(t, i).equals("SAVEPOINT") && i + 1 < t.size() ? i + 1 : i;
+    return at < t.size() ? t.get(at).identifier() : "";
   }
 
   private static String word(List<Token> t, int i) {

@@ -130,8 +130,17 @@ final class TransactionRules {
               savepointCommand(command) + " can only be used in transaction blocks",
               null);
         } else {
+          String name = command.detail();
           Consumer<TxState> effect =
-              command.kind() == Command.Kind.ROLLBACK_TO ? t -> t.block = Block.IN_TX : counted();
+              switch (command.kind()) {
+                case ROLLBACK_TO ->
+                    t -> {
+                      t.block = Block.IN_TX;
+                      t.rolledBackTo(name);
+                    };
+                case RELEASE -> counted().andThen(t -> t.released(name));
+                default -> counted().andThen(t -> t.savepoint(name));
+              };
           effect.accept(s);
           emit.passthrough(effect);
         }

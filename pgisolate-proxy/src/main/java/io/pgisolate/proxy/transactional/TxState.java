@@ -45,6 +45,14 @@ final class TxState {
   /** Session settings (SET statements) made in the transaction, kept when it commits. */
   List<String> pendingSettings = new ArrayList<>();
 
+  /**
+   * The client's savepoints in its transaction, oldest first, each with the number of {@link
+   * #pendingSettings} made before it: ROLLBACK TO one undoes the SETs made after it.
+   */
+  private List<Mark> savepoints = new ArrayList<>();
+
+  private record Mark(String name, int settingsBefore) {}
+
   TxState(boolean confirmed) {
     this.confirmed = confirmed;
   }
@@ -59,6 +67,7 @@ final class TxState {
     copy.localSettings = localSettings;
     copy.committing = committing;
     copy.pendingSettings = new ArrayList<>(pendingSettings);
+    copy.savepoints = new ArrayList<>(savepoints);
     return copy;
   }
 
@@ -71,6 +80,39 @@ final class TxState {
     localSettings = false;
     committing = false;
     pendingSettings.clear();
+    savepoints.clear();
+  }
+
+  /** The client's SAVEPOINT {@code name}. */
+  void savepoint(String name) {
+    savepoints.add(new Mark(name, pendingSettings.size()));
+  }
+
+  /** The client's ROLLBACK TO {@code name}: the SETs since are undone, the savepoint stays. */
+  void rolledBackTo(String name) {
+    int at = lastIndexOf(name);
+    if (at >= 0) {
+      Mark mark = savepoints.get(at);
+      pendingSettings.subList(mark.settingsBefore(), pendingSettings.size()).clear();
+      savepoints.subList(at + 1, savepoints.size()).clear();
+    }
+  }
+
+  /** The client's RELEASE {@code name}: it and the savepoints since are gone, their SETs kept. */
+  void released(String name) {
+    int at = lastIndexOf(name);
+    if (at >= 0) {
+      savepoints.subList(at, savepoints.size()).clear();
+    }
+  }
+
+  private int lastIndexOf(String name) {
+    for (int i = savepoints.size() - 1; i >= 0; i--) {
+      if (savepoints.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The ReadyForQuery status byte PostgreSQL would send this client. */

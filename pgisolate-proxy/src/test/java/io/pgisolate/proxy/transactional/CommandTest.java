@@ -83,6 +83,21 @@ class CommandTest {
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
+      value = {
+        "savepoint A | a",
+        "release b | b",
+        "release savepoint \"B c\" | B c",
+        "rollback to x | x",
+        "rollback work to savepoint Y | y",
+        "ROLLBACK TRANSACTION TO SAVEPOINT savepoint | savepoint"
+      })
+  void readsTheSavepointName(String sql, String name) {
+    assertThat(classify(sql).detail()).isEqualTo(name);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
       value = {"begin test 'it''s' | it's", "rollback test | ''"})
   void readsTheTestName(String sql, String name) {
     assertThat(classify(sql).detail()).isEqualTo(name);

@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,6 +139,27 @@ class SharedTransactionIT {
       assertThat(show(first, "work_mem")).as("the server undid it").isEqualTo("4MB");
       assertThat(show(other, "work_mem")).isEqualTo("4MB");
       assertThat(show(first, "work_mem")).as("after another's turn").isEqualTo("4MB");
+    }
+  }
+
+  /** A SET undone by ROLLBACK TO SAVEPOINT is undone for good, even if the transaction commits. */
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended"})
+  void aSetRolledBackToASavepointIsNotReplayed(String mode) throws Exception {
+    try (SharedTransaction test = fixture.begin("savepoint");
+        Connection first = fixture.proxied("preferQueryMode=" + mode);
+        Connection other = fixture.proxied("ApplicationName=other")) {
+      first.setAutoCommit(false);
+      Statement statement = first.createStatement();
+      statement.execute("SET work_mem = '6MB'");
+      Savepoint savepoint = first.setSavepoint("a");
+      statement.execute("SET work_mem = '7MB'");
+      first.rollback(savepoint);
+      first.commit();
+      first.setAutoCommit(true);
+      assertThat(show(first, "work_mem")).isEqualTo("6MB");
+      assertThat(show(other, "work_mem")).isEqualTo("4MB");
+      assertThat(show(first, "work_mem")).as("after another's turn").isEqualTo("6MB");
     }
   }
 

@@ -84,6 +84,8 @@ class CommandTest {
   @CsvSource(
       delimiter = '|',
       value = {
+        "begin test 'it''s' | it's",
+        "rollback test | ''",
         "savepoint A | a",
         "release b | b",
         "release savepoint \"B c\" | B c",
@@ -91,15 +93,7 @@ class CommandTest {
         "rollback work to savepoint Y | y",
         "ROLLBACK TRANSACTION TO SAVEPOINT savepoint | savepoint"
       })
-  void readsTheSavepointName(String sql, String name) {
-    assertThat(classify(sql).detail()).isEqualTo(name);
-  }
-
-  @ParameterizedTest
-  @CsvSource(
-      delimiter = '|',
-      value = {"begin test 'it''s' | it's", "rollback test | ''"})
-  void readsTheTestName(String sql, String name) {
+  void readsTheTestOrSavepointName(String sql, String name) {
     assertThat(classify(sql).detail()).isEqualTo(name);
   }
 

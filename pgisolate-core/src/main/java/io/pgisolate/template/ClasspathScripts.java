@@ -4,6 +4,8 @@ import io.pgisolate.PgIsolateException;
 import io.pgisolate.os.Text;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,11 +39,7 @@ record ClasspathScripts(List<String> resources) implements InitSource {
               ? List.of(resource)
               : ClasspathScanner.list(loader, resource, ".sql");
       if (names.isEmpty()) {
-        throw new PgIsolateException(
-            "classpath resource '"
-                + resource
-                + "' was not found or holds no .sql files. Hint: check the name (it is relative"
-                + " to the classpath root, e.g. db/schema.sql).");
+        throw notFound(resource, "was not found or holds no .sql files");
       }
       for (String name : names) {
         scripts.add(read(loader, name));
@@ -53,15 +51,29 @@ record ClasspathScripts(List<String> resources) implements InitSource {
   private static Script read(ClassLoader loader, String name) {
     try (InputStream in = loader.getResourceAsStream(name)) {
       if (in == null) {
-        throw new PgIsolateException(
-            "classpath resource '"
-                + name
-                + "' was not found. Hint: check the name (it is relative to the classpath root).");
+        throw notFound(name, "was not found");
       }
       String script = "classpath:" + name;
       return new Script(script, Text.utf8(in.readAllBytes(), "init script " + script));
     } catch (IOException e) {
       throw new PgIsolateException("classpath resource " + name + " cannot be read: " + e, e);
     }
+  }
+
+  /**
+   * A resource that is not on the classpath; when a file has that path (absolute, its leading slash
+   * was taken for the classpath root's, or relative to the working directory), the hint says how to
+   * name a file.
+   */
+  private static PgIsolateException notFound(String resource, String what) {
+    String hint = "check the name (it is relative to the classpath root, e.g. db/schema.sql)";
+    for (Path file : List.of(Path.of("/" + resource), Path.of(resource))) {
+      if (Files.exists(file)) {
+        hint = "for the file " + file + ", write file:" + file;
+        break;
+      }
+    }
+    return new PgIsolateException(
+        "classpath resource '" + resource + "' " + what + ". Hint: " + hint + ".");
   }
 }

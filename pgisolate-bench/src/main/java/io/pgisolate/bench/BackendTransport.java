@@ -4,6 +4,7 @@ import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.proxy.ProxyServer;
 import io.pgisolate.proxy.transactional.TransactionalProxy;
 import java.nio.file.Path;
+import java.util.List;
 
 /** How a benchmark's proxies and pgbouncer reach PostgreSQL: {@code --backend-transport}. */
 enum BackendTransport {
@@ -18,14 +19,9 @@ enum BackendTransport {
 
   /** The {@code --backend-transport tcp|unix} option; tcp when it is not given. */
   static BackendTransport fromOptions(String[] args) {
-    String value = Main.stringOption(args, "--backend-transport", "tcp");
-    return switch (value) {
-      case "tcp" -> TCP;
-      case "unix" -> UNIX;
-      default ->
-          throw new IllegalArgumentException(
-              "--backend-transport must be tcp or unix, was '" + value + "'");
-    };
+    return Main.choiceOption(args, "--backend-transport", List.of("tcp", "unix")).equals("tcp")
+        ? TCP
+        : UNIX;
   }
 
   /** "TCP" or "its UNIX socket", for the benchmark's header. */

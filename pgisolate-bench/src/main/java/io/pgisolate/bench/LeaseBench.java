@@ -1,5 +1,6 @@
 package io.pgisolate.bench;
 
+import io.pgisolate.PgIsolateException;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -49,6 +50,15 @@ public final class LeaseBench {
     int wakeUps = Main.intOption(args, "--wake-ups", 1_000);
     String pgmanager = PgmanagerServer.option(args);
     int rounds = Main.intOption(args, "--rounds", pgmanager.isEmpty() ? 1 : 2);
+    // Checked before anything is made.
+    Path executable = Path.of(pgmanager).toAbsolutePath();
+    if (!pgmanager.isEmpty() && !Files.isExecutable(executable)) {
+      throw new PgIsolateException(
+          "pgmanager "
+              + pgmanager
+              + " is not an executable file (--pgmanager, PGMANAGER). Hint: give the path of"
+              + " pgmanager's executable, or leave both out to measure pgisolate alone.");
+    }
     Path dir = Files.createTempDirectory(tmpRoot(), "pgisolate-bench");
     try {
       List<LeaseTarget> targets = new ArrayList<>(List.of(LeaseTarget.pgisolate(dir)));
@@ -56,11 +66,6 @@ public final class LeaseBench {
         System.out.println(
             "pgmanager was not given (--pgmanager PATH or PGMANAGER=PATH): pgisolate only.");
       } else {
-        Path executable = Path.of(pgmanager).toAbsolutePath();
-        if (!Files.isExecutable(executable)) {
-          throw new IllegalArgumentException(
-              "pgmanager '" + pgmanager + "' is not an executable file (--pgmanager, PGMANAGER)");
-        }
         targets.add(LeaseTarget.pgmanager(executable, tmpRoot()));
       }
       System.out.printf(

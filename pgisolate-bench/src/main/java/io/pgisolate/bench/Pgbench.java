@@ -1,5 +1,6 @@
 package io.pgisolate.bench;
 
+import io.pgisolate.PgIsolateException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,8 +49,8 @@ final class Pgbench {
         return new Pgbench(candidate.toString(), "simple");
       }
     }
-    throw new IllegalStateException(
-        "pgbench is not on the PATH. Hint: apt-get install -y postgresql-client (Debian/Ubuntu)");
+    throw new PgIsolateException(
+        "pgbench is not on the PATH. Hint: apt-get install -y postgresql-client (Debian/Ubuntu).");
   }
 
   /** This pgbench with {@code -M mode}: simple (its default), extended or prepared. */

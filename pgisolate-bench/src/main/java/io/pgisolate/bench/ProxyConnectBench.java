@@ -42,7 +42,8 @@ final class ProxyConnectBench {
     int ready = Main.intOption(args, "--ready", 4);
     int warmup = 20;
     CloneStrategy strategy =
-        CloneStrategy.valueOf(Main.stringOption(args, "--strategy", "FILE_COPY"));
+        CloneStrategy.valueOf(
+            Main.choiceOption(args, "--strategy", List.of("FILE_COPY", "WAL_LOG")));
 
     try (TempCluster scram = TempCluster.builder().version("18").start();
         TempCluster trust =

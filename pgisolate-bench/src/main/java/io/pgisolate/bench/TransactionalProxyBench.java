@@ -53,7 +53,8 @@ final class TransactionalProxyBench {
     List<Integer> clientCounts = Main.intListOption(args, "--clients", "1,8,32");
     int maxClients =
         Math.max(tpcbClients, clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1));
-    Pgbench pgbench = Pgbench.find().queryMode(Main.stringOption(args, "--protocol", "simple"));
+    Pgbench pgbench =
+        Pgbench.find().queryMode(Main.choiceOption(args, "--protocol", Pgbench.QUERY_MODES));
     int cores = Runtime.getRuntime().availableProcessors();
 
     try (TempCluster pg =

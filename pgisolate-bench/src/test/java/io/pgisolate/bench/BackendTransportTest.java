@@ -18,7 +18,7 @@ class BackendTransportTest {
   void anUnknownTransportIsNamedInTheError() {
     assertThatThrownBy(
             () -> BackendTransport.fromOptions(new String[] {"--backend-transport", "udp"}))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--backend-transport must be tcp or unix, was 'udp'");
+        .isInstanceOf(Main.UsageException.class)
+        .hasMessage("--backend-transport must be one of tcp, unix, but is 'udp'.");
   }
 }

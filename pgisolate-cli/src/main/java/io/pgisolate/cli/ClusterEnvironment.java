@@ -51,17 +51,23 @@ final class ClusterEnvironment {
     return env;
   }
 
-  /** {@code export NAME='value'} lines for a POSIX shell. */
-  static String exports(TempCluster cluster) {
-    StringBuilder out = new StringBuilder();
-    of(cluster)
-        .forEach(
-            (name, value) ->
-                out.append("export ")
-                    .append(name)
-                    .append("='")
-                    .append(value.replace("'", "'\\''"))
-                    .append("'\n"));
+  /**
+   * What a POSIX shell evaluates to point its clients at {@code cluster}: one {@code unset} line
+   * for the variables that would mislead them, then {@code export NAME='value'} lines, then {@code
+   * extra} exported as well.
+   */
+  static String shellLines(TempCluster cluster, Map<String, String> extra) {
+    StringBuilder out = new StringBuilder("unset ").append(String.join(" ", MISLEADING));
+    out.append('\n');
+    Map<String, String> env = of(cluster);
+    env.putAll(extra);
+    env.forEach(
+        (name, value) ->
+            out.append("export ")
+                .append(name)
+                .append("='")
+                .append(value.replace("'", "'\\''"))
+                .append("'\n"));
     return out.toString();
   }
 }

@@ -1,11 +1,9 @@
 package io.pgisolate.cli;
 
-import io.pgisolate.PgIsolateException;
 import io.pgisolate.cluster.ClusterStartException;
 import io.pgisolate.lease.CommandNotStartedException;
 import io.pgisolate.os.Text;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -52,18 +50,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
   }
 
   private static String oneLine(Exception e, CommandLine cmd) {
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    if (e instanceof UncheckedIOException io) {
-      // "could not create directory X", whose cause says only X again: say why instead.
-      message =
-          message
-              + ": "
-              + Text.reason(io.getCause())
-              + ". Hint: check the path and its permissions; rerun with -v for details.";
-    } else if (!(e instanceof PgIsolateException || e instanceof IllegalArgumentException)) {
-      message =
-          e.getClass().getSimpleName() + ": " + message + ". Hint: rerun with -v for details.";
-    }
+    String message = Text.failure(e);
     if (e instanceof IllegalArgumentException && !message.contains("Hint:")) {
       // A value the cluster builder refused ("invalid user '': must not be empty"): --help
       // explains the options.
@@ -73,7 +60,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
               + cmd.getCommandSpec().qualifiedName()
               + " --help'.";
     }
-    return message.replaceAll("\\R", " ");
+    return message;
   }
 
   static boolean verbose(ParseResult parsed) {

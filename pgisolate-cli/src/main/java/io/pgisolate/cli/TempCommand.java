@@ -3,6 +3,7 @@ package io.pgisolate.cli;
 import io.pgisolate.cluster.JvmExit;
 import io.pgisolate.cluster.TempCluster;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -16,9 +17,18 @@ import picocli.CommandLine.Spec;
     versionProvider = PgIsolateCommand.Version.class,
     description = {
       "Start a temporary PostgreSQL, print how to connect, and keep it running until Ctrl-C or"
-          + " SIGTERM; then stop it and delete its files (unless --persist)."
+          + " SIGTERM; then stop it and delete its files (unless --persist).",
+      "",
+      "stdout has only unset and export lines for a shell (PGHOST…, DATABASE_URL,"
+          + " JDBC_DATABASE_URL, PGISOLATE_PID), and is closed once they are written; the rest"
+          + " goes to stderr.",
+      "",
+      "Example: eval \"$(pgisolate temp &)\"; psql; kill $PGISOLATE_PID"
     })
 final class TempCommand implements Callable<Integer> {
+  /** The variable with this process's pid, for the shell that evaluated its output to stop it. */
+  static final String PID_VARIABLE = "PGISOLATE_PID";
+
   @Mixin ClusterOptions options;
   @Spec CommandSpec spec;
 
@@ -26,13 +36,13 @@ final class TempCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     TempCluster cluster = options.builder().start();
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     CountDownLatch stopped = new CountDownLatch(1);
     // At exit, before pgisolate's own hook would stop it: stopped here, so that the message
     // comes once it is really gone.
     JvmExit.beforeClustersStop(
         () -> {
           cluster.close();
-          PrintWriter err = spec.commandLine().getErr();
           err.println(
               options.persist
                   ? "Stopped; the data directory is kept at " + cluster.dataDirectory()
@@ -40,16 +50,21 @@ final class TempCommand implements Callable<Integer> {
           err.flush();
           stopped.countDown();
         });
-    out.println(
+    // stdout is only what a shell evaluates, and is closed once written: eval "$(pgisolate temp &)"
+    // returns then. Everything for the reader goes to stderr.
+    err.println(
         "PostgreSQL " + cluster.binaries().version() + " is running (pid " + cluster.pid() + ").");
-    out.println("URI:  " + cluster.uri());
+    err.println("URI:  " + cluster.uri());
     if (!cluster.isSocketOnly()) {
-      out.println("JDBC: " + cluster.jdbcUrl());
+      err.println("JDBC: " + cluster.jdbcUrl());
     }
-    out.println("Data: " + cluster.dataDirectory());
-    out.print(ClusterEnvironment.exports(cluster));
-    out.println("Press Ctrl-C to stop.");
-    out.flush();
+    err.println("Data: " + cluster.dataDirectory());
+    err.flush();
+    long self = ProcessHandle.current().pid();
+    out.print(ClusterEnvironment.shellLines(cluster, Map.of(PID_VARIABLE, Long.toString(self))));
+    out.close();
+    err.println("Press Ctrl-C (or kill " + self + ") to stop.");
+    err.flush();
     stopped.await();
     return 0;
   }

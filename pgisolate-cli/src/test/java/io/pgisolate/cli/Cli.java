@@ -57,17 +57,22 @@ final class Cli implements AfterEachCallback {
    * added to this one's environment, less the lease server's socket variables.
    */
   Process start(Path directory, Map<String, String> env, String... args) throws IOException {
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
+    List<String> argv = new ArrayList<>(javaCommand());
     argv.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(argv);
+    return start(new ProcessBuilder(argv), directory, env);
+  }
+
+  /**
+   * Starts {@code bash -c script} in {@code directory} with {@code env} added, as {@link #start}
+   * starts pgisolate; {@link #shellCommand} in the script runs pgisolate. What it starts in the
+   * background outlives it: the test ends that itself.
+   */
+  Process bash(Path directory, Map<String, String> env, String script) throws IOException {
+    return start(new ProcessBuilder("bash", "-c", script), directory, env);
+  }
+
+  private Process start(ProcessBuilder builder, Path directory, Map<String, String> env)
+      throws IOException {
     if (directory != null) {
       builder.directory(directory.toFile());
     }
@@ -78,6 +83,23 @@ final class Cli implements AfterEachCallback {
     Process p = builder.start();
     children.add(p);
     return p;
+  }
+
+  /** The command that starts pgisolate in a JVM of its own. */
+  private static List<String> javaCommand() {
+    return List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-cp",
+        System.getProperty("java.class.path"),
+        Main.class.getName());
+  }
+
+  /** {@link #start}'s command for a shell script: pgisolate's arguments go after it. */
+  static String shellCommand() {
+    return String.join(
+        " ", javaCommand().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
   }
 
   /** Waits (boundedly) for a started pgisolate to end and returns what it printed on stderr. */

@@ -372,8 +372,9 @@ class CliIT {
   @Test
   void tempServesUntilInterruptedThenCleansUp() throws Exception {
     Process temp = cli.start("temp", "-d", "demo");
+    // What is for people (stdout is for a shell to evaluate).
     BufferedReader lines =
-        new BufferedReader(new InputStreamReader(temp.getInputStream(), StandardCharsets.UTF_8));
+        new BufferedReader(new InputStreamReader(temp.getErrorStream(), StandardCharsets.UTF_8));
     String jdbc = null;
     Path data = null;
     String line;
@@ -395,8 +396,65 @@ class CliIT {
     assertThat(temp.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(data).doesNotExist();
     assertThat(ProcessHandle.of(postmaster)).isEmpty();
-    assertThat(new String(temp.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
-        .contains("Stopped and removed.");
+    assertThat(String.join("\n", lines.lines().toList())).contains("Stopped and removed.");
+  }
+
+  @Test
+  void tempPrintsOnlyWhatAShellEvalsAndPsqlThenReachesItDespiteTheShellsLibpqVariables(
+      @TempDir Path dir) throws Exception {
+    // The README's way: eval "$(pgisolate temp &)". The pid file is the test's, to end it should
+    // the eval never return.
+    Path pidFile = dir.resolve("pid");
+    Path printed = dir.resolve("printed");
+    Process bash =
+        cli.bash(
+            dir,
+            Map.of(
+                "PGHOSTADDR", "192.0.2.1",
+                "PGSERVICE", "no-such-service",
+                "PGSSLMODE", "require",
+                "PGCONNECT_TIMEOUT", "5"),
+            // To a file: Java closes its pipe from bash when bash exits, but temp writes on.
+            "exec 2> stderr; out=\"$("
+                + Cli.shellCommand()
+                + " temp & echo $! > pid)\"; printf '%s\\n' \"$out\" > printed; eval \"$out\";"
+                + " echo \"$PGISOLATE_PID\"; psql -XAtc 'select 42'");
+    long pid = 0;
+    try {
+      assertThat(bash.waitFor(60, TimeUnit.SECONDS)).as("eval returned in time").isTrue();
+      pid = Long.parseLong(Files.readString(pidFile).strip());
+      assertThat(Files.readAllLines(printed))
+          .allMatch(l -> l.startsWith("export ") || l.startsWith("unset "), "export or unset")
+          .anyMatch(l -> l.startsWith("unset ") && l.contains(" PGSERVICE"));
+      String out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(out).isEqualTo(pid + "\n42\n");
+      assertThat(bash.exitValue()).isZero();
+      // SIGTERM, as 'kill $PGISOLATE_PID' sends: it stops and removes the cluster.
+      assertThat(io.pgisolate.os.Signals.send(pid, "TERM")).isTrue();
+      ProcessHandle.of(pid)
+          .ifPresent(
+              temp ->
+                  assertThat(temp.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).join())
+                      .as("pgisolate temp ended in time")
+                      .isNotNull());
+      String err = Files.readString(dir.resolve("stderr"));
+      assertThat(err).contains("Stopped and removed.");
+      Path data =
+          Path.of(
+              err.lines()
+                  .filter(l -> l.startsWith("Data: "))
+                  .findFirst()
+                  .orElseThrow()
+                  .substring(6));
+      assertThat(data).doesNotExist();
+    } finally {
+      if (pid == 0 && Files.exists(pidFile)) {
+        pid = Long.parseLong(Files.readString(pidFile).strip());
+      }
+      if (pid != 0) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
   }
 
   @Test

@@ -92,6 +92,51 @@ class LeaseCliTest {
   }
 
   @Test
+  void wrapRemovesTheSocketDirectoriesItMadeButNotThoseThatWereThereWhenTheCommandFails()
+      throws Exception {
+    Files.createDirectory(dir.resolve("there"));
+    Process p =
+        pgisolate(
+            Map.of("PGM_DATABASE_PREFIX", "app_"),
+            "wrap",
+            "-s",
+            "there/a/b/c/pgm.sock",
+            "--",
+            "sh",
+            "-c",
+            "test -S \"$PGM_SOCKET\" || exit 9; exit 3");
+    Cli.stderr(p);
+    assertThat(p.exitValue()).isEqualTo(3);
+    assertThat(dir.resolve("there")).as("a/b/c removed, there/ kept").isEmptyDirectory();
+  }
+
+  @Test
+  void sigtermAsSoonAsTheSocketIsThereLeavesNoSocketOrDirectory() throws Exception {
+    // A signal while the server is still starting: the exit hook has no server to stop yet, and
+    // the JVM halts the starting thread when the hooks are done.
+    Map<String, String> env = Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "1");
+    for (int round = 0; round < 3; round++) {
+      for (List<String> args :
+          List.of(
+              List.of("serve", "-s", "s/a/b/pgm.sock"),
+              List.of("wrap", "-s", "w/a/b/pgm.sock", "--", "sleep", "300"))) {
+        Process p = pgisolate(env, args.toArray(String[]::new));
+        Path socket = dir.resolve(args.get(2));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          assertThat(System.nanoTime()).as("socket made in time").isLessThan(deadline);
+          assertThat(p.isAlive()).as("pgisolate runs").isTrue();
+          Thread.onSpinWait();
+        }
+        p.toHandle().destroy(); // SIGTERM
+        Cli.stderr(p);
+        assertThat(p.exitValue()).as(args.get(0)).isEqualTo(143);
+        assertThat(dir).as(args + " left nothing, round " + round).isEmptyDirectory();
+      }
+    }
+  }
+
+  @Test
   void wrapAndWrapEachTakeTheCommandsOptionsWithoutADoubleDash() throws Exception {
     Map<String, String> env = Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "1");
     for (String front : List.of("wrap", "wrap-each")) {

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeoutException;
 public final class ChildCommand {
   private static final Duration GRACE = Duration.ofSeconds(10);
   // SIGTERM's exit code, for a command a stop came before.
-  private static final int STOPPED = 128 + 15;
+  static final int STOPPED = 128 + 15;
   private final Object starting = new Object();
   // Guarded by starting.
   private Process process;

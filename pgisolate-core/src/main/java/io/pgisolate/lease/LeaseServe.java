@@ -2,6 +2,7 @@ package io.pgisolate.lease;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,18 +14,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LeaseServe {
   private final LeaseSettings settings;
   private final PrintWriter err;
-  private final AtomicBoolean stopped = new AtomicBoolean();
+  private final HookStoppedServer server = new HookStoppedServer();
+  private final AtomicBoolean reported = new AtomicBoolean();
   private final CountDownLatch started = new CountDownLatch(1);
-  private volatile LeaseServer server;
 
   public LeaseServe(LeaseSettings settings, PrintWriter err) {
     this.settings = settings;
     this.err = err;
   }
 
-  /** Starts serving and blocks until {@link #stop()}; returns the exit code, 0. */
+  /**
+   * Starts serving and blocks until {@link #stop()}; returns the exit code, 0. Starts nothing when
+   * {@link #stop()} came first.
+   */
   public int run() {
-    server = LeaseServer.start(settings);
+    Optional<LeaseServer> running = server.start(settings);
+    if (running.isEmpty()) {
+      return 0;
+    }
     err.println(
         "pgisolate: serving "
             + settings.count()
@@ -34,13 +41,10 @@ public final class LeaseServe {
             + settings.prefix()
             + (settings.count() - 1)
             + " on "
-            + server.socket());
+            + running.get().socket());
     err.flush();
     started.countDown();
-    if (stopped.get()) {
-      stop();
-    }
-    server.awaitStop();
+    running.get().awaitStop();
     return 0;
   }
 
@@ -51,19 +55,22 @@ public final class LeaseServe {
 
   /** The server, once started. */
   public LeaseServer server() {
-    return server;
+    return server.server();
   }
 
-  /** Stops the server (idempotent) and prints peak usage and total wait time. */
+  /**
+   * Stops the server (idempotent), once it has started when it was starting, and prints peak usage
+   * and total wait time.
+   */
   public void stop() {
-    LeaseServer s = server;
-    if (s == null || !stopped.compareAndSet(false, true)) {
-      stopped.set(true);
-      return;
-    }
-    s.close();
-    err.println(usage(s.pool()));
-    err.flush();
+    server
+        .stop()
+        .filter(s -> reported.compareAndSet(false, true))
+        .ifPresent(
+            s -> {
+              err.println(usage(s.pool()));
+              err.flush();
+            });
   }
 
   /** "Peak usage: 3 of 8 databases; leases: 17; total wait time: 12 ms". */

@@ -94,6 +94,28 @@ public final class Text {
     return String.valueOf(e.getMessage());
   }
 
+  /**
+   * A command's failure on one line, for its user (pgisolate's commands, bin/bench): the message of
+   * a {@link PgIsolateException} or a refused value ({@link IllegalArgumentException}), which say
+   * what to do; for an I/O failure, why it failed too. Anything else is a bug or a surprise: named
+   * by its class, with a hint to rerun with -v, which shows the stack trace.
+   */
+  public static String failure(Exception e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (e instanceof java.io.UncheckedIOException io) {
+      // "could not create directory X", whose cause says only X again: say why instead.
+      message =
+          message
+              + ": "
+              + reason(io.getCause())
+              + ". Hint: check the path and its permissions; rerun with -v for details.";
+    } else if (!(e instanceof PgIsolateException || e instanceof IllegalArgumentException)) {
+      message =
+          e.getClass().getSimpleName() + ": " + message + ". Hint: rerun with -v for details.";
+    }
+    return message.replaceAll("\\R", " ");
+  }
+
   /** The tail of a file, or an empty string when it cannot be read (it is only for messages). */
   public static String tail(Path file, int lines) {
     try {

@@ -57,10 +57,18 @@ final class ClusterEnvironment {
    * extra} exported as well.
    */
   static String shellLines(TempCluster cluster, Map<String, String> extra) {
-    StringBuilder out = new StringBuilder("unset ").append(String.join(" ", MISLEADING));
-    out.append('\n');
     Map<String, String> env = of(cluster);
     env.putAll(extra);
+    return shellLines(env);
+  }
+
+  /**
+   * What a shell evaluates to point its clients at {@code env} alone: an unset line for the
+   * misleading libpq variables, then an export line per variable.
+   */
+  static String shellLines(Map<String, String> env) {
+    StringBuilder out = new StringBuilder("unset ").append(String.join(" ", MISLEADING));
+    out.append('\n');
     env.forEach(
         (name, value) ->
             out.append("export ")

@@ -49,6 +49,11 @@ import picocli.CommandLine.Spec;
           + " (--backend). Prints how to connect and serves until Ctrl-C or SIGTERM; then stops"
           + " the proxy and its cluster.",
       "",
+      "stdout has only unset and export lines for a shell (PGHOST…, DATABASE_URL,"
+          + " JDBC_DATABASE_URL, PGISOLATE_PID: the proxy's), and is closed once they are written;"
+          + " the rest goes to stderr. Example: eval \"$(pgisolate proxy --mode fresh &)\"; psql;"
+          + " kill $PGISOLATE_PID",
+      "",
       "--proxy-listen and --proxy-port are where clients connect; --listen and -p are the"
           + " cluster's own address.",
       "",
@@ -338,8 +343,11 @@ final class ProxyCommand implements Callable<Integer> {
             : existing != null ? existing.user() : cluster != null ? cluster.user() : "postgres";
     String database =
         mode == Mode.fresh ? "fresh" : existing != null ? existing.database() : cluster.database();
+    // As temp's: stdout is only what a shell evaluates, closed once written, so that
+    // eval "$(pgisolate proxy … &)" returns; everything for the reader goes to stderr.
     PrintWriter out = spec.commandLine().getOut();
-    out.println(
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(
         "pgisolate proxy ("
             + mode
             + (mode == Mode.fresh ? ", " + freshDescription() : "")
@@ -353,15 +361,18 @@ final class ProxyCommand implements Callable<Integer> {
             + relayingTo
             + ".");
     if (cluster != null) {
-      out.println("Data: " + cluster.dataDirectory());
+      err.println("Data: " + cluster.dataDirectory());
     }
     Map<String, String> env = environment(proxy, user, database);
-    out.println("URI:  " + env.get("DATABASE_URL"));
-    out.println("JDBC: " + env.get("JDBC_DATABASE_URL"));
-    env.forEach(
-        (name, value) -> out.println("export " + name + "='" + value.replace("'", "'\\''") + "'"));
-    out.println("Press Ctrl-C to stop.");
-    out.flush();
+    err.println("URI:  " + env.get("DATABASE_URL"));
+    err.println("JDBC: " + env.get("JDBC_DATABASE_URL"));
+    err.flush();
+    long self = ProcessHandle.current().pid();
+    env.put(TempCommand.PID_VARIABLE, Long.toString(self));
+    out.print(ClusterEnvironment.shellLines(env));
+    out.close();
+    err.println("Press Ctrl-C (or kill " + self + ") to stop.");
+    err.flush();
     stopped.await();
     return 0;
   }

@@ -187,7 +187,9 @@ class ProxyCommandIT {
         assertThat(Signals.send(proxy.pid(), "TERM")).isTrue();
         assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
       }
-      String err = new String(proxy.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      String err =
+          printed.get(STDERR)
+              + new String(proxy.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(err)
           .as("round %d", round)
           .contains("Proxy and PostgreSQL stopped and removed.")
@@ -366,27 +368,37 @@ class ProxyCommandIT {
     }
   }
 
-  /** The "Name: value" and "export NAME=value" lines printed before "Press Ctrl-C". */
+  /** In what {@link #readUntilReady} returns: everything stderr had before "Press Ctrl-C". */
+  private static final String STDERR = "(stderr)";
+
+  /**
+   * The "Name: value" lines printed on stderr before "Press Ctrl-C", and the "export NAME" and
+   * "unset" lines of stdout, which is closed once they are written.
+   */
   private static Map<String, String> readUntilReady(Process proxy) throws Exception {
     BufferedReader lines =
-        new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
+        new BufferedReader(new InputStreamReader(proxy.getErrorStream(), StandardCharsets.UTF_8));
     Map<String, String> printed = new LinkedHashMap<>();
+    StringBuilder stderr = new StringBuilder();
     String line;
     while ((line = lines.readLine()) != null && !line.startsWith("Press Ctrl-C")) {
-      int separator = line.startsWith("export ") ? line.indexOf('=') : line.indexOf(": ");
+      stderr.append(line).append('\n');
+      int separator = line.indexOf(": ");
       if (separator > 0) {
-        printed.put(
-            line.substring(0, separator),
-            line.substring(separator + (line.startsWith("export ") ? 1 : 2)).strip());
+        printed.put(line.substring(0, separator), line.substring(separator + 2).strip());
       }
     }
-    assertThat(line)
-        .as(
-            "the proxy got ready; stderr: %s",
-            proxy.isAlive()
-                ? "(running)"
-                : new String(proxy.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
-        .isNotNull();
+    assertThat(line).as("the proxy got ready; stderr ended").isNotNull();
+    String shell = new String(proxy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    for (String exported : shell.split("\n")) {
+      assertThat(exported).as("stdout is for a shell").matches("(export|unset) .*");
+      int separator = exported.indexOf('=');
+      if (exported.startsWith("export ") && separator > 0) {
+        printed.put(exported.substring(0, separator), exported.substring(separator + 1));
+      }
+    }
+    assertThat(printed).containsKey("export " + TempCommand.PID_VARIABLE);
+    printed.put(STDERR, stderr.toString());
     return printed;
   }
 

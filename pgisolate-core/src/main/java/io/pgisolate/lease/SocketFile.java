@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  *   <li>The socket is bound in a private staging directory, made 0600 and only then renamed into
  *       place, so no other user can ever connect to it, even in a shared directory like /tmp (Linux
  *       checks write permission on the socket file at connect). The rename also replaces a stale
- *       socket atomically.
+ *       socket atomically. Its name holds the server's pid, so the staging directory a server
+ *       killed mid-bind leaves is removed by the next one (see {@link StagingDirectory}).
  *   <li>{@code <socket>.lock} is held while the server runs: a second pgisolate server is refused
  *       at once, and a crashed one (whose lock the kernel dropped) is replaced. A socket that
  *       accepts connections without that lock held (a running pgmanager) is refused too.
@@ -133,6 +134,7 @@ final class SocketFile implements AutoCloseable {
     }
     try {
       refuseLiveOrForeign(path);
+      StagingDirectory.removeLeftovers(dir);
       return new SocketFile(path, List.copyOf(made), listen(path), lock);
     } catch (RuntimeException e) {
       lock.close();
@@ -414,16 +416,12 @@ final class SocketFile implements AutoCloseable {
   }
 
   private static EpollServerDomainSocketChannel listen(Path path) {
-    Path dir = path.getParent();
-    Path staging =
-        dir.resolve(".pgi" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 34, 36));
+    Path staging = null;
     Socket listener = null;
     try {
       listener = Socket.newSocketDomain(); // non-blocking, close-on-exec
-      Files.createDirectory(
-          staging,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Path staged = staging.resolve("s");
+      staging = StagingDirectory.make(path.getParent());
+      Path staged = staging.resolve(StagingDirectory.SOCKET);
       listener.bind(new DomainSocketAddress(staged.toString()));
       listener.listen(512);
       Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-------"));
@@ -436,11 +434,8 @@ final class SocketFile implements AutoCloseable {
           "cannot listen on " + path + ": " + e + ". Hint: choose another socket with --socket.",
           e);
     } finally {
-      try {
-        Files.deleteIfExists(staging.resolve("s"));
-        Files.deleteIfExists(staging);
-      } catch (IOException e) {
-        // best effort: an empty private directory is harmless
+      if (staging != null) {
+        StagingDirectory.remove(staging);
       }
     }
   }

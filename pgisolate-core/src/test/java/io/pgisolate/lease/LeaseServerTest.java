@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -233,6 +234,51 @@ class LeaseServerTest {
     try (var files = Files.list(dir.resolve("run"))) {
       assertThat(files).isEmpty();
     }
+  }
+
+  /**
+   * What SIGKILL between making the private staging directory and renaming the socket out of it
+   * leaves (besides the lock file and no socket): {@code .pgi<pid in base 36>_<tag>/s}, a socket
+   * bound in a 0700 directory. Killing a server at that very moment cannot be timed from outside,
+   * so a real server is killed and its staging directory made as it would have left it, with its
+   * pid. The next server removes it; one whose server lives (here a live process's pid) stays.
+   */
+  @Test
+  void aStagingDirectoryOfAKilledServerIsRemovedOneOfALiveServerKept() throws Exception {
+    Path socket = dir.resolve("run/pgm.sock");
+    try (ChildClients children = new ChildClients()) {
+      ChildClients.Child killed =
+          children.startMain(ServerMain.class, socket.toString(), "db", "1");
+      assertThat(killed.awaitLease(BOUND)).isEqualTo("ready");
+      ChildClients.Child live =
+          children.startMain(LockHolderMain.class, dir.resolve("other.lock").toString());
+      assertThat(live.awaitLease(BOUND)).isEqualTo("locked");
+      Files.delete(socket); // killed mid-bind, it had not renamed its socket into place yet
+      killed.kill();
+      Path dead = leftStaging(socket.getParent(), killed.pid());
+      Path alive = leftStaging(socket.getParent(), live.pid());
+      Path notStaging = Files.createDirectory(socket.resolveSibling(".pgi-mine"));
+
+      server = LeaseServer.start(new LeaseSettings("db", 1, socket));
+      assertThat(dead).as("the killed server's").doesNotExist();
+      assertThat(alive.resolve("s")).as("a live server's").exists();
+      assertThat(notStaging).as("not named like one").exists();
+      try (TestClient c = TestClient.connect(socket)) {
+        assertThat(c.awaitLease(BOUND)).contains("db0");
+      }
+    }
+  }
+
+  /** A staging directory as a server of {@code pid} makes it in {@code dir}, its socket bound. */
+  private static Path leftStaging(Path dir, long pid) throws IOException {
+    Path staging =
+        Files.createDirectory(
+            dir.resolve(".pgi" + Long.toString(pid, 36) + "_k3x9"),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    try (ServerSocketChannel bound = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      bound.bind(UnixDomainSocketAddress.of(staging.resolve("s")));
+    }
+    return staging;
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.sql.PgServer;
+import io.pgisolate.template.InitSource;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -119,6 +121,107 @@ class CleanLeasesIT {
       assertThat(tables(second.name())).containsExactly("v1", "v2");
     }
     sql(cluster.jdbcUrl(), "drop database runs_0; drop database runs_1");
+  }
+
+  LeaseServer serveSchema(String prefix, int count, Path schema) {
+    return serveSchema(prefix, count, InitSource.sql(schema));
+  }
+
+  LeaseServer serveSchema(String prefix, int count, InitSource schema) {
+    return LeaseServer.start(
+        new LeaseSettings(prefix, count, dir.resolve(prefix + ".sock"))
+            .withDatabases(
+                Optional.of(
+                    new LeaseDatabases(
+                        cluster.uri(), Optional.empty(), Optional.of(schema), true, true))));
+  }
+
+  static DatabaseLease lease(LeaseServer server) {
+    return DatabaseLease.builder().socket(server.socket()).timeout(BOUND).acquire();
+  }
+
+  /**
+   * The schema file edited while the server runs: every lease asked for after the save is a copy of
+   * the new schema, though free databases and clones made ahead were copies of the old one; the
+   * database leased before the save keeps its content until it is released.
+   */
+  @Test
+  void aSchemaEditedWhileServingReachesEveryLeaseAskedForAfterTheSave() throws Exception {
+    Path schema = Files.writeString(dir.resolve("schema.sql"), "create table v1 (x int);\n");
+    try (LeaseServer server = serveSchema("edit_", 3, schema)) {
+      DatabaseLease before = lease(server);
+      assertThat(tables(before.name())).containsExactly("v1");
+      sql(cluster.jdbcUrl(before.name()), "insert into v1 values (1)");
+      Files.writeString(schema, "create table v1 (x int);\ncreate table v2 (x int);\n");
+      for (int i = 0; i < 10; i++) { // the 2 free databases, and more than the clones made ahead
+        try (DatabaseLease lease = lease(server)) {
+          assertThat(tables(lease.name())).as("lease %d after the save", i).contains("v2");
+        }
+      }
+      assertThat(query(cluster.jdbcUrl(before.name()), "select count(*) from v1"))
+          .as("leased before the save, untouched")
+          .containsExactly("1");
+      before.close();
+      try (DatabaseLease a = lease(server);
+          DatabaseLease b = lease(server);
+          DatabaseLease c = lease(server)) {
+        for (DatabaseLease l : List.of(a, b, c)) {
+          assertThat(tables(l.name())).as(l.name()).containsExactly("v1", "v2");
+        }
+      }
+      assertThat(server.pool().awaitState(s -> s.recycling().isEmpty(), BOUND)).isTrue();
+      server.pool().checkInvariant();
+    }
+    assertThat(databases("edit_")).isEmpty();
+    assertThat(databases(PoolDatabases.CLONE_PREFIX)).as("clones left").isEmpty();
+  }
+
+  /**
+   * A save that does not build (an SQL error): leases go on, copies of the last schema that built,
+   * and the fix reaches the next lease asked for.
+   */
+  @Test
+  void aBrokenEditKeepsLeasesComingFromTheLastSchemaThatBuiltAndTheFixReachesTheNextLease()
+      throws Exception {
+    Path schema = Files.writeString(dir.resolve("schema.sql"), "create table v1 (x int);\n");
+    try (LeaseServer server = serveSchema("broken_", 2, schema)) {
+      Files.writeString(schema, "create table v1 (x int);\ncreate tabel v2 (x int);\n");
+      for (int i = 0; i < 4; i++) {
+        try (DatabaseLease lease = lease(server)) {
+          assertThat(tables(lease.name()))
+              .as("lease %d after the broken save", i)
+              .containsExactly("v1");
+        }
+      }
+      Files.writeString(schema, "create table v1 (x int);\ncreate table v3 (x int);\n");
+      for (int i = 0; i < 4; i++) {
+        try (DatabaseLease lease = lease(server)) {
+          assertThat(tables(lease.name()))
+              .as("lease %d after the fix", i)
+              .containsExactly("v1", "v3");
+        }
+      }
+    }
+    assertThat(databases("broken_")).isEmpty();
+  }
+
+  /** A migration added while the server runs reaches the next lease, as an edited file does. */
+  @Test
+  void aFlywayMigrationAddedWhileServingReachesTheNextLease() throws Exception {
+    Path migrations = Files.createDirectory(dir.resolve("migration"));
+    Files.writeString(migrations.resolve("V1__one.sql"), "create table v1 (x int);\n");
+    try (LeaseServer server =
+        serveSchema("flyway_", 2, InitSource.flyway("filesystem:" + migrations))) {
+      try (DatabaseLease lease = lease(server)) {
+        assertThat(tables(lease.name())).contains("v1").doesNotContain("v2");
+      }
+      Files.writeString(migrations.resolve("V2__two.sql"), "create table v2 (x int);\n");
+      for (int i = 0; i < 3; i++) {
+        try (DatabaseLease lease = lease(server)) {
+          assertThat(tables(lease.name())).as("lease %d after the save", i).contains("v1", "v2");
+        }
+      }
+    }
   }
 
   static List<String> tables(String database) throws Exception {

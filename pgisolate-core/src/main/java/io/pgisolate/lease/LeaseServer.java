@@ -246,6 +246,7 @@ public final class LeaseServer implements AutoCloseable {
 
   private void stopServing() {
     try {
+      socket.markStopping();
       clients.disconnectAll();
       try {
         afterServing.run(); // finish resets, drop created databases

@@ -342,6 +342,35 @@ class LeaseServerTest {
   }
 
   @Test
+  void aServerThatIsStoppingButDoesNotFinishIsNamedAfterTheWait() throws Exception {
+    Path socket = dir.resolve("slow.sock");
+    Path lockFile = dir.resolve("slow.sock.lock");
+    // What a stopping server's lock file says (it marks it before it disconnects its clients).
+    Files.writeString(lockFile, "4242 stopping\n");
+    try (ChildClients children = new ChildClients()) {
+      ChildClients.Child holder = children.startMain(LockHolderMain.class, lockFile.toString());
+      assertThat(holder.awaitLease(BOUND)).isEqualTo("locked");
+      assertThatThrownBy(() -> SocketFile.bind(socket, Duration.ofMillis(300)))
+          .hasMessage(
+              "a lease server is stopping on "
+                  + socket
+                  + " (pid "
+                  + holder.pid()
+                  + " holds "
+                  + lockFile
+                  + ") and has not finished within 300 ms. Hint: wait until it has exited, or kill "
+                  + holder.pid()
+                  + ", then start again.");
+      holder.kill();
+    }
+    assertThat(socket).doesNotExist();
+    server = LeaseServer.start(new LeaseSettings("db", 1, socket)); // the lock is free again here
+    try (TestClient c = TestClient.connect(socket)) {
+      assertThat(c.awaitLease(BOUND)).contains("db0");
+    }
+  }
+
+  @Test
   void aForeignLiveServerIsRefused() throws IOException {
     Path socket = dir.resolve("other.sock");
     try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

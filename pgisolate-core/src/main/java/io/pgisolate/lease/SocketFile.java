@@ -192,14 +192,16 @@ final class SocketFile implements AutoCloseable {
     return new PgIsolateException(
         "a lease server is already running on "
             + path
-            + " ("
-            + pid.map(p -> "pid " + p).orElse("it")
-            + " holds "
-            + lockFile
+            + heldBy(pid, lockFile)
             + hint
             + ", or give this one another socket with --socket or "
             + LeaseSettings.SOCKET_ENV
             + ".");
+  }
+
+  /** " (pid 4242 holds /run/pgm.sock.lock", for messages about the server holding the lock. */
+  private static String heldBy(Optional<Long> pid, Path lockFile) {
+    return " (" + pid.map(p -> "pid " + p).orElse("it") + " holds " + lockFile;
   }
 
   /** Makes {@code dir} and its missing parents, adding those it made to {@code made}. */
@@ -387,10 +389,7 @@ final class SocketFile implements AutoCloseable {
     throw new PgIsolateException(
         "a lease server is stopping on "
             + socket
-            + " ("
-            + pid.map(p -> "pid " + p).orElse("it")
-            + " holds "
-            + file
+            + heldBy(pid, file)
             + ") and has not finished within "
             + (wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms")
             + ". Hint: wait until it has exited"

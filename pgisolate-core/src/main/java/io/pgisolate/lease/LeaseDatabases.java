@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param server the PostgreSQL that holds them: a postgres:// URI or jdbc:postgresql:// URL
  * @param template the database they are copies of; empty for empty databases (or a schema)
  * @param schema what builds the template they are copies of (SQL files, migrations), kept up to
- *     date with it by {@link SchemaTemplate}; empty for a template database (or empty databases)
+ *     date with it by {@link PoolTemplate}; empty for a template database (or empty databases)
  * @param create create them at start, drop them at exit
  * @param reset make every database from the template at start, and again each time it is released
  *     before it is leased again

@@ -36,6 +36,9 @@ final class ResetRecycler implements LeasePool.Recycler {
 
   @Override
   public void recycle(Lease released, Runnable done) {
+    if (executor.isShutdown()) {
+      return; // the server stops: every database is made again at start
+    }
     executor.execute(
         () -> {
           long pause = 1_000;

@@ -3,7 +3,10 @@ package io.pgisolate.cli;
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.lease.LeaseDatabases;
 import io.pgisolate.lease.LeaseSettings;
+import io.pgisolate.template.InitSource;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -32,14 +35,15 @@ final class LeaseOptions {
   @Option(
       names = "--create",
       description =
-          "create the pool databases at start (from --template when given), drop them at exit")
+          "create the pool databases at start (from --template or --template-sql when given), drop"
+              + " them at exit")
   boolean create;
 
   @Option(
       names = "--reset",
       description =
-          "make each released database again from --template, in the background, before it is"
-              + " leased again (and every database at start)")
+          "make each released database again from --template (or --template-sql), in the"
+              + " background, before it is leased again (and every database at start)")
   boolean reset;
 
   @Option(
@@ -47,6 +51,15 @@ final class LeaseOptions {
       paramLabel = "DATABASE",
       description = "the database the pool databases are copies of (default: empty databases)")
   String template;
+
+  @Option(
+      names = "--template-sql",
+      paramLabel = "FILE",
+      description =
+          "SQL file (or directory of *.sql, run in name order) that builds the template the pool"
+              + " databases are copies of (repeatable); with --reset, an edit reaches every lease"
+              + " asked for after it is saved")
+  List<Path> templateSql = new ArrayList<>();
 
   @Option(
       names = "--server",
@@ -81,9 +94,11 @@ final class LeaseOptions {
 
   private Optional<LeaseDatabases> databases() {
     if (!create && !reset) {
-      if (template != null || server != null) {
+      if (template != null || !templateSql.isEmpty() || server != null) {
         throw new PgIsolateException(
-            (template != null ? "--template" : "--server")
+            (template != null
+                    ? "--template"
+                    : !templateSql.isEmpty() ? "--template-sql" : "--server")
                 + " has no effect without --create or --reset. Hint: add --create to make the"
                 + " databases at start, --reset to make them again after each lease.");
       }
@@ -95,7 +110,12 @@ final class LeaseOptions {
               + " needs the server that holds the databases. Hint: add --server"
               + " postgres://user:password@host:5432/postgres.");
     }
-    return Optional.of(new LeaseDatabases(server, Optional.ofNullable(template), create, reset));
+    Optional<InitSource> schema =
+        templateSql.isEmpty()
+            ? Optional.empty()
+            : Optional.of(InitSource.sql(templateSql.toArray(Path[]::new)));
+    return Optional.of(
+        new LeaseDatabases(server, Optional.ofNullable(template), schema, create, reset));
   }
 
   static Map<String, String> environment() {

@@ -226,6 +226,38 @@ class LeaseCliTest {
   }
 
   @Test
+  void aTemplateDatabaseAndTemplateSqlTogetherAreRefused() throws Exception {
+    Process p =
+        pgisolate(
+            Map.of("PGM_DATABASE_PREFIX", "app_"),
+            "serve",
+            "--reset",
+            "--server",
+            "postgres://u@localhost:1/postgres",
+            "--template",
+            "t",
+            "--template-sql",
+            "schema.sql");
+    String err = Cli.stderr(p);
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(err)
+        .isEqualTo(
+            "pgisolate: --template and --template-sql both say what the databases are copies of."
+                + " Hint: give one: --template for a database you made, --template-sql for the SQL"
+                + " that builds it.\n");
+  }
+
+  @Test
+  void templateSqlWithoutCreateOrResetIsRefused() throws Exception {
+    Process p =
+        pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_"), "serve", "--template-sql", "s.sql");
+    String err = Cli.stderr(p);
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(err)
+        .startsWith("pgisolate: --template-sql has no effect without --create or --reset.");
+  }
+
+  @Test
   void serveLeasesReportsPidsAndPrintsUsageOnSigterm() throws Exception {
     Process p =
         pgisolate(Map.of("PGM_DATABASE_PREFIX", "app_", "PGM_DATABASE_COUNT", "2"), "serve");

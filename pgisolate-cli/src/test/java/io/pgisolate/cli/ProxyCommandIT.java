@@ -1,5 +1,6 @@
 package io.pgisolate.cli;
 
+import static io.pgisolate.cli.Queries.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -275,13 +276,6 @@ class ProxyCommandIT {
     }
     assertThat(Signals.send(proxy.pid(), "TERM")).isTrue();
     assertThat(proxy.waitFor(60, TimeUnit.SECONDS)).isTrue();
-  }
-
-  private static String scalar(Connection c, String sql) throws java.sql.SQLException {
-    try (ResultSet rs = c.createStatement().executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    }
   }
 
   private static List<String> databases(TempCluster pg) throws java.sql.SQLException {

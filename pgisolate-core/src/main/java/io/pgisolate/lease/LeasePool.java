@@ -131,6 +131,15 @@ public final class LeasePool {
      * only after {@code done} runs (on any thread the recycler likes).
      */
     void recycle(Lease released, Runnable done);
+
+    /**
+     * Whether {@code database}, free or just recycled, may be leased as it is; when not, the pool
+     * recycles it again first (e.g. its template changed since it was made). Called under the
+     * pool's lock, before each grant: it must be quick.
+     */
+    default boolean isCurrent(String database) {
+      return true;
+    }
   }
 
   /**
@@ -142,20 +151,25 @@ public final class LeasePool {
     Objects.requireNonNull(onGranted, "onGranted");
     Lease granted;
     Request request;
+    List<Integer> outOfDate = new ArrayList<>();
     lock.lock();
     try {
       request = new Request(holder, onGranted, clock.getAsLong());
       changed.signalAll();
-      int index = waiting.isEmpty() ? takeFree() : -1;
+      int index = waiting.isEmpty() ? takeFree(outOfDate) : -1;
       if (index < 0) {
         waiting.addLast(request);
-        return request;
+        granted = null;
+      } else {
+        granted = grant(index, request);
       }
-      granted = grant(index, request);
     } finally {
       lock.unlock();
     }
-    deliver(request, granted);
+    recycleAll(outOfDate);
+    if (granted != null) {
+      deliver(request, granted);
+    }
     return request;
   }
 
@@ -221,30 +235,50 @@ public final class LeasePool {
     }
   }
 
-  /** A database is back from its recycler: to the oldest waiter, or to the back of the queue. */
+  /**
+   * A database is back from its recycler: to the oldest waiter, or to the back of the queue; back
+   * to the recycler when it is out of date already.
+   */
   private void recycled(int index) {
     Lease next = null;
-    Request nextRequest;
+    Request nextRequest = null;
+    boolean again;
     lock.lock();
     try {
-      if (!recycling.remove(index)) {
+      if (!recycling.contains(index)) {
         throw new IllegalStateException(names.get(index) + " came back without being recycled");
       }
-      changed.signalAll();
-      nextRequest = waiting.pollFirst();
-      if (nextRequest == null) {
-        free.addLast(index);
-        if (gate != null) {
-          gate.give(index);
+      again = !recycler.isCurrent(names.get(index));
+      if (!again) {
+        recycling.remove(index);
+        changed.signalAll();
+        nextRequest = waiting.pollFirst();
+        if (nextRequest == null) {
+          free.addLast(index);
+          if (gate != null) {
+            gate.give(index);
+          }
+        } else {
+          next = grant(index, nextRequest);
         }
-      } else {
-        next = grant(index, nextRequest);
       }
     } finally {
       lock.unlock();
     }
-    if (nextRequest != null) {
+    if (again) {
+      recycleAll(List.of(index));
+    } else if (nextRequest != null) {
       deliver(nextRequest, next);
+    }
+  }
+
+  /**
+   * Sends databases taken out of the free queue as out of date (now in recycling) to the recycler.
+   */
+  private void recycleAll(List<Integer> outOfDate) {
+    for (int index : outOfDate) {
+      Lease stale = new Lease(names.get(index), index, "(out of date)", clock.getAsLong(), 0);
+      recycler.recycle(stale, () -> recycled(index));
     }
   }
 
@@ -258,10 +292,11 @@ public final class LeasePool {
     }
     List<Request> requests = new ArrayList<>();
     List<Lease> leases = new ArrayList<>();
+    List<Integer> outOfDate = new ArrayList<>();
     lock.lock();
     try {
       while (!waiting.isEmpty()) {
-        int index = takeFree();
+        int index = takeFree(outOfDate);
         if (index < 0) {
           break;
         }
@@ -272,6 +307,7 @@ public final class LeasePool {
     } finally {
       lock.unlock();
     }
+    recycleAll(outOfDate);
     for (int i = 0; i < requests.size(); i++) {
       deliver(requests.get(i), leases.get(i));
     }
@@ -295,17 +331,23 @@ public final class LeasePool {
     return java.util.Optional.ofNullable(gate);
   }
 
-  /** Takes the first free database the gate lets go (round-robin order); -1 when none. */
-  private int takeFree() {
-    if (gate == null) {
-      return free.isEmpty() ? -1 : free.removeFirst();
-    }
+  /**
+   * Takes the first free database the gate lets go (round-robin order); -1 when none. Those the
+   * recycler finds out of date on the way go to recycling and to {@code outOfDate}, for the caller
+   * to hand to the recycler once the lock is released.
+   */
+  private int takeFree(List<Integer> outOfDate) {
     for (Iterator<Integer> it = free.iterator(); it.hasNext(); ) {
       int index = it.next();
-      if (gate.tryTake(index)) {
-        it.remove();
+      if (gate != null && !gate.tryTake(index)) {
+        continue;
+      }
+      it.remove();
+      if (recycler == null || recycler.isCurrent(names.get(index))) {
         return index;
       }
+      recycling.add(index); // a gate's hold carries over, as for a released database
+      outOfDate.add(index);
     }
     return -1;
   }

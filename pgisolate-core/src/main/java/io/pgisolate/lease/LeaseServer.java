@@ -67,8 +67,7 @@ public final class LeaseServer implements AutoCloseable {
             .orElse(null);
     try {
       Optional<LeaseDatabases> plan = settings.databases();
-      Optional<PoolDatabases> databases =
-          plan.map(d -> PoolDatabases.on(d.server(), d.template(), settings.count()));
+      Optional<PoolDatabases> databases = plan.map(d -> PoolDatabases.on(d, settings.count()));
       ResetRecycler recycler =
           plan.filter(LeaseDatabases::reset)
               .map(d -> new ResetRecycler(databases.get()))
@@ -247,6 +246,7 @@ public final class LeaseServer implements AutoCloseable {
 
   private void stopServing() {
     try {
+      socket.markStopping();
       clients.disconnectAll();
       try {
         afterServing.run(); // finish resets, drop created databases

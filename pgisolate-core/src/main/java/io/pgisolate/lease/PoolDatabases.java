@@ -3,7 +3,6 @@ package io.pgisolate.lease;
 import io.pgisolate.PgIsolateException;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.sql.Sql;
-import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
 import io.pgisolate.template.InitSource;
 import io.pgisolate.template.Template;
@@ -13,13 +12,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The pool's databases on the server that holds them, for {@code --create} and {@code --reset}:
  * made at start, dropped at exit, and made again between leases.
  *
- * <p>With a template, a database is made from a {@link ClonePool} of that template: a clone copied
+ * <p>With a template (a database the user made, or one built from a schema source: {@link
+ * PoolTemplate}), a database is made from a {@link ClonePool} of that template: a clone copied
  * ahead of time in the background is renamed to the database's name, so making one costs a drop and
  * a rename, not a copy. Without one, it is an empty {@code CREATE DATABASE}.
  */
@@ -28,31 +30,33 @@ public final class PoolDatabases implements AutoCloseable {
   static final String CLONE_PREFIX = "pgi_lease";
 
   private final PgServer server;
-  private final Optional<ClonePool> clones;
+  private final Optional<PoolTemplate> template;
 
-  private PoolDatabases(PgServer server, Optional<ClonePool> clones) {
+  /** The template each database was last made from, to tell when it is out of date. */
+  private final Map<String, String> madeFrom = new ConcurrentHashMap<>();
+
+  private PoolDatabases(PgServer server, Optional<PoolTemplate> template) {
     this.server = server;
-    this.clones = clones;
+    this.template = template;
   }
 
   /**
-   * The databases on {@code server} (a postgres:// URI or jdbc:postgresql:// URL), copies of the
-   * database {@code template} when given; {@code count} sizes the clone pool.
+   * The databases {@code plan} says, copies of its template database or of the template its schema
+   * builds (built now when it does not exist yet); {@code count} sizes the clone pool.
    */
-  public static PoolDatabases on(String server, Optional<String> template, int count) {
-    PgServer pg = PgServer.fromUrl(server);
-    template.ifPresent(t -> requireDatabase(pg, t));
-    Optional<ClonePool> clones =
-        template.map(
-            t ->
-                ClonePool.start(
-                    // The template is a database the user made: nothing for pgisolate to build.
-                    new Template(pg, t, InitSource.empty()),
-                    ClonePool.Settings.defaults()
-                        .withPrefix(CLONE_PREFIX)
-                        .withReady(Math.min(count, 4))
-                        .withMax(count + 4)));
-    return new PoolDatabases(pg, clones);
+  public static PoolDatabases on(LeaseDatabases plan, int count) {
+    PgServer pg = PgServer.fromUrl(plan.server());
+    plan.template().ifPresent(t -> requireDatabase(pg, t));
+    Optional<PoolTemplate> template =
+        plan.schema()
+            .map(source -> PoolTemplate.build(pg, source, count))
+            .or(
+                () ->
+                    plan.template()
+                        .map(
+                            // A database the user made: nothing for pgisolate to build.
+                            t -> PoolTemplate.of(new Template(pg, t, InitSource.empty()), count)));
+    return new PoolDatabases(pg, template);
   }
 
   private static void requireDatabase(PgServer server, String name) {
@@ -99,17 +103,28 @@ public final class PoolDatabases implements AutoCloseable {
     make(name, "reset " + name);
   }
 
+  /**
+   * Whether {@code name}, free or just reset, may be leased as it is: always, but with a schema
+   * that changed since it was made (see {@link PoolTemplate#isCurrent}).
+   */
+  public boolean isCurrent(String name) {
+    return template.map(t -> t.isCurrent(madeFrom.getOrDefault(name, ""))).orElse(true);
+  }
+
   private void make(String name, String what) {
-    Optional<Clone> clone = clones.map(ClonePool::acquire);
+    template.ifPresent(PoolTemplate::refresh);
+    Optional<PoolTemplate.Copy> copy = template.map(PoolTemplate::acquire);
     try (Connection c = server.connect(server.adminDatabase());
         Statement s = c.createStatement()) {
+      madeFrom.remove(name);
       s.execute(drop(name));
-      if (clone.isPresent()) {
+      if (copy.isPresent()) {
         s.execute(
             "alter database "
-                + Sql.identifier(clone.get().name())
+                + Sql.identifier(copy.get().database().name())
                 + " rename to "
                 + Sql.identifier(name));
+        madeFrom.put(name, copy.get().template());
       } else {
         s.execute("create database " + Sql.identifier(name));
       }
@@ -117,7 +132,7 @@ public final class PoolDatabases implements AutoCloseable {
       throw failure(what, e);
     } finally {
       // Renamed away, the clone's own name is gone: this only lets the clone pool make another.
-      clone.ifPresent(cl -> clones.get().release(cl));
+      copy.ifPresent(PoolTemplate.Copy::release);
     }
   }
 
@@ -141,6 +156,6 @@ public final class PoolDatabases implements AutoCloseable {
   /** Stops the clone pool, dropping its ready clones. */
   @Override
   public void close() {
-    clones.ifPresent(ClonePool::close);
+    template.ifPresent(PoolTemplate::close);
   }
 }

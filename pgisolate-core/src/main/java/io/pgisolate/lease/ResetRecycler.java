@@ -12,9 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code --reset}: re-creates each released database from the template on a background thread, then
- * hands it back to the pool on the server's thread. A reset that fails is retried (after 1 s,
- * doubling up to 30 s) and the database stays out of the pool meanwhile: a dirty database is never
- * leased, and none is lost (the status report lists it as resetting).
+ * hands it back to the pool on the server's thread; a database whose template changed since it was
+ * made is reset again before it is leased (see {@link PoolTemplate}). A reset that fails is retried
+ * (after 1 s, doubling up to 30 s) and the database stays out of the pool meanwhile: a dirty
+ * database is never leased, and none is lost (the status report lists it as resetting).
  */
 final class ResetRecycler implements LeasePool.Recycler {
   private static final Logger LOG = LoggerFactory.getLogger(ResetRecycler.class);
@@ -35,6 +36,9 @@ final class ResetRecycler implements LeasePool.Recycler {
 
   @Override
   public void recycle(Lease released, Runnable done) {
+    if (executor.isShutdown()) {
+      return; // the server stops: every database is made again at start
+    }
     executor.execute(
         () -> {
           long pause = 1_000;
@@ -46,6 +50,9 @@ final class ResetRecycler implements LeasePool.Recycler {
               handBack.join().accept(done);
               return;
             } catch (RuntimeException e) {
+              if (Thread.currentThread().isInterrupted()) {
+                return; // the server stops (shutdown): every database is made again at start
+              }
               LOG.error("{}; retrying in {} ms", e.getMessage(), pause);
               try {
                 Thread.sleep(pause); // a back-off between attempts of a background task
@@ -56,6 +63,12 @@ final class ResetRecycler implements LeasePool.Recycler {
             }
           }
         });
+  }
+
+  /** Out of date when its template changed since it was made (a schema source edited). */
+  @Override
+  public boolean isCurrent(String database) {
+    return databases.isCurrent(database);
   }
 
   /**

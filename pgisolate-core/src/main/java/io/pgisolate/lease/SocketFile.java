@@ -4,12 +4,14 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.Socket;
 import io.pgisolate.PgIsolateException;
+import io.pgisolate.os.DaemonThreads;
 import io.pgisolate.os.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
@@ -22,15 +24,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The listening UNIX socket of a lease server, and the file it lives at.
@@ -40,14 +50,17 @@ import java.util.regex.Pattern;
  *   <li>The socket is bound in a private staging directory, made 0600 and only then renamed into
  *       place, so no other user can ever connect to it, even in a shared directory like /tmp (Linux
  *       checks write permission on the socket file at connect). The rename also replaces a stale
- *       socket atomically.
+ *       socket atomically. Its name holds the server's pid, so the staging directory a server
+ *       killed mid-bind leaves is removed by the next one (see {@link StagingDirectory}).
  *   <li>{@code <socket>.lock} is held while the server runs: a second pgisolate server is refused
  *       at once, and a crashed one (whose lock the kernel dropped) is replaced. A socket that
  *       accepts connections without that lock held (a running pgmanager) is refused too.
  *   <li>At close, the socket file, the lock file and the directories the server made (when empty)
  *       are removed: nothing is left behind. The lock file is removed while still locked, so a
  *       server starting just then may lock the removed file; it sees that the path no longer names
- *       the file it locked (the pid it wrote is not there) and locks a new one.
+ *       the file it locked (the pid it wrote is not there) and locks a new one. A stopping server
+ *       marks its lock file first: one starting meanwhile waits for it (at most a minute) instead
+ *       of refusing to start.
  *   <li>The listener is bound with Netty's native socket and handed to an epoll channel, which owns
  *       its descriptor from then on (the lease server registers it on its event loop).
  *   <li>A socket file deleted while the server runs (a /tmp cleaner, an {@code rm -rf} of its
@@ -64,6 +77,18 @@ final class SocketFile implements AutoCloseable {
    * lock the process holds on it, so a second server here must not even open a first one's.
    */
   private static final Set<Path> LOCKED_HERE = ConcurrentHashMap.newKeySet();
+
+  /** How long a starting server waits for a stopping one on its socket. */
+  static final Duration STOPPING_WAIT = Duration.ofSeconds(60);
+
+  /** The end of the lock file of a stopping server (after its pid). */
+  private static final String STOPPING = " stopping\n";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SocketFile.class);
+
+  /** Ends waits for a stopping server that take too long. */
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgisolate-lease-lock-wait"));
 
   private final Path path;
 
@@ -87,6 +112,14 @@ final class SocketFile implements AutoCloseable {
   }
 
   static SocketFile bind(Path socket) {
+    return bind(socket, STOPPING_WAIT);
+  }
+
+  /**
+   * Binds {@code socket}, waiting at most {@code stoppingWait} for a server that is stopping on it
+   * (see {@link #markStopping}).
+   */
+  static SocketFile bind(Path socket, Duration stoppingWait) {
     Path path = socket.toAbsolutePath().normalize();
     Path dir = path.getParent();
     if (Files.isDirectory(path)) {
@@ -120,7 +153,7 @@ final class SocketFile implements AutoCloseable {
     for (int attempt = 0; lock == null; attempt++) {
       makeDirectory(dir, made);
       try {
-        lock = lock(lockFile);
+        lock = lock(lockFile, path, stoppingWait);
       } catch (DirectoryGone e) {
         if (attempt == 10) {
           throw e.failure;
@@ -133,6 +166,7 @@ final class SocketFile implements AutoCloseable {
     }
     try {
       refuseLiveOrForeign(path);
+      StagingDirectory.removeLeftovers(dir);
       return new SocketFile(path, List.copyOf(made), listen(path), lock);
     } catch (RuntimeException e) {
       lock.close();
@@ -158,14 +192,16 @@ final class SocketFile implements AutoCloseable {
     return new PgIsolateException(
         "a lease server is already running on "
             + path
-            + " ("
-            + pid.map(p -> "pid " + p).orElse("it")
-            + " holds "
-            + lockFile
+            + heldBy(pid, lockFile)
             + hint
             + ", or give this one another socket with --socket or "
             + LeaseSettings.SOCKET_ENV
             + ".");
+  }
+
+  /** " (pid 4242 holds /run/pgm.sock.lock", for messages about the server holding the lock. */
+  private static String heldBy(Optional<Long> pid, Path lockFile) {
+    return " (" + pid.map(p -> "pid " + p).orElse("it") + " holds " + lockFile;
   }
 
   /** Makes {@code dir} and its missing parents, adding those it made to {@code made}. */
@@ -246,7 +282,7 @@ final class SocketFile implements AutoCloseable {
    * proves that the path still names the locked file, not one a stopping server removed after this
    * one opened it (it then locks the new one).
    */
-  private static HeldLock lock(Path file) {
+  private static HeldLock lock(Path file, Path socket, Duration stoppingWait) {
     if (!LOCKED_HERE.add(file)) {
       return null;
     }
@@ -259,8 +295,9 @@ final class SocketFile implements AutoCloseable {
                 file,
                 Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        if (channel.tryLock() == null) {
-          break;
+        if (channel.tryLock() == null
+            && !(isStopping(file) && lockWhenStopped(channel, file, socket, stoppingWait))) {
+          break; // a live server holds it
         }
         String mark =
             ProcessHandle.current().pid()
@@ -279,6 +316,10 @@ final class SocketFile implements AutoCloseable {
       }
     } catch (OverlappingFileLockException e) {
       // another server in this JVM holds it
+    } catch (PgIsolateException e) {
+      closeQuietly(channel); // waited in vain for a stopping server
+      LOCKED_HERE.remove(file);
+      throw e;
     } catch (NoSuchFileException e) {
       closeQuietly(channel);
       LOCKED_HERE.remove(file);
@@ -292,6 +333,86 @@ final class SocketFile implements AutoCloseable {
     closeQuietly(channel);
     LOCKED_HERE.remove(file);
     return null;
+  }
+
+  /**
+   * Whether the server holding {@code file} is stopping: it marked the file so ({@link
+   * #markStopping}), or has removed it already (this one opened it just before). Reading it opens a
+   * descriptor of its own: harmless, as this process holds no lock on it.
+   */
+  private static boolean isStopping(Path file) throws IOException {
+    try {
+      return Files.readString(file, StandardCharsets.US_ASCII).endsWith(STOPPING);
+    } catch (NoSuchFileException e) {
+      return true;
+    }
+  }
+
+  /**
+   * Waits for a stopping server to let go of the lock, then holds it; at most {@code wait}. A
+   * blocking lock, not a poll: the kernel hands it over the moment the other server's lock goes
+   * (and lists this process as waiting for it in /proc/locks meanwhile). On time-out another thread
+   * closes {@code channel}, which ends the wait.
+   *
+   * @return true when {@code channel} holds the lock
+   * @throws PgIsolateException when the other server has not stopped within {@code wait}
+   */
+  private static boolean lockWhenStopped(FileChannel channel, Path file, Path socket, Duration wait)
+      throws IOException {
+    if (wait.isZero()) {
+      return false;
+    }
+    Optional<Long> pid = lockHolders(file).flatMap(pids -> pids.stream().findFirst());
+    LOG.info(
+        "Waiting for the lease server that is stopping on {}{}",
+        socket,
+        pid.map(p -> " (pid " + p + ")").orElse(""));
+    AtomicInteger state = new AtomicInteger(); // 0 waiting, 1 locked, 2 timed out
+    ScheduledFuture<?> timeout =
+        TIMER.schedule(
+            () -> {
+              if (state.compareAndSet(0, 2)) {
+                closeQuietly(channel);
+              }
+            },
+            wait.toNanos(),
+            TimeUnit.NANOSECONDS);
+    try {
+      channel.lock();
+      if (state.compareAndSet(0, 1)) {
+        timeout.cancel(false);
+        return true;
+      }
+    } catch (AsynchronousCloseException e) {
+      // timed out: closed by the timer
+    }
+    throw new PgIsolateException(
+        "a lease server is stopping on "
+            + socket
+            + heldBy(pid, file)
+            + ") and has not finished within "
+            + (wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms")
+            + ". Hint: wait until it has exited"
+            + pid.map(p -> ", or kill " + p).orElse("")
+            + ", then start again.");
+  }
+
+  /**
+   * Marks the lock file as the lock of a stopping server: a server starting on the same socket
+   * meanwhile waits for this one to finish (dropping databases can take a while) instead of
+   * refusing to start for a server that is about to go.
+   */
+  void markStopping() {
+    try {
+      FileChannel locked = lock.locked();
+      locked.truncate(0);
+      locked.write(
+          ByteBuffer.wrap(
+              (ProcessHandle.current().pid() + STOPPING).getBytes(StandardCharsets.US_ASCII)),
+          0);
+    } catch (IOException e) {
+      // A new server then refuses to start until this one is gone, as it did before.
+    }
   }
 
   /**
@@ -360,7 +481,7 @@ final class SocketFile implements AutoCloseable {
     if (!Files.exists(lockFile)) {
       // The old lock is on a deleted file, which nobody else can lock: let go of it first.
       unlock(lockFile);
-      HeldLock fresh = lock(lockFile);
+      HeldLock fresh = lock(lockFile, path, Duration.ZERO);
       if (fresh == null) {
         throw new PgIsolateException(
             "its socket file "
@@ -414,16 +535,12 @@ final class SocketFile implements AutoCloseable {
   }
 
   private static EpollServerDomainSocketChannel listen(Path path) {
-    Path dir = path.getParent();
-    Path staging =
-        dir.resolve(".pgi" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 34, 36));
+    Path staging = null;
     Socket listener = null;
     try {
       listener = Socket.newSocketDomain(); // non-blocking, close-on-exec
-      Files.createDirectory(
-          staging,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Path staged = staging.resolve("s");
+      staging = StagingDirectory.make(path.getParent());
+      Path staged = staging.resolve(StagingDirectory.SOCKET);
       listener.bind(new DomainSocketAddress(staged.toString()));
       listener.listen(512);
       Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-------"));
@@ -436,11 +553,8 @@ final class SocketFile implements AutoCloseable {
           "cannot listen on " + path + ": " + e + ". Hint: choose another socket with --socket.",
           e);
     } finally {
-      try {
-        Files.deleteIfExists(staging.resolve("s"));
-        Files.deleteIfExists(staging);
-      } catch (IOException e) {
-        // best effort: an empty private directory is harmless
+      if (staging != null) {
+        StagingDirectory.remove(staging);
       }
     }
   }

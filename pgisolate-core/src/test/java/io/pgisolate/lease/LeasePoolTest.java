@@ -172,6 +172,70 @@ class LeasePoolTest {
     pool.checkInvariant();
   }
 
+  /** A recycler that says which databases are out of date, and keeps their "done"s to run. */
+  static final class Outdating implements LeasePool.Recycler {
+    final Set<String> outOfDate = ConcurrentHashMap.newKeySet();
+    final List<String> recycled = new ArrayList<>();
+    final List<Runnable> backs = new ArrayList<>();
+
+    @Override
+    public void recycle(Lease released, Runnable done) {
+      recycled.add(released.name());
+      backs.add(done);
+    }
+
+    @Override
+    public boolean isCurrent(String database) {
+      return !outOfDate.contains(database);
+    }
+
+    /** Runs the pending "done"s, as if every reset made an up-to-date database. */
+    void finishAll() {
+      List<Runnable> pending = new ArrayList<>(backs);
+      backs.clear();
+      outOfDate.clear();
+      pending.forEach(Runnable::run);
+    }
+  }
+
+  @Test
+  void freeDatabasesThatAreOutOfDateAreRecycledBeforeTheyAreLeased() {
+    Outdating recycler = new Outdating();
+    LeasePool pool = new LeasePool("db", 3, System::nanoTime, null, recycler);
+    recycler.outOfDate.addAll(List.of("db0", "db1"));
+    List<String> granted = new ArrayList<>();
+    pool.request("a", l -> granted.add(l.name()));
+    assertThat(granted).as("db2 is up to date").containsExactly("db2");
+    assertThat(recycler.recycled).containsExactly("db0", "db1");
+    assertThat(pool.snapshot().recycling()).containsExactly("db0", "db1");
+    pool.checkInvariant();
+    pool.request("b", l -> granted.add(l.name()));
+    assertThat(granted).as("waits for a reset").hasSize(1);
+    recycler.finishAll();
+    assertThat(granted).containsExactly("db2", "db0");
+    assertThat(pool.snapshot().free()).containsExactly("db1");
+    pool.checkInvariant();
+  }
+
+  @Test
+  void aDatabaseOutOfDateWhenItComesBackFromItsResetIsResetAgain() {
+    Outdating recycler = new Outdating();
+    LeasePool pool = new LeasePool("db", 1, System::nanoTime, null, recycler);
+    pool.release(pool.acquire("a", Duration.ZERO));
+    List<String> granted = new ArrayList<>();
+    pool.request("b", l -> granted.add(l.name()));
+    recycler.outOfDate.add("db0"); // the template changed while it was being reset
+    Runnable back = recycler.backs.remove(0);
+    back.run();
+    assertThat(granted).isEmpty();
+    assertThat(recycler.recycled).containsExactly("db0", "db0");
+    assertThat(pool.snapshot().recycling()).containsExactly("db0");
+    pool.checkInvariant();
+    recycler.finishAll();
+    assertThat(granted).containsExactly("db0");
+    pool.checkInvariant();
+  }
+
   @Test
   void rejectsAnEmptyPool() {
     assertThatThrownBy(() -> new LeasePool("db", 0))

@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -235,6 +236,51 @@ class LeaseServerTest {
     }
   }
 
+  /**
+   * What SIGKILL between making the private staging directory and renaming the socket out of it
+   * leaves (besides the lock file and no socket): {@code .pgi<pid in base 36>_<tag>/s}, a socket
+   * bound in a 0700 directory. Killing a server at that very moment cannot be timed from outside,
+   * so a real server is killed and its staging directory made as it would have left it, with its
+   * pid. The next server removes it; one whose server lives (here a live process's pid) stays.
+   */
+  @Test
+  void aStagingDirectoryOfAKilledServerIsRemovedOneOfALiveServerKept() throws Exception {
+    Path socket = dir.resolve("run/pgm.sock");
+    try (ChildClients children = new ChildClients()) {
+      ChildClients.Child killed =
+          children.startMain(ServerMain.class, socket.toString(), "db", "1");
+      assertThat(killed.awaitLease(BOUND)).isEqualTo("ready");
+      ChildClients.Child live =
+          children.startMain(LockHolderMain.class, dir.resolve("other.lock").toString());
+      assertThat(live.awaitLease(BOUND)).isEqualTo("locked");
+      Files.delete(socket); // killed mid-bind, it had not renamed its socket into place yet
+      killed.kill();
+      Path dead = leftStaging(socket.getParent(), killed.pid());
+      Path alive = leftStaging(socket.getParent(), live.pid());
+      Path notStaging = Files.createDirectory(socket.resolveSibling(".pgi-mine"));
+
+      server = LeaseServer.start(new LeaseSettings("db", 1, socket));
+      assertThat(dead).as("the killed server's").doesNotExist();
+      assertThat(alive.resolve("s")).as("a live server's").exists();
+      assertThat(notStaging).as("not named like one").exists();
+      try (TestClient c = TestClient.connect(socket)) {
+        assertThat(c.awaitLease(BOUND)).contains("db0");
+      }
+    }
+  }
+
+  /** A staging directory as a server of {@code pid} makes it in {@code dir}, its socket bound. */
+  private static Path leftStaging(Path dir, long pid) throws IOException {
+    Path staging =
+        Files.createDirectory(
+            dir.resolve(".pgi" + Long.toString(pid, 36) + "_k3x9"),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    try (ServerSocketChannel bound = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      bound.bind(UnixDomainSocketAddress.of(staging.resolve("s")));
+    }
+    return staging;
+  }
+
   @Test
   void aStaleSocketFromACrashedServerIsReplaced() throws IOException {
     Path socket = dir.resolve("stale.sock");
@@ -293,6 +339,35 @@ class LeaseServerTest {
                   + " PGM_SOCKET.");
     }
     assertThat(socket).doesNotExist();
+  }
+
+  @Test
+  void aServerThatIsStoppingButDoesNotFinishIsNamedAfterTheWait() throws Exception {
+    Path socket = dir.resolve("slow.sock");
+    Path lockFile = dir.resolve("slow.sock.lock");
+    // What a stopping server's lock file says (it marks it before it disconnects its clients).
+    Files.writeString(lockFile, "4242 stopping\n");
+    try (ChildClients children = new ChildClients()) {
+      ChildClients.Child holder = children.startMain(LockHolderMain.class, lockFile.toString());
+      assertThat(holder.awaitLease(BOUND)).isEqualTo("locked");
+      assertThatThrownBy(() -> SocketFile.bind(socket, Duration.ofMillis(300)))
+          .hasMessage(
+              "a lease server is stopping on "
+                  + socket
+                  + " (pid "
+                  + holder.pid()
+                  + " holds "
+                  + lockFile
+                  + ") and has not finished within 300 ms. Hint: wait until it has exited, or kill "
+                  + holder.pid()
+                  + ", then start again.");
+      holder.kill();
+    }
+    assertThat(socket).doesNotExist();
+    server = LeaseServer.start(new LeaseSettings("db", 1, socket)); // the lock is free again here
+    try (TestClient c = TestClient.connect(socket)) {
+      assertThat(c.awaitLease(BOUND)).contains("db0");
+    }
   }
 
   @Test

@@ -38,6 +38,7 @@ class ClusterClonesIT {
   private PgServer server;
   private Connection admin;
   private Path scripts;
+  private ClusterClones clones;
 
   @BeforeEach
   void start() throws Exception {
@@ -46,10 +47,12 @@ class ClusterClonesIT {
     admin = server.connect("postgres");
     scripts = Files.createTempDirectory("cluster-clones-it");
     write("create table note (id int); insert into note values (1);");
+    clones = ClusterClones.of(server);
   }
 
   @AfterEach
   void stop() throws Exception {
+    clones.close();
     admin.close();
     cluster.close();
     Directories.deleteTree(scripts);
@@ -57,91 +60,65 @@ class ClusterClonesIT {
 
   @Test
   void aSecondNewNameLeavesASpareThatTheNextNewNameIs() throws Exception {
-    ClusterClones clones = ClusterClones.of(server);
-    try {
-      Template template = clones.template(source(), LOCK_TIMEOUT);
-      clones.cloneAs(template, "first");
-      assertThat(clones.spare()).as("no spare for a JVM that asks for one database").isEmpty();
-      clones.cloneAs(template, "second");
-      String spare = clones.spare().orElseThrow();
-      String spareOid = oid(spare);
+    Template template = clones.template(source(), LOCK_TIMEOUT);
+    clones.cloneAs(template, "first");
+    assertThat(clones.spare()).as("no spare for a JVM that asks for one database").isEmpty();
+    clones.cloneAs(template, "second");
+    String spare = clones.spare().orElseThrow();
+    String spareOid = oid(spare);
 
-      clones.cloneAs(template, "third");
+    clones.cloneAs(template, "third");
 
-      assertThat(oid("third")).as("the spare, renamed").isEqualTo(spareOid);
-      try (Connection c = server.connect("third")) {
-        assertThat(string(c, "select count(*) from note")).isEqualTo("1");
-      }
-      assertThat(clones.spare()).as("the next spare").isPresent().isNotEqualTo(spare);
-      assertThat(spares()).hasSize(1);
-    } finally {
-      clones.close();
+    assertThat(oid("third")).as("the spare, renamed").isEqualTo(spareOid);
+    try (Connection c = server.connect("third")) {
+      assertThat(string(c, "select count(*) from note")).isEqualTo("1");
     }
+    assertThat(clones.spare()).as("the next spare").isPresent().isNotEqualTo(spare);
+    assertThat(spares()).hasSize(1);
   }
 
   @Test
   void aChangedSchemaNeverGetsTheStaleSpare() throws Exception {
-    ClusterClones clones = ClusterClones.of(server);
-    try {
-      Template before = clones.template(source(), LOCK_TIMEOUT);
-      clones.cloneAs(before, "old_1");
-      clones.cloneAs(before, "old_2");
-      String stale = clones.spare().orElseThrow();
+    Template before = clones.template(source(), LOCK_TIMEOUT);
+    String stale = spareAfterTwoNames(before, "old");
 
-      write("create table changed (id int);");
-      Template after = clones.template(source(), LOCK_TIMEOUT);
-      clones.cloneAs(after, "changed_schema");
+    write("create table changed (id int);");
+    Template after = clones.template(source(), LOCK_TIMEOUT);
+    clones.cloneAs(after, "changed_schema");
 
-      assertThat(after.name()).isNotEqualTo(before.name());
-      try (Connection c = server.connect("changed_schema")) {
-        assertThat(
-                string(
-                    c,
-                    "select string_agg(relname, ',') from pg_class where relkind = 'r'"
-                        + " and relnamespace = 'public'::regnamespace"))
-            .isEqualTo("changed");
-      }
-      assertThat(spares()).as("the stale spare is dropped").doesNotContain(stale);
-      String freshOid = oid(clones.spare().orElseThrow());
-      clones.cloneAs(after, "changed_again");
-      assertThat(oid("changed_again")).as("the spare of the new template").isEqualTo(freshOid);
-      try (Connection c = server.connect("changed_again")) {
-        assertThat(string(c, "select count(*) from pg_class where relname = 'changed'"))
-            .isEqualTo("1");
-      }
-    } finally {
-      clones.close();
+    assertThat(after.name()).isNotEqualTo(before.name());
+    try (Connection c = server.connect("changed_schema")) {
+      assertThat(
+              string(
+                  c,
+                  "select string_agg(relname, ',') from pg_class where relkind = 'r'"
+                      + " and relnamespace = 'public'::regnamespace"))
+          .isEqualTo("changed");
     }
+    assertThat(spares()).as("the stale spare is dropped").doesNotContain(stale);
+    String freshOid = oid(clones.spare().orElseThrow());
+    clones.cloneAs(after, "changed_again");
+    assertThat(oid("changed_again")).as("the spare of the new template").isEqualTo(freshOid);
   }
 
   @Test
   void anExistingNameFailsAsCreateDatabaseDoesAndKeepsTheSpare() throws Exception {
-    ClusterClones clones = ClusterClones.of(server);
-    try {
-      Template template = clones.template(source(), LOCK_TIMEOUT);
-      clones.cloneAs(template, "one");
-      clones.cloneAs(template, "two");
-      String spareOid = oid(clones.spare().orElseThrow());
-      admin.createStatement().execute("create database taken");
+    Template template = clones.template(source(), LOCK_TIMEOUT);
+    String spareOid = oid(spareAfterTwoNames(template, "kept"));
+    admin.createStatement().execute("create database taken");
 
-      assertThatThrownBy(() -> clones.cloneAs(template, "taken"))
-          .isInstanceOf(SQLException.class)
-          .hasMessageContaining("database \"taken\" already exists");
+    assertThatThrownBy(() -> clones.cloneAs(template, "taken"))
+        .isInstanceOf(SQLException.class)
+        .hasMessageContaining("database \"taken\" already exists");
 
-      clones.cloneAs(template, "three");
-      assertThat(oid("three")).as("the spare, kept for the next name").isEqualTo(spareOid);
-    } finally {
-      clones.close();
-    }
+    clones.cloneAs(template, "three");
+    assertThat(oid("three")).as("the spare, kept for the next name").isEqualTo(spareOid);
   }
 
   @Test
   void closingDropsTheSpareAndEndsTheAdminSession() throws Exception {
-    ClusterClones clones = ClusterClones.of(server);
     Template template = clones.template(source(), LOCK_TIMEOUT);
-    clones.cloneAs(template, "one");
-    clones.cloneAs(template, "two");
-    assertThat(clones.spare()).isPresent();
+    spareAfterTwoNames(template, "closed");
     assertThat(otherSessions()).as("the kept admin connection").isEqualTo(1);
 
     clones.close();
@@ -161,11 +138,8 @@ class ClusterClonesIT {
   @Test
   void theSpareIsDroppedAtJvmExitBeforeTheClusterStops() throws Exception {
     Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                SpareAtExit.class.getName())
+        PgIsolateDriverIT.childJvm(
+                System.getProperty("java.class.path"), List.of(), SpareAtExit.class)
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     try {
@@ -212,6 +186,13 @@ class ClusterClonesIT {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Makes {@code <prefix>_1} and {@code <prefix>_2}; returns the spare made after them. */
+  private String spareAfterTwoNames(Template template, String prefix) throws Exception {
+    clones.cloneAs(template, prefix + "_1");
+    clones.cloneAs(template, prefix + "_2");
+    return clones.spare().orElseThrow();
   }
 
   private InitSource source() {

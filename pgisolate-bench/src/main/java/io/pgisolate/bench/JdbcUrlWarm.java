@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The warm half of {@code bin/bench jdbc-url}, in this JVM: once its first {@code jdbc:pgisolate:}
@@ -54,7 +55,10 @@ final class JdbcUrlWarm {
                   new Timed(
                       PGISOLATE,
                       n -> DriverManager.getConnection(withName(url, "app_" + n)),
-                      n -> drop(admin, "app_" + n)),
+                      n -> {
+                        drop(admin, "app_" + n);
+                        awaitSpare(admin);
+                      }),
                   rawClone(server, admin, template, CloneStrategy.FILE_COPY),
                   rawClone(server, admin, template, CloneStrategy.WAL_LOG),
                   new Timed(ZONKY, n -> zonky.createDataSource().getConnection(), n -> {})),
@@ -71,11 +75,15 @@ final class JdbcUrlWarm {
           ours.percentileMillis(50) / raw.percentileMillis(50),
           ours.percentileMillis(50) / JdbcUrlBench.named(created, ZONKY).percentileMillis(50));
       System.out.println(
-          "(pgisolate: CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY on its own new admin"
-              + " connection, then pgjdbc's connection; raw: the same statement on an admin"
+          "(pgisolate: ALTER DATABASE … RENAME of the spare its background thread copied from"
+              + " the template after the previous new name (CREATE DATABASE … TEMPLATE … STRATEGY"
+              + " FILE_COPY), on the admin connection it keeps, after one query there that finds"
+              + " the template; then pgjdbc's connection; raw: CREATE DATABASE on an admin"
               + " connection kept open, from the same template; zonky: a database its background"
               + " thread cloned ahead of time, from its own cluster (data in /tmp). pgisolate's and"
-              + " raw's databases are dropped after each sample, untimed; zonky has no drop.)");
+              + " raw's databases are dropped after each sample, untimed, and pgisolate's next spare"
+              + " is awaited then, so that its copying does not overlap the other contenders'"
+              + " samples; zonky has no drop.)");
     }
     List<Samples> again =
         Contender.interleaved(
@@ -116,6 +124,27 @@ final class JdbcUrlWarm {
     try (Statement st = admin.createStatement()) {
       st.execute("DROP DATABASE " + Sql.identifier(database) + " WITH (FORCE)");
     }
+  }
+
+  /**
+   * Waits until the driver's spare database is there: made in the background after a new name, it
+   * would otherwise be copying while the next contender is timed.
+   */
+  private static void awaitSpare(Connection admin) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      try (Statement st = admin.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "select count(*) from pg_database where datname like 'pgi\\_spare\\_%'")) {
+        rs.next();
+        if (rs.getLong(1) == 1) {
+          return;
+        }
+      }
+      Thread.sleep(1); // a poll that leaves the CPU to the copy
+    }
+    throw new IllegalStateException("the driver made no spare database within 30 s");
   }
 
   /** The URL with another database name. */

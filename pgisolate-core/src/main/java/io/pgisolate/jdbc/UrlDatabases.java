@@ -5,6 +5,7 @@ import io.pgisolate.cluster.JvmServer;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
+import io.pgisolate.template.InitSource;
 import io.pgisolate.template.SchemaSettings;
 import io.pgisolate.template.Template;
 import io.pgisolate.template.Templates;
@@ -21,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * derived from its schema), made on first connect and reached by every later connection, so that a
  * connection pool's connections all see the same data.
  *
- * <p>On the JVM's temporary cluster a database has the URL's name. On a server named by {@code
- * pgisolate.url}, which other JVMs may use at the same time, the name is {@code <name>_<owner>_1},
- * unique to this JVM; the database is dropped at JVM exit, or by the next JVM that uses the name
- * when this one died.
+ * <p>On the JVM's temporary cluster a database has the URL's name, and is made by {@link
+ * ClusterClones}: on a kept admin connection, or renamed from a spare made ahead. On a server named
+ * by {@code pgisolate.url}, which other JVMs may use at the same time, the name is {@code
+ * <name>_<owner>_1}, unique to this JVM; the database is dropped at JVM exit, or by the next JVM
+ * that uses the name when this one died.
  */
 final class UrlDatabases {
   /** SQLState "sqlclient_unable_to_establish_sqlconnection". */
@@ -79,9 +81,13 @@ final class UrlDatabases {
     // Checked before the template is built: a bad name must not cost a build.
     Optional<ClonePool.Settings> unique =
         jvm.cluster().isPresent() ? Optional.empty() : Optional.of(uniqueNames(url, name));
-    Template template = template(url, jvm.server());
+    // On the JVM's own cluster: one admin connection kept open, and a spare made ahead.
+    Optional<ClusterClones> own = jvm.cluster().map(c -> ClusterClones.of(jvm.server()));
+    Template template = template(url, jvm.server(), own);
     Clone clone =
-        unique.isPresent() ? unique(url, template, unique.get()) : named(url, template, name);
+        unique.isPresent()
+            ? unique(url, template, unique.get())
+            : named(url, own.orElseThrow(), template, name);
     log.info(
         "{} reaches database {} (template {}) after {} ms",
         url.redacted(),
@@ -92,9 +98,10 @@ final class UrlDatabases {
   }
 
   /** A copy of the template named {@code name}, on the JVM's own cluster. */
-  private static Clone named(DriverUrl url, Template template, String name) throws SQLException {
+  private static Clone named(DriverUrl url, ClusterClones own, Template template, String name)
+      throws SQLException {
     try {
-      return template.cloneAs(name);
+      return own.cloneAs(template, name);
     } catch (SQLException | RuntimeException e) {
       throw failed(
           url,
@@ -184,9 +191,13 @@ final class UrlDatabases {
     }
   }
 
-  private static Template template(DriverUrl url, PgServer server) throws SQLException {
+  private static Template template(DriverUrl url, PgServer server, Optional<ClusterClones> own)
+      throws SQLException {
     try {
-      return Templates.ensure(server, url.schema().source(), TEMPLATE_LOCK_TIMEOUT);
+      InitSource source = url.schema().source();
+      return own.isPresent()
+          ? own.get().template(source, TEMPLATE_LOCK_TIMEOUT)
+          : Templates.ensure(server, source, TEMPLATE_LOCK_TIMEOUT);
     } catch (RuntimeException | LinkageError e) {
       throw failed(
           url,

@@ -20,8 +20,14 @@ public record Template(PgServer server, String name, InitSource source) {
    * names of its own).
    */
   public Clone cloneAs(String database) throws SQLException {
-    try (Connection admin = server.connect(server.adminDatabase());
-        Statement st = admin.createStatement()) {
+    try (Connection admin = server.connect(server.adminDatabase())) {
+      return cloneAs(admin, database);
+    }
+  }
+
+  /** A copy named {@code database}, made now on {@code admin}, a connection to its server. */
+  public Clone cloneAs(Connection admin, String database) throws SQLException {
+    try (Statement st = admin.createStatement()) {
       st.execute(
           "CREATE DATABASE "
               + Sql.identifier(database)

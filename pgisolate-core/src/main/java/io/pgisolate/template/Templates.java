@@ -45,7 +45,7 @@ public final class Templates {
   /** The template of {@code source} on {@code server}, built now if it does not exist yet. */
   public static Template ensure(PgServer server, InitSource source, Duration lockTimeout) {
     String sourceId = hash(source.identity(), 4);
-    String name = PREFIX + sourceId + "_" + hash(source.fingerprint(), 8);
+    String name = nameOf(source);
     try (Connection admin = server.connect(server.adminDatabase())) {
       if (isTemplate(admin, name)) {
         log.debug("Template {} of {} exists", name, source.identity());
@@ -80,6 +80,14 @@ public final class Templates {
               + ". Hint: the user needs the CREATEDB privilege.",
           e);
     }
+  }
+
+  /**
+   * The name of the template {@code source} builds, from its content as it is now: reads (and
+   * hashes) the source's files, so an edited file gives another name.
+   */
+  public static String nameOf(InitSource source) {
+    return PREFIX + hash(source.identity(), 4) + "_" + hash(source.fingerprint(), 8);
   }
 
   private static void build(PgServer server, Connection admin, InitSource source, String name)
@@ -150,7 +158,8 @@ public final class Templates {
     }
   }
 
-  static boolean isTemplate(Connection admin, String name) throws SQLException {
+  /** Whether {@code name} is a complete template on the server {@code admin} is connected to. */
+  public static boolean isTemplate(Connection admin, String name) throws SQLException {
     try (PreparedStatement ps =
         admin.prepareStatement("SELECT datistemplate FROM pg_database WHERE datname = ?")) {
       ps.setString(1, name);
@@ -233,7 +242,7 @@ public final class Templates {
   }
 
   /** Drops a database, ending its sessions first. */
-  static void drop(Connection admin, String name) throws SQLException {
+  public static void drop(Connection admin, String name) throws SQLException {
     try (Statement st = admin.createStatement()) {
       if (admin.getMetaData().getDatabaseMajorVersion() >= 13) {
         st.execute("DROP DATABASE IF EXISTS " + Sql.identifier(name) + " WITH (FORCE)");

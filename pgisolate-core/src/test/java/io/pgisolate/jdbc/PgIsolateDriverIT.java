@@ -186,11 +186,10 @@ class PgIsolateDriverIT {
   @Test
   void noVersionWithPgisolatePgVersionSetSharesTheClusterOfThatVersion() throws Exception {
     ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
+        childJvm(
                 System.getProperty("java.class.path"),
-                ServerPorts.class.getName(),
+                List.of(),
+                ServerPorts.class,
                 "jdbc:pgisolate:///unversioned",
                 "jdbc:pgisolate:///versioned?version=18")
             .redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -420,10 +419,16 @@ class PgIsolateDriverIT {
   /** A child JVM running {@link DriverUser}. */
   private static ProcessBuilder driverUser(
       String classpath, List<String> properties, String... args) {
+    return childJvm(classpath, properties, DriverUser.class, args);
+  }
+
+  /** A child JVM running {@code main} with this JVM's java. */
+  static ProcessBuilder childJvm(
+      String classpath, List<String> properties, Class<?> main, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(properties);
-    command.addAll(List.of("-cp", classpath, DriverUser.class.getName()));
+    command.addAll(List.of("-cp", classpath, main.getName()));
     command.addAll(List.of(args));
     return new ProcessBuilder(command);
   }

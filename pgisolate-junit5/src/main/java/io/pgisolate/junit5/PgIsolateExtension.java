@@ -191,18 +191,7 @@ public final class PgIsolateExtension
         settings.isolation() == IsolationMode.SHARED_TRANSACTION
             ? SharedTransactions.of(context, settings.source())
             : SharedServer.of(context).isolation(settings.isolation(), settings.source());
-    if (isolation instanceof SharedTransactionIsolation
-        && context.getParent().flatMap(PgIsolateExtension::lease).map(l -> l.isolation).stream()
-            .anyMatch(isolation::equals)) {
-      // It would wait for a turn that its own class gives back only after it.
-      throw new PgIsolateException(
-          "test '"
-              + testName(context)
-              + "' cannot begin its own shared transaction: its class's (scope = CLASS) is open"
-              + " on the same proxy until the class ends, and a proxy runs one test at a time."
-              + " Hint: remove the method's @PgIsolated to work in the class's transaction, or"
-              + " give the class scope = METHOD.");
-    }
+    EnclosingLeases.refuseWaitingForThem(context, isolation);
     Lease lease =
         new Lease(
             context.getUniqueId(),
@@ -294,7 +283,7 @@ public final class PgIsolateExtension
   }
 
   /** The lease {@code context} began itself (its store also finds its parents' values). */
-  private static Optional<Lease> ownLease(ExtensionContext context) {
+  static Optional<Lease> ownLease(ExtensionContext context) {
     return Optional.ofNullable(context.getStore(NAMESPACE).get(LEASE, Lease.class))
         .filter(lease -> lease.owner.equals(context.getUniqueId()));
   }

@@ -126,7 +126,12 @@ final class SharedServer implements AutoCloseable {
   }
 
   /** A SCHEMA or TRANSACTION isolation and the empty clone it works in. */
-  private final class InDatabase implements Isolation {
+  final class InDatabase implements Isolation {
+    /**
+     * How many tests at once: TRANSACTION's workers (SCHEMA reads the setting but has no limit).
+     */
+    final int workers;
+
     private final ClonePool pool;
     private final Clone database;
     private final Isolation inner;
@@ -134,7 +139,7 @@ final class SharedServer implements AutoCloseable {
     InDatabase(ClonePool pool, IsolationMode mode, InitSource source) {
       this.pool = pool;
       // Settings first: a bad one must not leave a clone behind.
-      int workers =
+      this.workers =
           WholeNumberParameter.read(
               root, WORKERS, 1, Math.max(2, Runtime.getRuntime().availableProcessors()));
       Recycling recycling = recycling();

@@ -59,12 +59,27 @@ public final class PgIsolateExtension
     beginForClass(context);
   }
 
-  /** A PER_CLASS test instance is made before beforeAll: its constructor gets the class's lease. */
+  /**
+   * Constructors get the test's own database: JUnit hands this extension the test method's context
+   * while it makes a PER_METHOD instance (a PER_CLASS one still gets the class's).
+   */
+  @Override
+  public ExtensionContextScope getTestInstantiationExtensionContextScope(
+      ExtensionContext rootContext) {
+    return ExtensionContextScope.TEST_METHOD;
+  }
+
+  /**
+   * A test instance is made before beforeEach (PER_METHOD) or beforeAll (PER_CLASS): its
+   * constructor gets the lease its test, or its class, is about to begin.
+   */
   @Override
   public void preConstructTestInstance(
       TestInstanceFactoryContext factoryContext, ExtensionContext context) {
-    if (context.getTestMethod().isEmpty()
-        && context.getTestInstanceLifecycle().orElse(null) == TestInstance.Lifecycle.PER_CLASS) {
+    if (context.getTestMethod().isPresent()) {
+      beginForTest(context);
+    } else if (context.getTestInstanceLifecycle().orElse(null)
+        == TestInstance.Lifecycle.PER_CLASS) {
       beginForClass(context);
     }
   }
@@ -90,6 +105,18 @@ public final class PgIsolateExtension
 
   @Override
   public void beforeEach(ExtensionContext context) {
+    beginForTest(context);
+  }
+
+  /**
+   * Begins a test's own lease, or waits for its turn on its class's TRANSACTION lease; once, as the
+   * test's instance may have done it already (and a @Nested test makes two instances).
+   */
+  private static void beginForTest(ExtensionContext context) {
+    ExtensionContext.Store store = context.getStore(NAMESPACE);
+    if (ownLease(context).isPresent() || store.get(TURN) != null) {
+      return;
+    }
     Optional<PgIsolated> onMethod = annotation(context.getRequiredTestMethod());
     Optional<PgIsolated> onClass = annotation(context.getRequiredTestClass());
     Optional<PgIsolated> effective =
@@ -100,16 +127,12 @@ public final class PgIsolateExtension
     }
     lease(context)
         .filter(lease -> lease.isolated.mode() == IsolationMode.TRANSACTION)
-        .ifPresent(
-            lease -> {
-              lease.awaitTurn(testName(context));
-              context.getStore(NAMESPACE).put(TURN, lease);
-            });
+        .ifPresent(lease -> store.put(TURN, lease.awaitTurn(testName(context))));
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
-    Lease turn = context.getStore(NAMESPACE).remove(TURN, Lease.class);
+    Lease.Turn turn = context.getStore(NAMESPACE).remove(TURN, Lease.Turn.class);
     try {
       closeBorrowed(context);
       boolean own = end(context);
@@ -124,7 +147,7 @@ public final class PgIsolateExtension
                       .ifPresent(lease -> lease.testFailed(failure)));
     } finally {
       if (turn != null) {
-        turn.endTurn();
+        turn.close();
       }
     }
   }

@@ -256,9 +256,19 @@ public final class PgIsolateExtension
             });
   }
 
-  /** {@code method() in Class}, for messages and kept databases' comments. */
+  /**
+   * {@code method() in Class}, for messages and kept databases' comments; a repetition or
+   * parameterized invocation with its method's name, {@code method(), repetition 2 of 2 in Class},
+   * as its own display name alone says only which invocation it is.
+   */
   static String where(ExtensionContext context) {
-    return context.getDisplayName() + " in " + context.getRequiredTestClass().getName();
+    String name =
+        context
+            .getParent()
+            .filter(p -> p.getTestMethod().isPresent())
+            .map(template -> template.getDisplayName() + ", " + context.getDisplayName())
+            .orElse(context.getDisplayName());
+    return name + " in " + context.getRequiredTestClass().getName();
   }
 
   /** {@code Class#method} for a test, {@code Class} for a class-scoped database. */
@@ -295,7 +305,7 @@ public final class PgIsolateExtension
         "pgisolate: kept the "
             + (lease.isolated.mode() == IsolationMode.SCHEMA ? "schema" : "database")
             + " of failed test '"
-            + context.getDisplayName()
+            + where(context)
             + "': "
             + kept
             + note.map(n -> " (" + n + ")").orElse("");

@@ -435,6 +435,70 @@ class ExtensionBehaviourIT {
                 + " test's changes are rolled back");
   }
 
+  @PgIsolated(scripts = "db/junit/schema.sql", keepOnFailure = true)
+  static class FailingInvocations {
+    @org.junit.jupiter.api.RepeatedTest(2)
+    void repeated(org.junit.jupiter.api.RepetitionInfo info, Connection c) {
+      assertThat(info.getCurrentRepetition()).isEqualTo(1);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void parameterized(int value, Connection c) {
+      assertThat(value).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aKeptDatabaseOfARepetitionOrParameterizedTestNamesTheTestAndItsClass() throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      String log =
+          stderrOf(
+              () ->
+                  run(FailingInvocations.class, "pgisolate.url", existing.uri())
+                      .testEvents()
+                      .assertStatistics(s -> s.succeeded(2).failed(2)));
+      String type = FailingInvocations.class.getName();
+      assertThat(log.lines().filter(l -> l.startsWith("pgisolate: kept")))
+          .map(l -> l.substring(0, l.indexOf("': ") + 1))
+          .containsExactlyInAnyOrder(
+              "pgisolate: kept the database of failed test 'repeated(RepetitionInfo, Connection),"
+                  + " repetition 2 of 2 in "
+                  + type
+                  + "'",
+              "pgisolate: kept the database of failed test 'parameterized(int, Connection), [1] 1"
+                  + " in "
+                  + type
+                  + "'");
+      try (Connection c = existing.dataSource().getConnection();
+          ResultSet rs =
+              c.createStatement()
+                  .executeQuery(
+                      "select shobj_description(oid, 'pg_database') from pg_database"
+                          + " where shobj_description(oid, 'pg_database') like 'pgisolate: kept:%'"
+                          + " order by 1")) {
+        List<String> comments = new java.util.ArrayList<>();
+        while (rs.next()) {
+          comments.add(rs.getString(1));
+        }
+        assertThat(comments)
+            .hasSize(2)
+            .anySatisfy(
+                m ->
+                    assertThat(m)
+                        .startsWith(
+                            "pgisolate: kept: parameterized(int, Connection), [1] 1 in " + type))
+            .anySatisfy(
+                m ->
+                    assertThat(m)
+                        .startsWith(
+                            "pgisolate: kept: repeated(RepetitionInfo, Connection), repetition 2"
+                                + " of 2 in "
+                                + type));
+      }
+    }
+  }
+
   /** What {@code action} writes to System.err, where slf4j-simple logs; passed on there too. */
   private static String stderrOf(Runnable action) {
     java.io.PrintStream original = System.err;

@@ -180,8 +180,7 @@ class JupiterShapesIT {
   @Test
   void aConstructorThatThrowsGivesBackItsTestsWorkerOrTurn() {
     for (Class<?> type : List.of(ConstructorThrows.class, ClassScopedConstructorThrows.class)) {
-      EngineExecutionResults results =
-          run(type, "pgisolate.transaction.workers", "1");
+      EngineExecutionResults results = run(type, "pgisolate.transaction.workers", "1");
       results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
       assertThat(results.testEvents().failed().stream().map(e -> message(e)).toList())
           .containsExactly("the constructor failed");

@@ -6,6 +6,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.sql.PgServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.List;
@@ -147,6 +149,45 @@ class ExtensionBehaviourIT {
         .startsWith(
             "pgisolate.transaction.workers must be a whole number of at least 1, got 'two'."
                 + " Hint: remove it for the default of ");
+  }
+
+  @Test
+  void aMisspeltSettingInASystemPropertyIsNamed() {
+    System.setProperty("pgisolate.transaction.worker", "1");
+    try {
+      var events = run(ManyTransactionTests.class).testEvents();
+      events.assertStatistics(s -> s.started(6).failed(6));
+      assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+          .isEqualTo(
+              "unknown setting 'pgisolate.transaction.worker' (a system property): pgisolate has"
+                  + " no setting of that name, and would go on without it. Hint: did you mean"
+                  + " 'pgisolate.transaction.workers'?");
+    } finally {
+      System.clearProperty("pgisolate.transaction.worker");
+    }
+  }
+
+  @Test
+  void anUnknownSettingInJunitPlatformPropertiesIsNamed(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("junit-platform.properties");
+    Files.writeString(file, "pgisolate.pool.maximum=8\n");
+    Thread thread = Thread.currentThread();
+    ClassLoader original = thread.getContextClassLoader();
+    try (var loader =
+        new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, original)) {
+      thread.setContextClassLoader(loader);
+      assertThat(onlyFailure(NoTimeToWait.class))
+          .isEqualTo(
+              "unknown setting 'pgisolate.pool.maximum' (in "
+                  + file.toUri().toURL()
+                  + "): pgisolate has no setting of that name, and would go on without it. Hint:"
+                  + " its settings are "
+                  + String.join(", ", UnknownSettings.KNOWN)
+                  + ".");
+    } finally {
+      thread.setContextClassLoader(original);
+    }
   }
 
   @PgIsolated(scripts = "db/junit/schema.sql", acquireTimeoutSeconds = 0)

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgisolate.isolation.IsolationMode;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -257,14 +258,13 @@ class JupiterShapesIT {
 
   // --- TRANSACTION tests that time out ---
 
-  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)
   @TestMethodOrder(MethodOrderer.MethodName.class)
-  static class TimesOut {
+  abstract static class TimesOut {
     @Test
     @Timeout(value = 1, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void a_inAStatementOnAThreadOfItsOwn(Connection c) throws Exception {
       c.createStatement().execute("insert into note (body) values ('timed out')");
-      c.createStatement().execute("select pg_sleep(60)");
+      c.createStatement().execute("select pg_sleep(120)");
     }
 
     @Test
@@ -285,13 +285,30 @@ class JupiterShapesIT {
     }
   }
 
+  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)
+  static class TransactionTimesOut extends TimesOut {}
+
+  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.SHARED_TRANSACTION)
+  static class SharedTransactionTimesOut extends TimesOut {}
+
+  /**
+   * The statement still running on the test's thread when the next test begins would hold the
+   * worker (TRANSACTION) or the proxy's one session (SHARED_TRANSACTION) for two minutes: it is
+   * cancelled.
+   */
   @Test
-  void aTransactionTestThatTimesOutFailsAndTheNextGetsItsWorkerBackClean() {
-    EngineExecutionResults results = run(TimesOut.class, "pgisolate.transaction.workers", "1");
-    results.testEvents().assertStatistics(s -> s.started(4).succeeded(2).failed(2));
-    assertThat(results.testEvents().failed().stream().map(e -> message(e)).toList())
-        .containsExactly(
-            "a_inAStatementOnAThreadOfItsOwn(java.sql.Connection) timed out after 1 second",
-            "c_inAStatementOnTheTestsThread(java.sql.Connection) timed out after 1 second");
+  void aTestThatTimesOutFailsAndTheNextGetsItsWorkerOrProxyBackClean() {
+    for (Class<?> type : List.of(TransactionTimesOut.class, SharedTransactionTimesOut.class)) {
+      long start = System.nanoTime();
+      EngineExecutionResults results = run(type, "pgisolate.transaction.workers", "1");
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("%s: the next test waited for the statement of the one that timed out", type)
+          .isLessThan(Duration.ofSeconds(60));
+      assertThat(results.testEvents().failed().stream().map(e -> message(e)).toList())
+          .containsExactly(
+              "a_inAStatementOnAThreadOfItsOwn(java.sql.Connection) timed out after 1 second",
+              "c_inAStatementOnTheTestsThread(java.sql.Connection) timed out after 1 second");
+      results.testEvents().assertStatistics(s -> s.started(4).succeeded(2).failed(2));
+    }
   }
 }

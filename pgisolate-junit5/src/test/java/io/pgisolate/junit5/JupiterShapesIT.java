@@ -222,7 +222,7 @@ class JupiterShapesIT {
       class ClassTransaction {
         @BeforeAll
         static void seed(Connection c) throws Exception {
-          c.createStatement().execute("insert into note (body) values ('seeded for the class')");
+          TestLifecycleIT.seedTheClass(c);
         }
 
         @Test

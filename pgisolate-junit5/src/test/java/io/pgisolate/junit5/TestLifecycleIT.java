@@ -136,6 +136,11 @@ class TestLifecycleIT {
         run(TransactionClassScopedWithNested.class, "pgisolate.transaction.workers", "1"), 1);
   }
 
+  /** A row that the tests of a class-scoped database see, and those of other databases do not. */
+  static void seedTheClass(Connection c) throws Exception {
+    c.createStatement().execute("insert into note (body) values ('seeded for the class')");
+  }
+
   // --- a TRANSACTION lease of its own inside a class-scoped one on the same runner ---
 
   @PgIsolated(
@@ -145,7 +150,7 @@ class TestLifecycleIT {
   static class MethodTransactionInClassTransaction {
     @BeforeAll
     static void seed(Connection c) throws Exception {
-      c.createStatement().execute("insert into note (body) values ('seeded for the class')");
+      seedTheClass(c);
     }
 
     @Test

@@ -224,6 +224,9 @@ public final class PgIsolateExtension
                 : isolation.begin(settings.acquireTimeout(), testName(context)),
             settings);
     context.getStore(NAMESPACE).put(LEASE, lease);
+    if (context.getTestMethod().isEmpty() && isolation instanceof SharedServer.InDatabase d) {
+      d.classLeases.put(context.getUniqueId(), testName(context));
+    }
     if (settings.keepOnFailure()
         && (settings.isolation() == IsolationMode.TRANSACTION
             || settings.isolation() == IsolationMode.SHARED_TRANSACTION)) {
@@ -282,6 +285,9 @@ public final class PgIsolateExtension
     Lease lease = context.getStore(NAMESPACE).remove(LEASE, Lease.class);
     if (lease == null) {
       return false;
+    }
+    if (lease.isolation instanceof SharedServer.InDatabase d) {
+      d.classLeases.remove(lease.owner);
     }
     lease.end(failure(context), where(context)).ifPresent(kept -> reportKept(context, lease, kept));
     return true;

@@ -10,6 +10,8 @@ import io.pgisolate.isolation.IsolationMode;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,6 +141,70 @@ class JupiterShapesIT {
     for (Class<?> type : EVERY_MODE) {
       assertPassed(run(type, CONCURRENT_ONE_WORKER), 7);
     }
+  }
+
+  // --- class-scoped TRANSACTION classes under parallel execution ---
+
+  /** Holds the one worker until the other class has given up waiting for it. */
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = IsolationMode.TRANSACTION,
+      scope = PgIsolated.Scope.CLASS)
+  static class HoldsTheWorker {
+    static final CountDownLatch HOLDS_IT = new CountDownLatch(1);
+    static final CountDownLatch OTHER_GAVE_UP = new CountDownLatch(1);
+
+    @Test
+    void holds(Connection c) throws Exception {
+      HOLDS_IT.countDown();
+      assertThat(OTHER_GAVE_UP.await(60, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = IsolationMode.TRANSACTION,
+      acquireTimeoutSeconds = 1)
+  static class WaitsForAWorker {
+    @BeforeAll
+    static void afterTheOtherClassTookIt() throws Exception {
+      assertThat(HoldsTheWorker.HOLDS_IT.await(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void waits(Connection c) {}
+
+    @org.junit.jupiter.api.AfterAll
+    static void gaveUp() {
+      HoldsTheWorker.OTHER_GAVE_UP.countDown();
+    }
+  }
+
+  @Test
+  void aTestThatTimesOutWaitingForAWorkerNamesTheClassesThatHoldThemAndTheSettings() {
+    var request =
+        org.junit.platform.testkit.engine.EngineTestKit.engine("junit-jupiter")
+            .selectors(
+                org.junit.platform.engine.discovery.DiscoverySelectors.selectClass(
+                    HoldsTheWorker.class),
+                org.junit.platform.engine.discovery.DiscoverySelectors.selectClass(
+                    WaitsForAWorker.class));
+    for (int i = 0; i < CONCURRENT_ONE_WORKER.length; i += 2) {
+      request =
+          request.configurationParameter(CONCURRENT_ONE_WORKER[i], CONCURRENT_ONE_WORKER[i + 1]);
+    }
+    EngineExecutionResults results = request.execute();
+    results.testEvents().assertStatistics(s -> s.succeeded(1).failed(1));
+    assertThat(message(results.testEvents().failed().stream().findFirst().orElseThrow()))
+        .matches(
+            "test '"
+                + java.util.regex.Pattern.quote(WaitsForAWorker.class.getName())
+                + "#waits' timed out after 1000 ms waiting for a TRANSACTION worker \\(workers=1,"
+                + " ready=0, busy=1, [^)]*\\); 1 of them is held until its class ends by "
+                + java.util.regex.Pattern.quote(HoldsTheWorker.class.getName())
+                + " \\(scope = CLASS\\)\\. Hint: raise pgisolate.transaction.workers or"
+                + " @PgIsolated\\(acquireTimeoutSeconds\\), or run the classes with scope ="
+                + " CLASS one after another\\.");
   }
 
   // --- a constructor that throws after it was given the test's database ---

@@ -288,13 +288,15 @@ public final class TransactionRunner implements Isolation {
           }
           long left = deadline - System.nanoTime();
           if (left <= 0) {
-            throw new PgIsolateException(
+            String state = stateLocked();
+            throw new WorkerTimeoutException(
                 "timed out after "
                     + timeout.toMillis()
                     + " ms waiting for a TRANSACTION worker ("
-                    + stateLocked()
+                    + state
                     + "). Hint: raise the number of workers or the acquire timeout; a worker is"
-                    + " busy until its test ends.");
+                    + " busy until its test ends.",
+                state);
           }
           if (timeout == null) {
             changed.await();

@@ -1,12 +1,12 @@
 package io.pgisolate.jdbc;
 
+import io.pgisolate.ClosestName;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.SchemaSettings;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,37 +143,14 @@ record DriverUrl(
   }
 
   private static String unknown(String name) {
-    String closest =
-        OWN.stream().min(Comparator.comparingInt(own -> distance(own, name))).orElseThrow();
     String hint =
-        distance(closest, name) <= 2
-            ? "Hint: did you mean '" + closest + "'?"
-            : "Hint: pgisolate's parameters are " + String.join(", ", OWN) + ".";
+        ClosestName.of(name, OWN)
+            .map(closest -> "Hint: did you mean '" + closest + "'?")
+            .orElse("Hint: pgisolate's parameters are " + String.join(", ", OWN) + ".");
     return "unknown parameter '"
         + name
         + "': neither pgisolate's nor a pgjdbc property (names are case-sensitive). "
         + hint;
-  }
-
-  /** The Levenshtein distance: how many letters to add, remove or change to turn a into b. */
-  static int distance(String a, String b) {
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      previous[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int change = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        current[j] =
-            Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + change);
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return previous[b.length()];
   }
 
   private static String decode(String text, String value) throws SQLException {

@@ -59,8 +59,8 @@ class DriverUrlTest {
 
   @Test
   void distanceCountsEdits() {
-    assertThat(DriverUrl.distance("scripts", "script")).isEqualTo(1);
-    assertThat(DriverUrl.distance("liquibase", "liqiubase")).isEqualTo(2);
-    assertThat(DriverUrl.distance("flyway", "flyway")).isZero();
+    assertThat(io.pgisolate.ClosestName.distance("scripts", "script")).isEqualTo(1);
+    assertThat(io.pgisolate.ClosestName.distance("liquibase", "liqiubase")).isEqualTo(2);
+    assertThat(io.pgisolate.ClosestName.distance("flyway", "flyway")).isZero();
   }
 }

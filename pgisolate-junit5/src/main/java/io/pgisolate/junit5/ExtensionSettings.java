@@ -27,6 +27,7 @@ record ExtensionSettings(
   static final String LIQUIBASE = "pgisolate.liquibase";
 
   static ExtensionSettings of(PgIsolated annotation, ExtensionContext context) {
+    UnknownSettings.refuse(context);
     if (annotation.acquireTimeoutSeconds() < 1) {
       throw new PgIsolateException(
           "@PgIsolated(acquireTimeoutSeconds = "

@@ -9,7 +9,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /** A test's isolated place and the handle injected into it, ended together after the test. */
-final class Lease {
+final class Lease implements AutoCloseable {
   /** The unique id of the JUnit context that began it. */
   final String owner;
 
@@ -46,6 +46,16 @@ final class Lease {
   }
 
   /**
+   * Ends a lease still in its context's store when JUnit closes that store: a test whose instance
+   * could not be made (its constructor threw after it was given the lease) gets no afterEach, and
+   * its worker or database would otherwise stay taken.
+   */
+  @Override
+  public void close() {
+    end(Optional.empty(), owner);
+  }
+
+  /**
    * The first failure of a test that used this class-scoped lease: the class's own context does not
    * see its tests' failures, and keepOnFailure keeps the database for them.
    */
@@ -65,7 +75,8 @@ final class Lease {
 
   private volatile String turnHolder;
 
-  void awaitTurn(String testName) {
+  /** Waits for a test's turn; the turn ends when the returned one is closed. */
+  Turn awaitTurn(String testName) {
     try {
       if (!turn.tryAcquire(settings.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
         throw new PgIsolateException(
@@ -84,10 +95,20 @@ final class Lease {
       throw new PgIsolateException("interrupted while waiting to begin test '" + testName + "'", e);
     }
     turnHolder = testName;
+    return new Turn();
   }
 
-  void endTurn() {
-    turnHolder = null;
-    turn.release();
+  /** A test's turn; closed by afterEach, or by JUnit with the test's store when it had none. */
+  final class Turn implements AutoCloseable {
+    private boolean ended;
+
+    @Override
+    public synchronized void close() {
+      if (!ended) {
+        ended = true;
+        turnHolder = null;
+        turn.release();
+      }
+    }
   }
 }

@@ -59,12 +59,27 @@ public final class PgIsolateExtension
     beginForClass(context);
   }
 
-  /** A PER_CLASS test instance is made before beforeAll: its constructor gets the class's lease. */
+  /**
+   * Constructors get the test's own database: JUnit hands this extension the test method's context
+   * while it makes a PER_METHOD instance (a PER_CLASS one still gets the class's).
+   */
+  @Override
+  public ExtensionContextScope getTestInstantiationExtensionContextScope(
+      ExtensionContext rootContext) {
+    return ExtensionContextScope.TEST_METHOD;
+  }
+
+  /**
+   * A test instance is made before beforeEach (PER_METHOD) or beforeAll (PER_CLASS): its
+   * constructor gets the lease its test, or its class, is about to begin.
+   */
   @Override
   public void preConstructTestInstance(
       TestInstanceFactoryContext factoryContext, ExtensionContext context) {
-    if (context.getTestMethod().isEmpty()
-        && context.getTestInstanceLifecycle().orElse(null) == TestInstance.Lifecycle.PER_CLASS) {
+    if (context.getTestMethod().isPresent()) {
+      beginForTest(context);
+    } else if (context.getTestInstanceLifecycle().orElse(null)
+        == TestInstance.Lifecycle.PER_CLASS) {
       beginForClass(context);
     }
   }
@@ -90,6 +105,18 @@ public final class PgIsolateExtension
 
   @Override
   public void beforeEach(ExtensionContext context) {
+    beginForTest(context);
+  }
+
+  /**
+   * Begins a test's own lease, or waits for its turn on its class's TRANSACTION lease; once, as the
+   * test's instance may have done it already (and a @Nested test makes two instances).
+   */
+  private static void beginForTest(ExtensionContext context) {
+    ExtensionContext.Store store = context.getStore(NAMESPACE);
+    if (ownLease(context).isPresent() || store.get(TURN) != null) {
+      return;
+    }
     Optional<PgIsolated> onMethod = annotation(context.getRequiredTestMethod());
     Optional<PgIsolated> onClass = annotation(context.getRequiredTestClass());
     Optional<PgIsolated> effective =
@@ -100,16 +127,12 @@ public final class PgIsolateExtension
     }
     lease(context)
         .filter(lease -> lease.isolated.mode() == IsolationMode.TRANSACTION)
-        .ifPresent(
-            lease -> {
-              lease.awaitTurn(testName(context));
-              context.getStore(NAMESPACE).put(TURN, lease);
-            });
+        .ifPresent(lease -> store.put(TURN, lease.awaitTurn(testName(context))));
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
-    Lease turn = context.getStore(NAMESPACE).remove(TURN, Lease.class);
+    Lease.Turn turn = context.getStore(NAMESPACE).remove(TURN, Lease.Turn.class);
     try {
       closeBorrowed(context);
       boolean own = end(context);
@@ -124,7 +147,7 @@ public final class PgIsolateExtension
                       .ifPresent(lease -> lease.testFailed(failure)));
     } finally {
       if (turn != null) {
-        turn.endTurn();
+        turn.close();
       }
     }
   }
@@ -191,18 +214,7 @@ public final class PgIsolateExtension
         settings.isolation() == IsolationMode.SHARED_TRANSACTION
             ? SharedTransactions.of(context, settings.source())
             : SharedServer.of(context).isolation(settings.isolation(), settings.source());
-    if (isolation instanceof SharedTransactionIsolation
-        && context.getParent().flatMap(PgIsolateExtension::lease).map(l -> l.isolation).stream()
-            .anyMatch(isolation::equals)) {
-      // It would wait for a turn that its own class gives back only after it.
-      throw new PgIsolateException(
-          "test '"
-              + testName(context)
-              + "' cannot begin its own shared transaction: its class's (scope = CLASS) is open"
-              + " on the same proxy until the class ends, and a proxy runs one test at a time."
-              + " Hint: remove the method's @PgIsolated to work in the class's transaction, or"
-              + " give the class scope = METHOD.");
-    }
+    EnclosingLeases.refuseWaitingForThem(context, isolation);
     Lease lease =
         new Lease(
             context.getUniqueId(),
@@ -212,6 +224,9 @@ public final class PgIsolateExtension
                 : isolation.begin(settings.acquireTimeout(), testName(context)),
             settings);
     context.getStore(NAMESPACE).put(LEASE, lease);
+    if (context.getTestMethod().isEmpty() && isolation instanceof SharedServer.InDatabase d) {
+      d.classLeases.put(context.getUniqueId(), testName(context));
+    }
     if (settings.keepOnFailure()
         && (settings.isolation() == IsolationMode.TRANSACTION
             || settings.isolation() == IsolationMode.SHARED_TRANSACTION)) {
@@ -244,9 +259,19 @@ public final class PgIsolateExtension
             });
   }
 
-  /** {@code method() in Class}, for messages and kept databases' comments. */
+  /**
+   * {@code method() in Class}, for messages and kept databases' comments; a repetition or
+   * parameterized invocation with its method's name, {@code method(), repetition 2 of 2 in Class},
+   * as its own display name alone says only which invocation it is.
+   */
   static String where(ExtensionContext context) {
-    return context.getDisplayName() + " in " + context.getRequiredTestClass().getName();
+    String name =
+        context
+            .getParent()
+            .filter(p -> p.getTestMethod().isPresent())
+            .map(template -> template.getDisplayName() + ", " + context.getDisplayName())
+            .orElse(context.getDisplayName());
+    return name + " in " + context.getRequiredTestClass().getName();
   }
 
   /** {@code Class#method} for a test, {@code Class} for a class-scoped database. */
@@ -260,6 +285,9 @@ public final class PgIsolateExtension
     Lease lease = context.getStore(NAMESPACE).remove(LEASE, Lease.class);
     if (lease == null) {
       return false;
+    }
+    if (lease.isolation instanceof SharedServer.InDatabase d) {
+      d.classLeases.remove(lease.owner);
     }
     lease.end(failure(context), where(context)).ifPresent(kept -> reportKept(context, lease, kept));
     return true;
@@ -283,7 +311,7 @@ public final class PgIsolateExtension
         "pgisolate: kept the "
             + (lease.isolated.mode() == IsolationMode.SCHEMA ? "schema" : "database")
             + " of failed test '"
-            + context.getDisplayName()
+            + where(context)
             + "': "
             + kept
             + note.map(n -> " (" + n + ")").orElse("");
@@ -294,7 +322,7 @@ public final class PgIsolateExtension
   }
 
   /** The lease {@code context} began itself (its store also finds its parents' values). */
-  private static Optional<Lease> ownLease(ExtensionContext context) {
+  static Optional<Lease> ownLease(ExtensionContext context) {
     return Optional.ofNullable(context.getStore(NAMESPACE).get(LEASE, Lease.class))
         .filter(lease -> lease.owner.equals(context.getUniqueId()));
   }

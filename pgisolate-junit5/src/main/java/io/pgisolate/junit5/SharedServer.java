@@ -10,6 +10,7 @@ import io.pgisolate.isolation.LeasedIsolation;
 import io.pgisolate.isolation.Recycling;
 import io.pgisolate.isolation.SchemaIsolation;
 import io.pgisolate.isolation.TransactionRunner;
+import io.pgisolate.isolation.WorkerTimeoutException;
 import io.pgisolate.sql.PgServer;
 import io.pgisolate.template.Clone;
 import io.pgisolate.template.ClonePool;
@@ -126,7 +127,18 @@ final class SharedServer implements AutoCloseable {
   }
 
   /** A SCHEMA or TRANSACTION isolation and the empty clone it works in. */
-  private final class InDatabase implements Isolation {
+  final class InDatabase implements Isolation {
+    /**
+     * How many tests at once: TRANSACTION's workers (SCHEMA reads the setting but has no limit).
+     */
+    final int workers;
+
+    /**
+     * The class-scoped leases open on it, by their JUnit context's unique id: each holds a worker
+     * until its class ends, which a test that times out waiting for one is told.
+     */
+    final ConcurrentMap<String, String> classLeases = new ConcurrentHashMap<>();
+
     private final ClonePool pool;
     private final Clone database;
     private final Isolation inner;
@@ -134,7 +146,7 @@ final class SharedServer implements AutoCloseable {
     InDatabase(ClonePool pool, IsolationMode mode, InitSource source) {
       this.pool = pool;
       // Settings first: a bad one must not leave a clone behind.
-      int workers =
+      this.workers =
           WholeNumberParameter.read(
               root, WORKERS, 1, Math.max(2, Runtime.getRuntime().availableProcessors()));
       Recycling recycling = recycling();
@@ -170,12 +182,53 @@ final class SharedServer implements AutoCloseable {
 
     @Override
     public io.pgisolate.isolation.Isolated begin(Duration timeout, String testName) {
-      return inner.begin(timeout, testName);
+      try {
+        return inner.begin(timeout, testName);
+      } catch (WorkerTimeoutException e) {
+        throw timedOut(e, timeout, testName);
+      }
     }
 
     @Override
     public io.pgisolate.isolation.Isolated beginReadOnly(Duration timeout, String testName) {
-      return inner.beginReadOnly(timeout, testName);
+      try {
+        return inner.beginReadOnly(timeout, testName);
+      } catch (WorkerTimeoutException e) {
+        throw timedOut(e, timeout, testName);
+      }
+    }
+
+    /** The runner's timeout, in the JUnit user's terms: the settings, and who holds the workers. */
+    private PgIsolateException timedOut(
+        WorkerTimeoutException e, Duration timeout, String testName) {
+      List<String> holders = List.copyOf(classLeases.values());
+      String held =
+          holders.isEmpty()
+              ? "each is busy until its test ends"
+              : holders.size()
+                  + (holders.size() == 1 ? " of them is" : " of them are")
+                  + " held until "
+                  + (holders.size() == 1 ? "its class ends" : "their classes end")
+                  + " by "
+                  + String.join(", ", holders)
+                  + " (scope = CLASS)";
+      return new PgIsolateException(
+          (testName.contains("#") ? "test '" : "class '") // a class-scoped lease's is its class
+              + testName
+              + "' timed out after "
+              + timeout.toMillis()
+              + " ms waiting for a TRANSACTION worker ("
+              + e.state()
+              + "); "
+              + held
+              + ". Hint: raise "
+              + WORKERS
+              + " or @PgIsolated(acquireTimeoutSeconds)"
+              + (holders.isEmpty()
+                  ? ""
+                  : ", or run the classes with scope = CLASS one after another")
+              + ".",
+          e);
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
 
 /**
  * SHARED_TRANSACTION: each test is a {@code BEGIN TEST} / {@code ROLLBACK TEST} on a transactional
@@ -242,6 +243,9 @@ final class SharedTransactionIsolation implements Isolation {
       try {
         synchronized (this) {
           for (Connection c : connections) {
+            if (outcome.failure().isPresent()) {
+              cancelQuietly(c);
+            }
             closeQuietly(c);
           }
           connections.clear();
@@ -255,6 +259,23 @@ final class SharedTransactionIsolation implements Isolation {
         turn.release();
       }
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Cancels what a failed test's connection may still be running: a test that timed out leaves its
+   * statement running on a thread of its own (JUnit's {@code @Timeout} in SEPARATE_THREAD mode),
+   * where it holds the proxy's one session, and ROLLBACK TEST, and every later test, would wait for
+   * it to end. The proxy forwards the cancel request to the server only while this client's own
+   * statement runs there, so an idle connection's is dropped.
+   */
+  private static void cancelQuietly(Connection c) {
+    try {
+      if (!c.isClosed()) {
+        c.unwrap(PGConnection.class).cancelQuery();
+      }
+    } catch (SQLException e) {
+      // the test may have closed or broken it: nothing to cancel
     }
   }
 

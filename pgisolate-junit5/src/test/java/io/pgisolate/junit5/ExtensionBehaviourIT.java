@@ -6,6 +6,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import io.pgisolate.cluster.TempCluster;
 import io.pgisolate.isolation.IsolationMode;
 import io.pgisolate.sql.PgServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.List;
@@ -147,6 +149,45 @@ class ExtensionBehaviourIT {
         .startsWith(
             "pgisolate.transaction.workers must be a whole number of at least 1, got 'two'."
                 + " Hint: remove it for the default of ");
+  }
+
+  @Test
+  void aMisspeltSettingInASystemPropertyIsNamed() {
+    System.setProperty("pgisolate.transaction.worker", "1");
+    try {
+      var events = run(ManyTransactionTests.class).testEvents();
+      events.assertStatistics(s -> s.started(6).failed(6));
+      assertThat(message(events.failed().stream().findFirst().orElseThrow()))
+          .isEqualTo(
+              "unknown setting 'pgisolate.transaction.worker' (a system property): pgisolate has"
+                  + " no setting of that name, and would go on without it. Hint: did you mean"
+                  + " 'pgisolate.transaction.workers'?");
+    } finally {
+      System.clearProperty("pgisolate.transaction.worker");
+    }
+  }
+
+  @Test
+  void anUnknownSettingInJunitPlatformPropertiesIsNamed(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("junit-platform.properties");
+    Files.writeString(file, "pgisolate.pool.maximum=8\n");
+    Thread thread = Thread.currentThread();
+    ClassLoader original = thread.getContextClassLoader();
+    try (var loader =
+        new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, original)) {
+      thread.setContextClassLoader(loader);
+      assertThat(onlyFailure(NoTimeToWait.class))
+          .isEqualTo(
+              "unknown setting 'pgisolate.pool.maximum' (in "
+                  + file.toUri().toURL()
+                  + "): pgisolate has no setting of that name, and would go on without it. Hint:"
+                  + " its settings are "
+                  + String.join(", ", UnknownSettings.KNOWN)
+                  + ".");
+    } finally {
+      thread.setContextClassLoader(original);
+    }
   }
 
   @PgIsolated(scripts = "db/junit/schema.sql", acquireTimeoutSeconds = 0)
@@ -433,6 +474,70 @@ class ExtensionBehaviourIT {
                 + " with isolation = TRANSACTION"
                 + " (io.pgisolate.junit5.ExtensionBehaviourIT$KeepOnFailureInTransactions): a"
                 + " test's changes are rolled back");
+  }
+
+  @PgIsolated(scripts = "db/junit/schema.sql", keepOnFailure = true)
+  static class FailingInvocations {
+    @org.junit.jupiter.api.RepeatedTest(2)
+    void repeated(org.junit.jupiter.api.RepetitionInfo info, Connection c) {
+      assertThat(info.getCurrentRepetition()).isEqualTo(1);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void parameterized(int value, Connection c) {
+      assertThat(value).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aKeptDatabaseOfARepetitionOrParameterizedTestNamesTheTestAndItsClass() throws Exception {
+    try (TempCluster existing = TempCluster.builder().start()) {
+      String log =
+          stderrOf(
+              () ->
+                  run(FailingInvocations.class, "pgisolate.url", existing.uri())
+                      .testEvents()
+                      .assertStatistics(s -> s.succeeded(2).failed(2)));
+      String type = FailingInvocations.class.getName();
+      assertThat(log.lines().filter(l -> l.startsWith("pgisolate: kept")))
+          .map(l -> l.substring(0, l.indexOf("': ") + 1))
+          .containsExactlyInAnyOrder(
+              "pgisolate: kept the database of failed test 'repeated(RepetitionInfo, Connection),"
+                  + " repetition 2 of 2 in "
+                  + type
+                  + "'",
+              "pgisolate: kept the database of failed test 'parameterized(int, Connection), [1] 1"
+                  + " in "
+                  + type
+                  + "'");
+      try (Connection c = existing.dataSource().getConnection();
+          ResultSet rs =
+              c.createStatement()
+                  .executeQuery(
+                      "select shobj_description(oid, 'pg_database') from pg_database"
+                          + " where shobj_description(oid, 'pg_database') like 'pgisolate: kept:%'"
+                          + " order by 1")) {
+        List<String> comments = new java.util.ArrayList<>();
+        while (rs.next()) {
+          comments.add(rs.getString(1));
+        }
+        assertThat(comments)
+            .hasSize(2)
+            .anySatisfy(
+                m ->
+                    assertThat(m)
+                        .startsWith(
+                            "pgisolate: kept: parameterized(int, Connection), [1] 1 in " + type))
+            .anySatisfy(
+                m ->
+                    assertThat(m)
+                        .startsWith(
+                            "pgisolate: kept: repeated(RepetitionInfo, Connection), repetition 2"
+                                + " of 2 in "
+                                + type));
+      }
+    }
   }
 
   /** What {@code action} writes to System.err, where slf4j-simple logs; passed on there too. */

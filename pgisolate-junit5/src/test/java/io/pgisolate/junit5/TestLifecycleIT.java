@@ -136,6 +136,76 @@ class TestLifecycleIT {
         run(TransactionClassScopedWithNested.class, "pgisolate.transaction.workers", "1"), 1);
   }
 
+  /** A row that the tests of a class-scoped database see, and those of other databases do not. */
+  static void seedTheClass(Connection c) throws Exception {
+    c.createStatement().execute("insert into note (body) values ('seeded for the class')");
+  }
+
+  // --- a TRANSACTION lease of its own inside a class-scoped one on the same runner ---
+
+  @PgIsolated(
+      scripts = "db/junit/schema.sql",
+      isolation = IsolationMode.TRANSACTION,
+      scope = PgIsolated.Scope.CLASS)
+  static class MethodTransactionInClassTransaction {
+    @BeforeAll
+    static void seed(Connection c) throws Exception {
+      seedTheClass(c);
+    }
+
+    @Test
+    @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.TRANSACTION)
+    void ownWorker(Connection c) throws Exception {
+      assertThat(count(c, "select count(*) from note")).isEqualTo(1); // not the class's seed
+    }
+
+    @Test
+    void classWorker(Connection c) throws Exception {
+      assertThat(count(c, "select count(*) from note")).isEqualTo(2);
+    }
+
+    @Nested
+    @PgIsolated(
+        scripts = "db/junit/schema.sql",
+        isolation = IsolationMode.TRANSACTION,
+        scope = PgIsolated.Scope.CLASS)
+    class OwnClassWorker {
+      @Test
+      void nested(Connection c) throws Exception {
+        assertThat(count(c, "select count(*) from note")).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void aTransactionOfItsOwnInAClassScopedOneGetsAnotherWorker() {
+    assertPassed(
+        run(MethodTransactionInClassTransaction.class, "pgisolate.transaction.workers", "3"), 3);
+  }
+
+  @Test
+  void aTransactionOfItsOwnThatWouldWaitForItsOwnClassesWorkerFailsAtOnce() {
+    EngineExecutionResults results =
+        run(MethodTransactionInClassTransaction.class, "pgisolate.transaction.workers", "1");
+    results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+    String type = MethodTransactionInClassTransaction.class.getName();
+    assertThat(results.allEvents().failed().stream().map(e -> message(e)).toList())
+        .containsExactly(
+            ownWorkerRefused("test '" + type + "#ownWorker'"),
+            ownWorkerRefused("@Nested class '" + type + "$OwnClassWorker'"));
+  }
+
+  private static String ownWorkerRefused(String subject) {
+    return subject
+        + " cannot get a TRANSACTION worker of its own: there is 1"
+        + " (pgisolate.transaction.workers), held by "
+        + MethodTransactionInClassTransaction.class.getName()
+        + " (scope = CLASS) until that class ends, so it would wait for itself. Hint: remove"
+        + " its @PgIsolated to work in the enclosing class's transaction, set"
+        + " pgisolate.transaction.workers to 2 or more, or give the enclosing class scope ="
+        + " METHOD.";
+  }
+
   // --- PER_CLASS test instances ---
 
   @PgIsolated(scripts = "db/junit/schema.sql", scope = PgIsolated.Scope.CLASS)

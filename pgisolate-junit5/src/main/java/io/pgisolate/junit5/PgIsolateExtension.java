@@ -230,7 +230,16 @@ public final class PgIsolateExtension
     if (settings.keepOnFailure()
         && (settings.isolation() == IsolationMode.TRANSACTION
             || settings.isolation() == IsolationMode.SHARED_TRANSACTION)) {
-      warnOncePerClass(context, settings.isolation());
+      warnOncePerClass(
+          context, "keepOnFailure", settings.isolation(), "a test's changes are rolled back");
+    }
+    if (settings.readOnly() && settings.isolation() != IsolationMode.DATABASE) {
+      warnOncePerClass(
+          context,
+          "readOnly",
+          settings.isolation(),
+          "only DATABASE isolation hands a test's database on and holds its connections to"
+              + " read-only");
     }
   }
 
@@ -238,7 +247,9 @@ public final class PgIsolateExtension
    * Says once per test class, not once per test, that keepOnFailure cannot keep what a transaction
    * rolls back: the class's store remembers that it was said.
    */
-  private static void warnOncePerClass(ExtensionContext context, IsolationMode mode) {
+  /** Warns once per class that {@code attribute} does nothing in {@code mode}, and why. */
+  private static void warnOncePerClass(
+      ExtensionContext context, String attribute, IsolationMode mode, String why) {
     ExtensionContext classContext = context;
     while (classContext.getTestMethod().isPresent()) { // a test, or a repetition of one
       classContext = classContext.getParent().orElseThrow();
@@ -248,13 +259,14 @@ public final class PgIsolateExtension
         .getStore(NAMESPACE)
         .getOrComputeIfAbsent(
             // Its own key: a @Nested class's store also finds its enclosing class's values.
-            "keepOnFailure warned for " + mode + " in " + classContext.getUniqueId(),
+            attribute + " warned for " + mode + " in " + classContext.getUniqueId(),
             k -> {
               log.warn(
-                  "pgisolate: keepOnFailure has no effect with isolation = {} ({}): a test's"
-                      + " changes are rolled back",
+                  "pgisolate: {} has no effect with isolation = {} ({}): {}",
+                  attribute,
                   mode,
-                  type);
+                  type,
+                  why);
               return Boolean.TRUE;
             });
   }

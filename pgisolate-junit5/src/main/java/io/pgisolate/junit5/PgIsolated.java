@@ -73,7 +73,8 @@ public @interface PgIsolated {
    * The test does not change its database: it is handed to the next test instead of being dropped,
    * saving a copy. Held to it: the test's connections (and its data source, JDBC URL and URI) run
    * with {@code default_transaction_read_only = on}, so a write fails this test instead of reaching
-   * the next one. DATABASE isolation only; the other modes ignore it.
+   * the next one. DATABASE isolation only; the other modes ignore it, with a warning once per
+   * class.
    */
   boolean readOnly() default false;
 

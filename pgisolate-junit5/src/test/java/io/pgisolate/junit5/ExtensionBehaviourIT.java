@@ -476,6 +476,28 @@ class ExtensionBehaviourIT {
                 + " test's changes are rolled back");
   }
 
+  @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.SCHEMA, readOnly = true)
+  static class ReadOnlyInSchemas {
+    @org.junit.jupiter.api.RepeatedTest(2)
+    void test(Connection c) throws Exception {
+      c.createStatement().execute("select 1");
+    }
+  }
+
+  /** readOnly is DATABASE's: elsewhere a write would pass unnoticed, so the user is told. */
+  @Test
+  void readOnlyOutsideDatabaseIsolationIsWarnedOfOncePerClass() {
+    String log =
+        stderrOf(
+            () -> run(ReadOnlyInSchemas.class).testEvents().assertStatistics(s -> s.succeeded(2)));
+    assertThat(log.lines().filter(l -> l.contains("readOnly has no effect")))
+        .containsExactly(
+            "WARN io.pgisolate.junit5.PgIsolateExtension - pgisolate: readOnly has no effect"
+                + " with isolation = SCHEMA"
+                + " (io.pgisolate.junit5.ExtensionBehaviourIT$ReadOnlyInSchemas): only DATABASE"
+                + " isolation hands a test's database on and holds its connections to read-only");
+  }
+
   @PgIsolated(scripts = "db/junit/schema.sql", keepOnFailure = true)
   static class FailingInvocations {
     @org.junit.jupiter.api.RepeatedTest(2)

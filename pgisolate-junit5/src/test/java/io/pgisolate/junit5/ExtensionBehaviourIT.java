@@ -453,7 +453,10 @@ class ExtensionBehaviourIT {
       scripts = "db/junit/schema.sql",
       isolation = IsolationMode.TRANSACTION,
       keepOnFailure = true)
-  static class KeepOnFailureInTransactions {
+  static class KeepOnFailureInTransactions extends SelectsThrice {}
+
+  /** Three tests that pass, for classes that differ in their annotation. */
+  abstract static class SelectsThrice {
     @org.junit.jupiter.api.RepeatedTest(3)
     void test(Connection c) throws Exception {
       c.createStatement().execute("select 1");
@@ -462,40 +465,34 @@ class ExtensionBehaviourIT {
 
   @Test
   void keepOnFailureWithTransactionIsWarnedOfOncePerClass() {
-    String log =
-        stderrOf(
-            () ->
-                run(KeepOnFailureInTransactions.class)
-                    .testEvents()
-                    .assertStatistics(s -> s.succeeded(3)));
-    assertThat(log.lines().filter(l -> l.contains("keepOnFailure has no effect")))
-        .containsExactly(
-            "WARN io.pgisolate.junit5.PgIsolateExtension - pgisolate: keepOnFailure has no effect"
-                + " with isolation = TRANSACTION"
-                + " (io.pgisolate.junit5.ExtensionBehaviourIT$KeepOnFailureInTransactions): a"
-                + " test's changes are rolled back");
+    assertWarnedOfOnce(
+        KeepOnFailureInTransactions.class,
+        3,
+        "keepOnFailure has no effect with isolation = TRANSACTION"
+            + " (io.pgisolate.junit5.ExtensionBehaviourIT$KeepOnFailureInTransactions): a"
+            + " test's changes are rolled back");
+  }
+
+  /** {@code type}'s tests all pass, and the log has {@code warning} once. */
+  private static void assertWarnedOfOnce(Class<?> type, int tests, String warning) {
+    String log = stderrOf(() -> run(type).testEvents().assertStatistics(s -> s.succeeded(tests)));
+    String start = warning.substring(0, warning.indexOf(" with "));
+    assertThat(log.lines().filter(l -> l.contains(start)))
+        .containsExactly("WARN io.pgisolate.junit5.PgIsolateExtension - pgisolate: " + warning);
   }
 
   @PgIsolated(scripts = "db/junit/schema.sql", isolation = IsolationMode.SCHEMA, readOnly = true)
-  static class ReadOnlyInSchemas {
-    @org.junit.jupiter.api.RepeatedTest(2)
-    void test(Connection c) throws Exception {
-      c.createStatement().execute("select 1");
-    }
-  }
+  static class ReadOnlyInSchemas extends SelectsThrice {}
 
   /** readOnly is DATABASE's: elsewhere a write would pass unnoticed, so the user is told. */
   @Test
   void readOnlyOutsideDatabaseIsolationIsWarnedOfOncePerClass() {
-    String log =
-        stderrOf(
-            () -> run(ReadOnlyInSchemas.class).testEvents().assertStatistics(s -> s.succeeded(2)));
-    assertThat(log.lines().filter(l -> l.contains("readOnly has no effect")))
-        .containsExactly(
-            "WARN io.pgisolate.junit5.PgIsolateExtension - pgisolate: readOnly has no effect"
-                + " with isolation = SCHEMA"
-                + " (io.pgisolate.junit5.ExtensionBehaviourIT$ReadOnlyInSchemas): only DATABASE"
-                + " isolation hands a test's database on and holds its connections to read-only");
+    assertWarnedOfOnce(
+        ReadOnlyInSchemas.class,
+        3,
+        "readOnly has no effect with isolation = SCHEMA"
+            + " (io.pgisolate.junit5.ExtensionBehaviourIT$ReadOnlyInSchemas): only DATABASE"
+            + " isolation hands a test's database on and holds its connections to read-only");
   }
 
   @PgIsolated(scripts = "db/junit/schema.sql", keepOnFailure = true)

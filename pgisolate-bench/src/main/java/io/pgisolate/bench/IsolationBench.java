@@ -142,9 +142,9 @@ final class IsolationBench {
     int tests = Main.intOption(args, "--tests", 1000);
     int blocks = Main.intOption(args, "--blocks", 10);
     int perBlock = tests / blocks;
-    int slowPerBlock = Main.intOption(args, "--schema-tests", tests) / blocks;
+    int slowPerBlock = Main.intOption(args, "--schema-tests", tests, 0) / blocks;
     // Enough for the count(*) tests to slow down far enough to make recycling pay.
-    int scanPerBlock = Main.intOption(args, "--scan-tests", 3 * tests) / blocks;
+    int scanPerBlock = Main.intOption(args, "--scan-tests", 3 * tests, 0) / blocks;
     InitSource source =
         InitSource.callback(
             "bench-50-tables", "1", t -> FreshDatabaseBench.buildSchema(t.connection()));

@@ -193,27 +193,43 @@ public final class Main {
     return fallback;
   }
 
+  /** A count, at least 1. */
   static int intOption(String[] args, String name, int fallback) {
+    return intOption(args, name, fallback, 1);
+  }
+
+  /** A whole number, at least {@code least} (0 where none means something: skip, the default). */
+  static int intOption(String[] args, String name, int fallback, int least) {
     String value = stringOption(args, name, null);
     if (value == null) {
       return fallback;
     }
+    int number;
     try {
-      return Integer.parseInt(value);
+      number = Integer.parseInt(value);
     } catch (NumberFormatException e) {
       throw new UsageException(name + " must be a whole number, but is '" + value + "'.");
     }
+    if (number < least) {
+      throw new UsageException(name + " must be at least " + least + ", but is '" + value + "'.");
+    }
+    return number;
   }
 
   /** A comma-separated list of integers, such as {@code --clients 1,8,32}. */
   static List<Integer> intListOption(String[] args, String name, String fallback) {
     String value = stringOption(args, name, fallback);
+    List<Integer> numbers;
     try {
-      return Arrays.stream(value.split(",")).map(String::trim).map(Integer::parseInt).toList();
+      numbers = Arrays.stream(value.split(",")).map(String::trim).map(Integer::parseInt).toList();
     } catch (NumberFormatException e) {
       throw new UsageException(
           name + " must be whole numbers separated by commas, but is '" + value + "'.");
     }
+    if (numbers.stream().anyMatch(n -> n < 1)) {
+      throw new UsageException(name + " must be at least 1 each, but is '" + value + "'.");
+    }
+    return numbers;
   }
 
   /** One of {@code choices}, such as {@code --backend-transport tcp|unix}. */

@@ -26,9 +26,9 @@ final class ProxyBench {
     int rounds = Main.intOption(args, "--rounds", 3);
     int scale = Main.intOption(args, "--scale", 10);
     // 0: the proxy's own default (see ProxyServer.Builder#eventLoopThreads).
-    int proxyThreads = Main.intOption(args, "--proxy-threads", 0);
+    int proxyThreads = Main.intOption(args, "--proxy-threads", 0, 0);
     // -1: the proxy's own default (see ProxyServer.Builder#spinBeforeSleep).
-    int spinMicros = Main.intOption(args, "--spin-micros", -1);
+    int spinMicros = Main.intOption(args, "--spin-micros", -1, 0);
     BackendTransport transport = BackendTransport.fromOptions(args);
     List<Integer> clientCounts = Main.intListOption(args, "--clients", "1,8,32");
     int maxClients = clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1);

@@ -38,8 +38,8 @@ final class ProxyConnectBench {
 
   static void run(String[] args) throws Exception {
     int connections = Main.intOption(args, "--connections", 200);
-    int clusterConnections = Main.intOption(args, "--cluster-connections", 20);
-    int ready = Main.intOption(args, "--ready", 4);
+    int clusterConnections = Main.intOption(args, "--cluster-connections", 20, 0);
+    int ready = Main.intOption(args, "--ready", 4, 0);
     int warmup = 20;
     CloneStrategy strategy =
         CloneStrategy.valueOf(

@@ -45,6 +45,25 @@ class MainTest {
                     + " 'bin/bench proxy --help'.\n"));
   }
 
+  /** A count of nothing used to fail half-way, with an exception named after its symptom. */
+  @Test
+  void aCountBelowItsLeastIsRefusedBeforeAnythingRuns() throws Exception {
+    assertThat(bench(Map.of(), "cluster-start", "--runs", "0"))
+        .isEqualTo(
+            new Exit(
+                2,
+                "bench: --runs must be at least 1, but is '0'. Hint: see"
+                    + " 'bin/bench cluster-start --help'.\n"));
+    assertThat(bench(Map.of(), "lease", "--iterations", "-5"))
+        .isEqualTo(new Exit(2, "bench: --iterations must be at least 1, but is '-5'." + HELP));
+    assertThat(bench(Map.of(), "proxy", "--clients", "8,0"))
+        .isEqualTo(
+            new Exit(
+                2,
+                "bench: --clients must be at least 1 each, but is '8,0'. Hint: see"
+                    + " 'bin/bench proxy --help'.\n"));
+  }
+
   @Test
   void anOptionWithoutAValueOrUnknownIsRefusedNotIgnored() throws Exception {
     assertThat(bench(Map.of(), "lease", "--iterations"))

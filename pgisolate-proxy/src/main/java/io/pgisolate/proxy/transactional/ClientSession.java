@@ -403,6 +403,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       return;
     }
     detached = false;
+    if (server.test() == null) {
+      ownTransactionAnswered();
+    }
     // A message answered by the proxy before the next unit begins (see ExtendedMessages#parse) is
     // not one of a failed unit.
     unitFailed = false;
@@ -410,9 +413,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
     awaitingEnd = false;
     copyIn = false;
     syncAhead = false;
-    if (server.test() == null) {
-      confirmed.reset();
-    }
     planned = confirmed.copy();
     send(new ReadyForQuery(status()));
     flush();
@@ -429,6 +429,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       // meanwhile did not ask for a turn: it asks now, or it would wait for nothing.
       server.requestTurn(this);
     }
+  }
+
+  /**
+   * Outside a test, where the client's transaction is the server's own: once the session is idle
+   * again, the SETs followed in it that its COMMIT or ROLLBACK did not settle are those of the
+   * unit's implicit transaction, committed if nothing in the unit failed, else rolled back. In a
+   * block still open they wait for its end. Kept SETs are the client's, replayed before its turns
+   * after other clients': otherwise the session would hold them while the proxy believes it holds
+   * this client's known settings, and a client with the same start-up settings would see them.
+   */
+  private void ownTransactionAnswered() {
+    if (serverStatus != 'I' && !guest) {
+      return;
+    }
+    if (!unitFailed && !guest && !confirmed.pendingSettings.isEmpty()) {
+      commitSettings(List.copyOf(confirmed.pendingSettings));
+    }
+    confirmed.reset();
   }
 
   /** Hands the session on (a guest gives it back to the client it borrowed it from). */
@@ -733,7 +751,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
       // A COMMIT that fails ends the transaction: it is rolled back when the unit is answered.
       confirmed.block = Block.IDLE;
       confirmed.committing = false;
-    } else if (server.test() != null && confirmed.block != Block.IDLE) {
+    } else if (confirmed.block != Block.IDLE) {
+      // Outside a test too (where the block is followed only for its SETs, see
+      // TransactionRules#followedOutsideTest): its COMMIT will roll back.
       confirmed.block = Block.FAILED;
     }
   }
@@ -779,6 +799,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   void serverStatus(char status) {
     serverStatus = status;
+  }
+
+  /**
+   * The test was rolled back, by this client or another: the server's transaction is gone, and this
+   * client's in it, with the SETs it made there, which must not be taken for those of a transaction
+   * outside the test (see {@link TransactionRules#followedOutsideTest}).
+   */
+  void testRolledBack() {
+    serverStatus = 'I';
+    confirmed.reset();
   }
 
   /** Ends the client's connection with a FATAL error, as PostgreSQL ends a session. */
@@ -892,6 +922,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
 
   @Override
   public void testBegan(String name, boolean endsWithConnection) {
+    // SETs earlier in its unit ran in the implicit transaction BEGIN TEST made the test's: ROLLBACK
+    // TEST undoes them, they are not the client's.
+    confirmed.reset();
     server.testBegan(name, endsWithConnection, this);
     if (closed) {
       // The connection closed while its BEGIN TEST was on its way: the test is orphaned at once.
@@ -912,17 +945,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Transa
   @Override
   public void settingsChanged() {
     server.settingsUnknown();
-  }
-
-  /**
-   * A SET or RESET that succeeded outside a test and outside a transaction block of the client's
-   * own: committed, so the client's from now on, replayed before its turns after other clients'.
-   * Otherwise the session would hold it while the proxy believes it holds this client's known
-   * settings: a client with the same start-up settings would see it, and this one lose it after a
-   * turn of a client with other settings.
-   */
-  void setOutsideTest(String statement) {
-    commitSettings(List.of(statement));
   }
 
   @Override

@@ -65,13 +65,6 @@ final class ExtendedMessages {
    */
   private char unitStatus;
 
-  /**
-   * Outside a test, the SETs of the unit that ran in its implicit transaction: the client's once
-   * that transaction commits at the Sync, which it does not when a later statement of the unit
-   * failed (the server undoes them with it).
-   */
-  private final List<String> unitSettings = new ArrayList<>();
-
   ExtendedMessages(
       ClientSession session, TransactionalBackend server, TransactionRules rules, int clientId) {
     this.session = session;
@@ -87,15 +80,6 @@ final class ExtendedMessages {
 
   void unitEnded() {
     unitOpen = false;
-    unitSettings.clear();
-  }
-
-  /** At the unit's Sync: its SETs outside a test are the client's if nothing in it failed. */
-  private void keepUnitSettings(TxState confirmed) {
-    if (!session.unitFailed()) {
-      unitSettings.forEach(session::setOutsideTest);
-    }
-    unitSettings.clear();
   }
 
   /**
@@ -245,12 +229,8 @@ final class ExtendedMessages {
     if (unitTest == null) {
       if (command.isTestCommand() || command.isListen() || command.refusedOutsideTestsToo()) {
         rules.outsideTest(command, unitStatus, emit);
-      } else if (command.kind() == Command.Kind.SET_SESSION && unitStatus == 'I') {
-        // In a transaction block of the client's own, which may still roll it back, a SET is not
-        // followed (README).
-        emit.passthrough(t -> unitSettings.add(prepared.sql()));
       } else {
-        emit.passthrough(null);
+        emit.passthrough(rules.followedOutsideTest(command, prepared.sql()));
       }
     } else if (command.kind() == Command.Kind.BEGIN_TEST && cannotWaitForTest()) {
       emit.raise(
@@ -326,7 +306,7 @@ final class ExtendedMessages {
         unitTest != null && !session.isGuest()
             ? rules.closeImplicitInline(session.planned())
             : null;
-    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, this::keepUnitSettings));
+    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
     if (release != null) {
       // After the Sync, as simple queries: they run whether or not the unit failed.
       server.query(release, error -> session.ownStatementDone(error, rules.implicitCommitted()));
@@ -344,7 +324,7 @@ final class ExtendedMessages {
    * queries, which in the extended protocol need no Sync of their own.
    */
   private void syncAfterCopy() {
-    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, this::keepUnitSettings));
+    server.send(Sync.INSTANCE, new Reply.Forward(session, 'S', 0, false, null));
     session.endCopyUnitWhenAnswered(
         () -> {
           String release =

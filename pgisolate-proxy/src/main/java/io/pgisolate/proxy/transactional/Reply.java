@@ -7,6 +7,7 @@ import io.pgisolate.proxy.protocol.Wire;
 import io.pgisolate.proxy.protocol.backend.CommandComplete;
 import io.pgisolate.proxy.protocol.backend.ErrorResponse;
 import io.pgisolate.proxy.protocol.backend.ParameterStatus;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -75,6 +76,9 @@ abstract class Reply {
     private final java.util.ArrayDeque<RawMessage> heldTags = new java.util.ArrayDeque<>(2);
     private boolean failed;
 
+    /** Applied one by one as the query's statements complete (see {@link #eachStatement}). */
+    private Iterator<Consumer<TxState>> statementEffects;
+
     Forward(
         ClientSession client,
         char sent,
@@ -109,9 +113,25 @@ abstract class Reply {
       this.appendedTags = appendedTags;
     }
 
+    /**
+     * For a query of several statements, {@code effects} (null ones change nothing) are applied to
+     * the client's confirmed state each as its statement completes: those before a failing
+     * statement took effect on the server, unlike the query's {@code onSuccess}.
+     */
+    Forward eachStatement(List<Consumer<TxState>> effects) {
+      statementEffects = effects.iterator();
+      return this;
+    }
+
     @Override
     boolean read(RawMessage message) {
       char type = message.type();
+      if (type == CommandComplete.TYPE && statementEffects != null && statementEffects.hasNext()) {
+        Consumer<TxState> effect = statementEffects.next();
+        if (effect != null) {
+          effect.accept(client.confirmed());
+        }
+      }
       // ParameterStatus comes just before ReadyForQuery, behind the appended tags: keep them.
       if (!heldTags.isEmpty() && type != ParameterStatus.TYPE && type != CommandComplete.TYPE) {
         boolean ours = type == 'Z' && !failed;

@@ -7,6 +7,7 @@ import io.pgisolate.proxy.transactional.TxState.Block;
 import io.pgisolate.sql.SqlStatements;
 import io.pgisolate.sql.SqlStatements.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -54,8 +55,9 @@ final class SimpleQueries {
   private void plainQuery(String sql, List<Statement> list, List<Command> commands) {
     int testCommand = indexOfTestCommand(commands);
     if (testCommand < 0) {
-      server.send(
-          new Query(sql), new Reply.Forward(session, 'Q', 0, false, settingsKept(list, commands)));
+      Reply.Forward reply = new Reply.Forward(session, 'Q', 0, false, null);
+      List<Consumer<TxState>> followed = followed(list, commands);
+      server.send(new Query(sql), followed == null ? reply : reply.eachStatement(followed));
       session.endUnitWhenAnswered();
       return;
     }
@@ -266,30 +268,22 @@ final class SimpleQueries {
   }
 
   /**
-   * Outside a test, what keeps the query's SETs and RESETs the client's once it succeeded (see
-   * {@link ClientSession#setOutsideTest}); null when it has none. Those in a transaction block of
-   * the client's own (after its BEGIN, in this query or an earlier one), which may still roll them
-   * back, are not followed (README).
+   * Outside a test, the query's statements as the proxy follows them, to apply as each completes
+   * (see {@link TransactionRules#followedOutsideTest}); null when none changes what it follows, as
+   * for most queries.
    */
-  private Consumer<TxState> settingsKept(List<Statement> list, List<Command> commands) {
-    List<String> sets = null; // most queries have none: nothing to allocate
-    boolean block = session.serverStatus() != 'I';
+  private List<Consumer<TxState>> followed(List<Statement> list, List<Command> commands) {
+    List<Consumer<TxState>> effects = null; // most queries have none: nothing to allocate
     for (int i = 0; i < commands.size(); i++) {
-      Command command = commands.get(i);
-      switch (command.kind()) {
-        case BEGIN -> block = true;
-        case COMMIT, ROLLBACK -> block = command.chain();
-        case SET_SESSION -> {
-          if (!block) {
-            sets = sets == null ? new ArrayList<>() : sets;
-            sets.add(list.get(i).sql());
-          }
-        }
-        default -> {}
+      Consumer<TxState> effect = rules.followedOutsideTest(commands.get(i), list.get(i).sql());
+      if (effect != null && effects == null) {
+        effects = new ArrayList<>(Collections.nCopies(i, null));
+      }
+      if (effects != null) {
+        effects.add(effect);
       }
     }
-    List<String> kept = sets;
-    return kept == null ? null : t -> kept.forEach(session::setOutsideTest);
+    return effects;
   }
 
   private static int indexOfTestCommand(List<Command> commands) {

@@ -256,6 +256,38 @@ final class TransactionRules {
     }
   }
 
+  /**
+   * Outside a test the client's statements run as written and its transaction is the server's own;
+   * what the proxy follows of it, to apply once {@code command} (its text: {@code sql}) succeeded:
+   * the SETs made in it, with the savepoints that may undo some, which are the client's once it
+   * commits. Null for a command that changes none of that. The statements of an implicit
+   * transaction (outside a block) are followed the same way, and kept at its end (see
+   * ClientSession#ownTransactionAnswered).
+   */
+  Consumer<TxState> followedOutsideTest(Command command, String sql) {
+    return switch (command.kind()) {
+      case SET_SESSION -> t -> t.pendingSettings.add(sql);
+      case BEGIN -> t -> t.block = Block.IN_TX;
+      case SAVEPOINT -> t -> t.savepoint(command.detail());
+      case RELEASE -> t -> t.released(command.detail());
+      case ROLLBACK_TO ->
+          t -> {
+            t.block = Block.IN_TX;
+            t.rolledBackTo(command.detail());
+          };
+      case COMMIT ->
+          t -> {
+            // COMMIT of a failed transaction succeeds, and rolls it back.
+            if (t.block != Block.FAILED && !t.pendingSettings.isEmpty()) {
+              context.commitSettings(List.copyOf(t.pendingSettings));
+            }
+            t.ended(command.chain());
+          };
+      case ROLLBACK -> t -> t.ended(command.chain());
+      default -> null;
+    };
+  }
+
   /** What runs before a client's first statement when it is idle: its implicit transaction. */
   void openSavepoint(TxState s, Emitter emit) {
     if (s.block == Block.IDLE && !s.savepointOpen) {

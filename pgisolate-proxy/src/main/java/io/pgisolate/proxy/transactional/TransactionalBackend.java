@@ -532,7 +532,7 @@ public final class TransactionalBackend implements SharedBackend {
     // The rollback undid every SET since the test began, and ended the server's transaction,
     // which every client last saw open.
     applied = appliedAtTestStart;
-    clients.forEach(client -> client.serverStatus('I'));
+    clients.forEach(ClientSession::testRolledBack);
     // The BEGIN TESTs that waited go first, in arrival order, ahead of clients that came later.
     for (int i = next.size() - 1; i >= 0; i--) {
       waiting.addFirst(next.get(i));

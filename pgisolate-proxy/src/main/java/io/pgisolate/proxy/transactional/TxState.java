@@ -83,6 +83,15 @@ final class TxState {
     savepoints.clear();
   }
 
+  /**
+   * The client's transaction ended by COMMIT or ROLLBACK: its SETs and savepoints are done with;
+   * AND CHAIN goes on in a new transaction.
+   */
+  void ended(boolean chain) {
+    reset();
+    block = chain ? Block.IN_TX : Block.IDLE;
+  }
+
   /** The client's SAVEPOINT {@code name}. */
   void savepoint(String name) {
     savepoints.add(new Mark(name, pendingSettings.size()));

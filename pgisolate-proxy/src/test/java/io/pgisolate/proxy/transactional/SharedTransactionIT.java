@@ -199,6 +199,93 @@ class SharedTransactionIT {
   }
 
   /**
+   * Outside a test, a SET in a transaction block of the client's own becomes the client's when the
+   * block commits; ROLLBACK undoes it, ROLLBACK TO SAVEPOINT undoes those made after the savepoint,
+   * and so does COMMIT of a failed block (which rolls back). What the client kept is not seen by a
+   * client with the same start-up settings, nor lost after another client's turn; what it undid is
+   * not replayed. Modes: pgjdbc with autocommit off, in each protocol, and each block sent as one
+   * simple query.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "extended", "one query"})
+  void setsInATransactionOutsideATestAreTheClientsOnlyOnceCommitted(String mode) throws Exception {
+    try (Connection first = fixture.proxied(queryMode(mode));
+        Connection twin = fixture.proxied(queryMode(mode));
+        Connection other = fixture.proxied("ApplicationName=other")) {
+      ownTransaction(first, mode, "SET work_mem = '5MB'", "COMMIT");
+      assertWorkMem("committed", "5MB", first, twin, other);
+      ownTransaction(first, mode, "SET work_mem = '9MB'", "ROLLBACK");
+      assertWorkMem("rolled back", "5MB", first, twin, other);
+      ownTransaction(
+          first,
+          mode,
+          "SET work_mem = '6MB'",
+          "SAVEPOINT a",
+          "SET work_mem = '7MB'",
+          "ROLLBACK TO SAVEPOINT a",
+          "COMMIT");
+      assertWorkMem("rolled back to the savepoint", "6MB", first, twin, other);
+      assertThatThrownBy(() -> ownTransaction(first, mode, "SET work_mem = '8MB'", "SELECT 1/0"))
+          .hasMessageContaining("division by zero");
+      commitFailed(first, mode);
+      assertWorkMem("the failed transaction's", "6MB", first, twin, other);
+    }
+  }
+
+  /**
+   * {@code first}'s work_mem is {@code expected}, before and after another client's turn; {@code
+   * twin}, with the same start-up settings, and {@code other} have the default.
+   */
+  private static void assertWorkMem(
+      String after, String expected, Connection first, Connection twin, Connection other)
+      throws SQLException {
+    assertThat(show(first, "work_mem")).as(after).isEqualTo(expected);
+    assertThat(show(twin, "work_mem")).as("same start-up settings").isEqualTo("4MB");
+    assertThat(show(other, "work_mem")).isEqualTo("4MB");
+    assertThat(show(first, "work_mem")).as(after + ", after another's turn").isEqualTo(expected);
+  }
+
+  private static String queryMode(String mode) {
+    return mode.equals("extended") ? "" : "preferQueryMode=simple";
+  }
+
+  /**
+   * Runs {@code statements} in a transaction block of the client's own: in mode "one query" all in
+   * one simple query behind BEGIN; otherwise each apart with autocommit off, as pgjdbc's
+   * applications do, and a last COMMIT or ROLLBACK as pgjdbc's commit() or rollback(). A block not
+   * ended by its last statement stays open (autocommit off) for {@link #commitFailed}.
+   */
+  private static void ownTransaction(Connection client, String mode, String... statements)
+      throws SQLException {
+    if (mode.equals("one query")) {
+      client.createStatement().execute("BEGIN; " + String.join("; ", statements));
+      return;
+    }
+    client.setAutoCommit(false);
+    for (String sql : statements) {
+      switch (sql) {
+        case "COMMIT" -> client.commit();
+        case "ROLLBACK" -> client.rollback();
+        default -> client.createStatement().execute(sql);
+      }
+    }
+    String last = statements[statements.length - 1];
+    if (last.equals("COMMIT") || last.equals("ROLLBACK")) {
+      client.setAutoCommit(true);
+    }
+  }
+
+  /** COMMIT of the client's failed block, which rolls back (and succeeds, saying ROLLBACK). */
+  private static void commitFailed(Connection client, String mode) throws SQLException {
+    if (mode.equals("one query")) {
+      client.createStatement().execute("COMMIT");
+      return;
+    }
+    client.commit();
+    client.setAutoCommit(true);
+  }
+
+  /**
    * Outside a test as in one: a connection pool's DISCARD ALL, sent when it takes a connection
    * back, would drop every client's prepared statements from the one server session.
    */

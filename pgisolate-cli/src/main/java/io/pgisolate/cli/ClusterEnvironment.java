@@ -1,6 +1,7 @@
 package io.pgisolate.cli;
 
 import io.pgisolate.cluster.TempCluster;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,17 +57,29 @@ final class ClusterEnvironment {
    * for the variables that would mislead them, then {@code export NAME='value'} lines, then {@code
    * extra} exported as well.
    */
-  static String shellLines(TempCluster cluster, Map<String, String> extra) {
-    Map<String, String> env = of(cluster);
-    env.putAll(extra);
-    return shellLines(env);
+  /** The variable with the serving process's pid, for the shell that evaluated its output. */
+  static final String PID_VARIABLE = "PGISOLATE_PID";
+
+  /**
+   * How {@code temp} and {@code proxy} hand what they serve to a shell: stdout gets only what a
+   * shell evaluates ({@code env} and {@link #PID_VARIABLE}) and is closed, so that {@code eval
+   * "$(pgisolate temp &)"} returns; stderr says how to stop this process.
+   */
+  static void handToShell(PrintWriter out, PrintWriter err, Map<String, String> env) {
+    long self = ProcessHandle.current().pid();
+    Map<String, String> all = new LinkedHashMap<>(env);
+    all.put(PID_VARIABLE, Long.toString(self));
+    out.print(shellLines(all));
+    out.close();
+    err.println("Press Ctrl-C (or kill " + self + ") to stop.");
+    err.flush();
   }
 
   /**
    * What a shell evaluates to point its clients at {@code env} alone: an unset line for the
    * misleading libpq variables, then an export line per variable.
    */
-  static String shellLines(Map<String, String> env) {
+  private static String shellLines(Map<String, String> env) {
     StringBuilder out = new StringBuilder("unset ").append(String.join(" ", MISLEADING));
     out.append('\n');
     env.forEach(

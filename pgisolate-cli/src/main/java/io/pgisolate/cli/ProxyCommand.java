@@ -367,12 +367,7 @@ final class ProxyCommand implements Callable<Integer> {
     err.println("URI:  " + env.get("DATABASE_URL"));
     err.println("JDBC: " + env.get("JDBC_DATABASE_URL"));
     err.flush();
-    long self = ProcessHandle.current().pid();
-    env.put(TempCommand.PID_VARIABLE, Long.toString(self));
-    out.print(ClusterEnvironment.shellLines(env));
-    out.close();
-    err.println("Press Ctrl-C (or kill " + self + ") to stop.");
-    err.flush();
+    ClusterEnvironment.handToShell(out, err, env);
     stopped.await();
     return 0;
   }

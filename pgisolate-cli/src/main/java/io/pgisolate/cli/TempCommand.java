@@ -3,7 +3,6 @@ package io.pgisolate.cli;
 import io.pgisolate.cluster.JvmExit;
 import io.pgisolate.cluster.TempCluster;
 import java.io.PrintWriter;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -26,9 +25,6 @@ import picocli.CommandLine.Spec;
       "Example: eval \"$(pgisolate temp &)\"; psql; kill $PGISOLATE_PID"
     })
 final class TempCommand implements Callable<Integer> {
-  /** The variable with this process's pid, for the shell that evaluated its output to stop it. */
-  static final String PID_VARIABLE = "PGISOLATE_PID";
-
   @Mixin ClusterOptions options;
   @Spec CommandSpec spec;
 
@@ -60,11 +56,7 @@ final class TempCommand implements Callable<Integer> {
     }
     err.println("Data: " + cluster.dataDirectory());
     err.flush();
-    long self = ProcessHandle.current().pid();
-    out.print(ClusterEnvironment.shellLines(cluster, Map.of(PID_VARIABLE, Long.toString(self))));
-    out.close();
-    err.println("Press Ctrl-C (or kill " + self + ") to stop.");
-    err.flush();
+    ClusterEnvironment.handToShell(out, err, ClusterEnvironment.of(cluster));
     stopped.await();
     return 0;
   }

@@ -391,7 +391,7 @@ class ProxyCommandIT {
         printed.put(exported.substring(0, separator), exported.substring(separator + 1));
       }
     }
-    assertThat(printed).containsKey("export " + TempCommand.PID_VARIABLE);
+    assertThat(printed).containsKey("export " + ClusterEnvironment.PID_VARIABLE);
     printed.put(STDERR, stderr.toString());
     return printed;
   }

@@ -17,11 +17,11 @@ final class DriverSettings {
 
   private DriverSettings() {}
 
-  /** The value of {@code key}, and where it was found, for messages. */
-  record Setting(String value, String source) {
+  /** A setting's value, and where it was found: {@code name=value}, and the file, in messages. */
+  record Setting(String name, String value, String source) {
     @Override
     public String toString() {
-      return source.equals(FILE) ? value + " (" + FILE + ")" : value;
+      return name + "=" + value + (source.equals(FILE) ? " (" + FILE + ")" : "");
     }
   }
 
@@ -32,10 +32,10 @@ final class DriverSettings {
   static Optional<Setting> setting(String key) {
     String property = System.getProperty(key);
     if (property != null) {
-      return Optional.of(new Setting(property, "system property"));
+      return Optional.of(new Setting(key, property, "system property"));
     }
     return Optional.ofNullable(PlatformFile.PROPERTIES.getProperty(key))
-        .map(value -> new Setting(value, FILE));
+        .map(value -> new Setting(key, value, FILE));
   }
 
   /** The file, read once, when first needed. */

@@ -156,17 +156,12 @@ final class UrlDatabases {
   private static JvmServer server(DriverUrl url) throws SQLException {
     Optional<String> existing = JvmServer.configuredUrl(DriverSettings::get);
     // The URL's version, else the one the JUnit extension is configured with, so both share one.
-    Optional<String> version =
+    Optional<DriverSettings.Setting> version =
         url.version()
-            .map(v -> DriverUrl.VERSION + "=" + v)
-            .or(
-                () ->
-                    DriverSettings.setting(JvmServer.VERSION_PARAMETER)
-                        .map(v -> JvmServer.VERSION_PARAMETER + "=" + v));
+            .map(v -> new DriverSettings.Setting(DriverUrl.VERSION, v, "URL"))
+            .or(() -> DriverSettings.setting(JvmServer.VERSION_PARAMETER));
     try {
-      JvmServer jvm =
-          JvmServer.get(
-              existing, url.version().or(() -> DriverSettings.get(JvmServer.VERSION_PARAMETER)));
+      JvmServer jvm = JvmServer.get(existing, version.map(DriverSettings.Setting::value));
       if (existing.isPresent()) {
         // Reached now, so that a server that is down is not reported as a schema that failed.
         jvm.server().connect(jvm.server().adminDatabase()).close();
